@@ -1,0 +1,6 @@
+"""Vendor wire formats as pure codecs, shared by the hub and the simulators.
+
+One package per protocol (``lockerlink``, ``sparkplug_b``, ``dex``, ``osdp``, ``wiegand``),
+each with its ``PROTOCOL.md``. The hub-facing side of a protocol is a :class:`Definition`
+registered in :mod:`firmware_protocols.registry` under (protocol, firmware version).
+"""

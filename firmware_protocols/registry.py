@@ -1,0 +1,87 @@
+"""Definitions keyed by (protocol, firmware version), resolved once per device.
+
+``default_registry()`` collects every protocol package's ``DEFINITIONS``. Resolution tries
+the exact firmware version, then its major version ("2.4.1" -> "2"), so a point release
+needs no new definition while a new generation does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from firmware_protocols.base import Definition, Subscription
+
+
+class UnknownDefinition(LookupError):
+    def __init__(self, protocol: str, firmware_version: str) -> None:
+        super().__init__(f"no codec for protocol {protocol!r} firmware {firmware_version!r}")
+        self.protocol = protocol
+        self.firmware_version = firmware_version
+
+
+class DefinitionRegistry:
+    """An immutable index of definitions. Registration validates required fields and
+    refuses two definitions claiming the same (protocol, version)."""
+
+    def __init__(self, definitions: Iterable[Definition]) -> None:
+        self._by_key: dict[tuple[str, str], Definition] = {}
+        self._definitions: list[Definition] = []
+        for definition in definitions:
+            self._register(definition)
+
+    def _register(self, definition: Definition) -> None:
+        if not definition.protocol or not definition.firmware_versions:
+            raise ValueError(f"definition {definition!r} lacks a protocol or firmware versions")
+        if definition.kind not in ("locker", "vending", "door"):
+            raise ValueError(f"definition {definition!r} has unknown kind {definition.kind!r}")
+        for version in definition.firmware_versions:
+            key = (definition.protocol, version)
+            if key in self._by_key:
+                raise ValueError(f"two definitions for {key}")
+            self._by_key[key] = definition
+        self._definitions.append(definition)
+
+    @property
+    def definitions(self) -> Sequence[Definition]:
+        return tuple(self._definitions)
+
+    @property
+    def protocols(self) -> frozenset[str]:
+        return frozenset(d.protocol for d in self._definitions)
+
+    def resolve(self, protocol: str, firmware_version: str) -> Definition:
+        exact = self._by_key.get((protocol, firmware_version))
+        if exact is not None:
+            return exact
+        major = firmware_version.lstrip("vV").split(".", 1)[0]
+        found = self._by_key.get((protocol, major))
+        if found is None:
+            raise UnknownDefinition(protocol, firmware_version)
+        return found
+
+    def subscriptions(self) -> list[Subscription]:
+        """Every protocol's topic filters, without duplicates, in a stable order."""
+        seen: dict[str, Subscription] = {}
+        for definition in self._definitions:
+            for sub in definition.subscriptions():
+                seen.setdefault(sub.topic_filter, sub)
+        return list(seen.values())
+
+    def route(self, topic: str) -> tuple[str, str, str] | None:
+        """(protocol, device id, channel) for an incoming topic, or None."""
+        for definition in self._definitions:
+            routed = definition.route(topic)
+            if routed is not None:
+                return definition.protocol, routed[0], routed[1]
+        return None
+
+
+@cache
+def default_registry() -> DefinitionRegistry:
+    """Every definition shipped in this package."""
+    from firmware_protocols.lockerlink.definitions import DEFINITIONS as LOCKERLINK
+    from firmware_protocols.osdp.definitions import DEFINITIONS as OSDP
+    from firmware_protocols.sparkplug_b.definitions import DEFINITIONS as SPARKPLUG
+
+    return DefinitionRegistry([*LOCKERLINK, *SPARKPLUG, *OSDP])

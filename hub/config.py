@@ -1,0 +1,90 @@
+"""Configuration from ``HUB_*`` environment variables (SPEC section 4).
+
+Every setting has a safe default, except secrets, which have one only in demo mode.
+``load_settings`` turns a validation failure into a :class:`ConfigError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.errors import ConfigError
+
+DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """All hub settings. Build with :func:`load_settings`, or directly in tests."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore", frozen=True)
+
+    mqtt_url: str | None = Field(
+        default=None,
+        description="Broker URL, mqtt://[user:pass@]host:port. Unset: start the embedded broker.",
+    )
+    mqtt_username: str | None = Field(default=None, description="The hub's broker account.")
+    mqtt_password: str | None = Field(default=None, description="Password of the hub's account.")
+    mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600)
+    mqtt_session_expiry_s: int = Field(
+        default=86_400, ge=0, description="Persistent session lifetime while the hub is away."
+    )
+    mqtt_protocol: Literal["auto", "5", "3.1.1"] = "auto"
+    database_url: str = "sqlite:///./hub.db"
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    instance_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
+    share_group: str = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    secret_key: str | None = Field(
+        default=None, min_length=16, description="Key for PIN hashes; required outside demo mode."
+    )
+    demo: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    ingest_queue_size: int = Field(default=20_000, ge=100)
+    ingest_batch_size: int = Field(default=2_000, ge=1)
+    ingest_flush_interval_ms: int = Field(default=50, ge=1, le=10_000)
+    device_keepalive_s: int = Field(default=30, ge=1, le=3600)
+    command_timeout_s: float = Field(default=5.0, gt=0, le=300)
+    sparkplug_host_id: str = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _check_mqtt_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("mqtt://", "mqtts://", "tcp://")):
+            raise ValueError("must start with mqtt://, mqtts:// or tcp://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _secrets_need_demo(self) -> Settings:
+        if self.secret_key is None and not self.demo:
+            raise ValueError("HUB_SECRET_KEY is required unless HUB_DEMO=true")
+        return self
+
+    @property
+    def effective_secret_key(self) -> str:
+        return self.secret_key if self.secret_key is not None else DEMO_SECRET_KEY
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise ConfigError naming the bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(part) for part in first["loc"]]
+        variable = "HUB_" + loc[0].upper() if loc else "HUB_SECRET_KEY"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(variable, message) from exc

@@ -1,0 +1,1 @@
+"""Database plumbing shared by the registry and the stores: engine factory and migrations."""

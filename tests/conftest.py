@@ -1,0 +1,91 @@
+"""Shared fixtures: settings, databases (SQLite and PostgreSQL), private brokers, vectors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.config import Settings
+from tests.support.broker import PrivateMosquitto, mosquitto_available
+from tests.support.databases import fresh_postgres_database, postgres_admin_url
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_VECTORS = REPO_ROOT.parent / "shared" / "vectors"
+TEST_SECRET_KEY = "test-secret-key-0123456789"
+
+
+def _missing(reason: str, required_env: str) -> None:
+    """Skip with a visible reason, or fail where the environment says it must be present."""
+    if os.environ.get(required_env):
+        pytest.fail(f"{reason} ({required_env} is set, so this must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def vectors_dir() -> Path:
+    if not SHARED_VECTORS.is_dir():
+        _missing(f"public test vectors not found at {SHARED_VECTORS}", "HUB_TEST_REQUIRE_VECTORS")
+    return SHARED_VECTORS
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    admin = postgres_admin_url()
+    if admin is None:
+        _missing("PostgreSQL not configured: set HUB_TEST_POSTGRES_URL to run these", "CI")
+        raise AssertionError("unreachable")
+    with fresh_postgres_database(admin) as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'hub.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "database_url": f"sqlite:///{tmp_path / 'hub.db'}",
+            "secret_key": TEST_SECRET_KEY,
+            "instance_id": "test-hub",
+            "api_port": 0,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def mosquitto_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateMosquitto]:
+    """One private broker shared by the tests that do not disturb it."""
+    if not mosquitto_available():
+        _missing("mosquitto binary not installed", "CI")
+    broker = PrivateMosquitto(workdir=tmp_path_factory.mktemp("mosquitto"))
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def private_mosquitto(tmp_path: Path) -> Iterator[PrivateMosquitto]:
+    """A broker of this test's own, to restart or misconfigure."""
+    if not mosquitto_available():
+        _missing("mosquitto binary not installed", "CI")
+    broker = PrivateMosquitto(workdir=tmp_path / "mosquitto")
+    broker.start()
+    yield broker
+    broker.stop()

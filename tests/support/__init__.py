@@ -1,0 +1,1 @@
+"""Helpers for tests: private brokers, throwaway databases, waiting without sleeping."""

@@ -1,0 +1,41 @@
+"""Throwaway databases: a SQLite file per test, a fresh PostgreSQL database per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+
+from hub.db.engine import normalise_url
+
+POSTGRES_ENV = "HUB_TEST_POSTGRES_URL"
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    """Create an empty database beside ``admin_url``'s, yield its URL, drop it after."""
+    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = normalise_url(admin_url).rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
