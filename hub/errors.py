@@ -28,7 +28,9 @@ class RegistryError(HubError):
 
 class UnknownScope(RegistryError):
     def __init__(self, code: str) -> None:
-        super().__init__(f"unknown scope {code!r}: not a city, district, subdistrict or community code")
+        super().__init__(
+            f"unknown scope {code!r}: not a city, district, subdistrict or community code"
+        )
         self.code = code
 
 

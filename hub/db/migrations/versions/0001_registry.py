@@ -1,7 +1,7 @@
 """Registry: hierarchy, devices, compartments, slots, residents, credentials, tokens.
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Revises: 0002
 from __future__ import annotations
 
 revision = "0003"
-down_revision = '0002'
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ Revises: 0003
 from __future__ import annotations
 
 revision = "0004"
-down_revision = '0003'
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ Revises: 0004
 from __future__ import annotations
 
 revision = "0005"
-down_revision = '0004'
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ Revises: 0005
 from __future__ import annotations
 
 revision = "0006"
-down_revision = '0005'
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

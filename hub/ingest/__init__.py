@@ -1,0 +1,1 @@
+"""The ingest pipeline: topic > device > codec > typed records > batch > store > observers."""

@@ -1,0 +1,116 @@
+"""Device presence: online/offline from status messages, wills, births and deaths, plus a
+heartbeat timeout for devices that hang while their connection lives (SPEC section 7).
+
+Pure state: callers pass the time in, so tests control the clock. Every transition comes
+back as a :class:`Transition` for the store and the live event stream.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from firmware_protocols.base import DEVICE_KINDS, DeviceKind
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    device_id: str
+    kind: DeviceKind
+    online: bool
+    reason: str
+    ts_ms: int
+
+
+@dataclass(slots=True)
+class DevicePresence:
+    kind: DeviceKind
+    online: bool = False
+    since_ms: int = 0
+    reason: str = "never_seen"
+    last_seen_ms: int = 0
+
+
+class PresenceTracker:
+    """Presence of every registered device, with per-kind counts kept up to date."""
+
+    def __init__(self, timeout_ms: int) -> None:
+        self._timeout_ms = timeout_ms
+        self._devices: dict[str, DevicePresence] = {}
+        self._online: Counter[DeviceKind] = Counter()
+        self._total: Counter[DeviceKind] = Counter()
+
+    @staticmethod
+    def timeout_for(device_keepalive_s: float) -> int:
+        """Offline after 1.5 x keepalive + 1 s of silence (SPEC section 7), in ms."""
+        return int((1.5 * device_keepalive_s + 1.0) * 1000)
+
+    def register(self, device_id: str, kind: DeviceKind) -> None:
+        if device_id not in self._devices:
+            self._devices[device_id] = DevicePresence(kind=kind)
+            self._total[kind] += 1
+
+    def restore(self, device_id: str, online: bool, since_ms: int, reason: str) -> None:
+        """Load the last known state (from the store) without recording a transition."""
+        state = self._devices.get(device_id)
+        if state is None:
+            return
+        if state.online != online:
+            self._online[state.kind] += 1 if online else -1
+        state.online, state.since_ms, state.reason = online, since_ms, reason
+        state.last_seen_ms = since_ms
+
+    def _set(self, device_id: str, online: bool, reason: str, ts_ms: int) -> Transition | None:
+        state = self._devices.get(device_id)
+        if state is None or state.online == online:
+            return None
+        state.online, state.since_ms, state.reason = online, ts_ms, reason
+        self._online[state.kind] += 1 if online else -1
+        return Transition(device_id, state.kind, online, reason, ts_ms)
+
+    def observe(self, device_id: str, online: bool, reason: str, now_ms: int) -> Transition | None:
+        """An explicit presence message (status, will, birth, death)."""
+        state = self._devices.get(device_id)
+        if state is not None:
+            state.last_seen_ms = now_ms
+        return self._set(device_id, online, reason, now_ms)
+
+    def seen(self, device_id: str, now_ms: int) -> Transition | None:
+        """Any traffic: the device is alive; it comes back online if it was marked offline."""
+        state = self._devices.get(device_id)
+        if state is None:
+            return None
+        state.last_seen_ms = now_ms
+        if state.online:
+            return None
+        return self._set(device_id, True, "traffic", now_ms)
+
+    def sweep(self, now_ms: int) -> list[Transition]:
+        """Mark online devices silent for longer than the timeout offline."""
+        deadline = now_ms - self._timeout_ms
+        silent = [
+            device_id
+            for device_id, state in self._devices.items()
+            if state.online and state.last_seen_ms < deadline
+        ]
+        transitions = []
+        for device_id in silent:
+            transition = self._set(device_id, False, "heartbeat_timeout", now_ms)
+            if transition is not None:
+                transitions.append(transition)
+        return transitions
+
+    def get(self, device_id: str) -> DevicePresence | None:
+        return self._devices.get(device_id)
+
+    def is_online(self, device_id: str) -> bool:
+        state = self._devices.get(device_id)
+        return state is not None and state.online
+
+    def counts(self) -> dict[DeviceKind, tuple[int, int]]:
+        """(online, total) per kind."""
+        return {kind: (self._online[kind], self._total[kind]) for kind in DEVICE_KINDS}
+
+    def online_ids(self) -> Iterable[str]:
+        return (d for d, s in self._devices.items() if s.online)

@@ -1,0 +1,76 @@
+"""Device twins: last reported state with a version that increases on every change, and
+desired configuration that is sent again whenever the device comes back online.
+
+Reported state merges partial reports key by key (nested maps such as compartments and
+slots merge per entry), so a report of one compartment does not erase the others.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Twin:
+    device_id: str
+    reported: dict[str, Any] = field(default_factory=dict)
+    reported_version: int = 0
+    desired: dict[str, Any] = field(default_factory=dict)
+    desired_version: int = 0
+    updated_ms: int = 0
+
+
+def merge(target: dict[str, Any], patch: Mapping[str, Any]) -> bool:
+    """Merge ``patch`` into ``target`` in place; True if anything changed."""
+    changed = False
+    for key, value in patch.items():
+        current = target.get(key)
+        if isinstance(value, Mapping) and isinstance(current, dict):
+            changed = merge(current, value) or changed
+        elif current != value or key not in target:
+            target[key] = copy.deepcopy(dict(value)) if isinstance(value, Mapping) else value
+            changed = True
+    return changed
+
+
+class TwinStore:
+    """In-memory twins of every device; the store persists the ones that change."""
+
+    def __init__(self) -> None:
+        self._twins: dict[str, Twin] = {}
+
+    def load(self, twin: Twin) -> None:
+        self._twins[twin.device_id] = twin
+
+    def get(self, device_id: str) -> Twin | None:
+        return self._twins.get(device_id)
+
+    def _twin(self, device_id: str) -> Twin:
+        twin = self._twins.get(device_id)
+        if twin is None:
+            twin = self._twins[device_id] = Twin(device_id)
+        return twin
+
+    def report(self, device_id: str, state: Mapping[str, Any], now_ms: int) -> Twin | None:
+        """Apply a reported (partial) state; the twin if it changed, else None."""
+        twin = self._twin(device_id)
+        if not merge(twin.reported, state):
+            return None
+        twin.reported_version += 1
+        twin.updated_ms = now_ms
+        return twin
+
+    def desire(self, device_id: str, config: Mapping[str, Any], now_ms: int) -> Twin | None:
+        """Set desired configuration; the twin if it changed, else None."""
+        twin = self._twin(device_id)
+        if not merge(twin.desired, config):
+            return None
+        twin.desired_version += 1
+        twin.updated_ms = now_ms
+        return twin
+
+    def __len__(self) -> int:
+        return len(self._twins)
