@@ -1,0 +1,257 @@
+"""Registry tables and their API shapes (SQLModel, one family per table).
+
+Each table follows the Base / table / Public pattern: ``XBase`` holds the fields a client
+may see and send, the ``table=True`` class adds keys and secrets (password, PIN and token
+hashes live only there), ``XPublic`` is what the API returns. Names of tables, columns,
+constraints and indexes are fixed here and in migration 0001; the migration test checks
+the two agree. Closed vocabularies are ``Literal`` types in Python and CHECK constraints
+in the database, so the same code runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.registry.timestamps import UTCDateTime, utc_now
+from hub.registry.vocabulary import (
+    CardFormat,
+    CompartmentSize,
+    CredentialKind,
+    DeviceKind,
+    Level,
+    Protocol,
+    Role,
+)
+
+REGISTRY_TABLES: Final = (
+    "node",
+    "device",
+    "compartment",
+    "vending_slot",
+    "resident",
+    "door_credential",
+    "api_token",
+)
+"""Every table this module defines, parents before children."""
+
+_PATTERN_OPS: Final = {"path": "varchar_pattern_ops"}  # PostgreSQL: index serves LIKE 'p/%'
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+# ------------------------------------------------------------------ hierarchy
+class NodeBase(SQLModel):
+    code: str = Field(max_length=48)
+    name: str = Field(max_length=128)
+    level: Level = Field(sa_type=String)
+
+
+class Node(NodeBase, table=True):
+    """A place in the hierarchy: city > district > subdistrict > community > building.
+
+    ``path`` is the materialised path of codes (``wuxi/wuxi-binhu/.../c0001``), so the
+    subtree of a node is ``path = p OR path LIKE p || '/%'`` (see ``scope_filter``).
+    """
+
+    __tablename__ = "node"
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_node_code"),
+        Index("ix_node_path", "path", unique=True, postgresql_ops=_PATTERN_OPS),
+        CheckConstraint(
+            _in("level", ("city", "district", "subdistrict", "community", "building")),
+            name="ck_node_level",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    parent_id: int | None = Field(default=None, foreign_key="node.id", index=True)
+    path: str = Field(max_length=255)
+
+
+class NodePublic(NodeBase):
+    id: int
+    parent_id: int | None
+    path: str
+
+
+# ------------------------------------------------------------------ devices
+class DeviceBase(SQLModel):
+    kind: DeviceKind = Field(sa_type=String)
+    vendor: str = Field(max_length=64)
+    model: str = Field(max_length=64)
+    firmware_version: str = Field(max_length=32)
+    protocol: Protocol = Field(sa_type=String)
+    name: str = Field(max_length=128)
+    enabled: bool = True
+
+
+class Device(DeviceBase, table=True):
+    """A locker, vending machine or door unit. ``path`` copies its node's path."""
+
+    __tablename__ = "device"
+    __table_args__ = (
+        Index("ix_device_path", "path", postgresql_ops=_PATTERN_OPS),
+        CheckConstraint(
+            "(kind = 'locker' AND protocol = 'lockerlink')"
+            " OR (kind = 'vending' AND protocol = 'sparkplug_b')"
+            " OR (kind = 'door' AND protocol = 'osdp')",
+            name="ck_device_kind_protocol",
+        ),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    node_id: int = Field(foreign_key="node.id", index=True)
+    path: str = Field(max_length=255)
+    mqtt_password_hash: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class DeviceCreate(DeviceBase):
+    id: str = Field(max_length=64)
+    location: str = Field(max_length=48, description="community or building code")
+
+
+class DevicePublic(DeviceBase):
+    id: str
+    node_id: int
+    path: str
+    created_at: datetime
+
+
+class CompartmentBase(SQLModel):
+    number: int = Field(ge=1)
+    size: CompartmentSize = Field(sa_type=String)
+
+
+class Compartment(CompartmentBase, table=True):
+    __tablename__ = "compartment"
+    __table_args__ = (
+        UniqueConstraint("device_id", "number", name="uq_compartment_device_number"),
+        CheckConstraint(_in("size", ("S", "M", "L")), name="ck_compartment_size"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(foreign_key="device.id", ondelete="CASCADE", max_length=64)
+
+
+class CompartmentPublic(CompartmentBase):
+    pass
+
+
+class VendingSlotBase(SQLModel):
+    number: int = Field(ge=1)
+    product: str = Field(max_length=64)
+    price: int = Field(ge=0, description="price in fen (0.01 CNY)")
+    capacity: int = Field(ge=1)
+
+
+class VendingSlot(VendingSlotBase, table=True):
+    __tablename__ = "vending_slot"
+    __table_args__ = (
+        UniqueConstraint("device_id", "number", name="uq_vending_slot_device_number"),
+        CheckConstraint("price >= 0 AND capacity >= 1", name="ck_vending_slot_values"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(foreign_key="device.id", ondelete="CASCADE", max_length=64)
+
+
+class VendingSlotPublic(VendingSlotBase):
+    pass
+
+
+# ------------------------------------------------------------------ people and access
+class ResidentBase(SQLModel):
+    unit: str = Field(max_length=16)
+    name: str = Field(max_length=64)
+
+
+class Resident(ResidentBase, table=True):
+    __tablename__ = "resident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    building_id: int = Field(foreign_key="node.id", index=True)
+
+
+class ResidentPublic(ResidentBase):
+    id: int
+    building_id: int
+
+
+class DoorCredentialBase(SQLModel):
+    kind: CredentialKind = Field(sa_type=String)
+    card_format: CardFormat | None = Field(default=None, sa_type=String)
+    facility_code: int | None = None
+    card_number: int | None = None
+    revoked: bool = False
+
+
+class DoorCredential(DoorCredentialBase, table=True):
+    """A Wiegand card or a PIN. PINs are stored as HMAC-SHA256 (see ``credentials``)."""
+
+    __tablename__ = "door_credential"
+    __table_args__ = (
+        UniqueConstraint(
+            "card_format", "facility_code", "card_number", name="uq_door_credential_card"
+        ),
+        CheckConstraint(
+            "(kind = 'card' AND card_format IN ('H10301', 'H10306')"
+            " AND facility_code IS NOT NULL AND card_number IS NOT NULL AND pin_hash IS NULL)"
+            " OR (kind = 'pin' AND pin_hash IS NOT NULL AND card_format IS NULL"
+            " AND facility_code IS NULL AND card_number IS NULL)",
+            name="ck_door_credential_shape",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", ondelete="CASCADE", index=True)
+    pin_hash: str | None = Field(default=None, max_length=64, index=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class DoorCredentialPublic(DoorCredentialBase):
+    id: int
+    resident_id: int
+    created_at: datetime
+
+
+class ApiTokenBase(SQLModel):
+    role: Role = Field(sa_type=String)
+    label: str = Field(default="", max_length=64)
+    scope_node_id: int | None = Field(
+        default=None, foreign_key="node.id", ondelete="CASCADE", index=True
+    )
+    resident_id: int | None = Field(
+        default=None, foreign_key="resident.id", ondelete="CASCADE", index=True
+    )
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiToken(ApiTokenBase, table=True):
+    """A bearer token. Only the SHA-256 of the token is stored (see ``tokens``)."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_api_token_token_hash"),
+        CheckConstraint(
+            "(role = 'operator' AND scope_node_id IS NOT NULL AND resident_id IS NULL)"
+            " OR (role = 'resident' AND resident_id IS NOT NULL AND scope_node_id IS NULL)",
+            name="ck_api_token_role",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class ApiTokenPublic(ApiTokenBase):
+    id: int
+    created_at: datetime
