@@ -1,0 +1,1 @@
+"""The hub's MQTT transport: one connection per process, driven from the asyncio loop."""

@@ -1,0 +1,73 @@
+"""Errors of the MQTT transport.
+
+HubError
+ +-- TransportError              anything the transport raises on purpose
+      +-- BrokerUrlError         a broker URL that cannot be parsed (also a ValueError)
+      +-- NotConnectedError      the operation needs a connection and there is none
+      +-- ConnectFailed          one connection attempt failed (handled inside ``run``)
+      +-- SubscribeError         the broker refused some subscriptions
+      +-- PublishError           a publish that did not complete
+           +-- PublishTimeout         no PUBACK in time; the broker may still have it
+           +-- PublishConnectionLost  the connection dropped before the PUBACK
+           +-- PublishRejected        the broker answered with a failure reason code
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hub.errors import HubError
+
+
+class TransportError(HubError):
+    pass
+
+
+class BrokerUrlError(TransportError, ValueError):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"bad broker URL {url!r}: {reason}")
+        self.reason = reason
+
+
+class NotConnectedError(TransportError):
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"cannot {operation}: not connected to the broker")
+        self.operation = operation
+
+
+class ConnectFailed(TransportError):
+    """``protocol_rejected``: the broker turned down the MQTT version we offered."""
+
+    def __init__(self, reason: str, protocol_rejected: bool = False) -> None:
+        super().__init__(f"connection attempt failed: {reason}")
+        self.reason = reason
+        self.protocol_rejected = protocol_rejected
+
+
+class SubscribeError(TransportError):
+    def __init__(self, refused: Sequence[tuple[str, str]]) -> None:
+        listed = ", ".join(f"{topic} ({reason})" for topic, reason in refused)
+        super().__init__(f"broker refused subscriptions: {listed}")
+        self.refused = list(refused)
+
+
+class PublishError(TransportError):
+    def __init__(self, topic: str, reason: str) -> None:
+        super().__init__(f"publish to {topic!r} failed: {reason}")
+        self.topic = topic
+        self.reason = reason
+
+
+class PublishTimeout(PublishError):
+    def __init__(self, topic: str, timeout_s: float) -> None:
+        super().__init__(topic, f"no PUBACK within {timeout_s:g}s (outcome unknown)")
+        self.timeout_s = timeout_s
+
+
+class PublishConnectionLost(PublishError):
+    def __init__(self, topic: str) -> None:
+        super().__init__(topic, "connection lost before the PUBACK (outcome unknown)")
+
+
+class PublishRejected(PublishError):
+    pass

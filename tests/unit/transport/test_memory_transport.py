@@ -1,0 +1,48 @@
+"""The in-memory transport behaves like the real one where consumers can tell."""
+
+from __future__ import annotations
+
+import pytest
+
+from firmware_protocols.base import Outbound, Subscription
+from hub.transport.errors import NotConnectedError
+from hub.transport.memory import MemoryTransport
+
+
+async def test_delivers_and_records_acks() -> None:
+    transport = MemoryTransport()
+    sent = transport.deliver("a/1", b"one")
+    transport.deliver("a/2", b"two", qos=0)
+    batch = await transport.receive_batch(10, 1.0)
+    assert [(m.topic, m.payload, m.qos) for m in batch] == [("a/1", b"one", 1), ("a/2", b"two", 0)]
+    assert all(transport.ack(m) for m in batch)
+    assert transport.acked == [sent]
+
+
+async def test_acks_of_an_earlier_connection_are_dropped() -> None:
+    transport = MemoryTransport()
+    old = transport.deliver("a/1", b"one")
+    transport.disconnect()
+    transport.reconnect()
+    assert not transport.ack(old)
+    assert transport.stale_acks == 1 and transport.acked == []
+
+
+async def test_a_full_buffer_refuses_more() -> None:
+    transport = MemoryTransport(queue_size=2)
+    transport.deliver("a", b"1")
+    transport.deliver("a", b"2")
+    with pytest.raises(OverflowError):
+        transport.deliver("a", b"3")
+    assert transport.buffered() == 2
+
+
+async def test_publishes_are_recorded_and_need_a_connection() -> None:
+    transport = MemoryTransport()
+    await transport.publish("c/1", b"open", qos=1)
+    await transport.subscribe([Subscription("x/#", shared=True)])
+    assert transport.published == [Outbound("c/1", b"open", 1, False)]
+    assert transport.subscriptions == [Subscription("x/#", shared=True)]
+    transport.disconnect()
+    with pytest.raises(NotConnectedError):
+        transport.publish_nowait("c/1", b"open")
