@@ -1,0 +1,154 @@
+"""A simulated door unit (OSDP envelopes) against a real Mosquitto, decoded by the hub's
+OSDP definition."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from device_sims.door import Door
+from device_sims.inventory import Card
+from device_sims.link import BrokerAddress
+from firmware_protocols.base import CommandReply, Event, Presence, Telemetry, Uplink
+from tests.integration.sims.conftest import FAST, HubView, Recorder, door_spec, residents_of
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+async def door(broker: BrokerAddress, hub: HubView, recorder: Recorder) -> AsyncIterator[Door]:
+    spec = door_spec()
+    hub.register(spec)
+    device = Door(spec, broker, options=FAST, residents=residents_of("c0001-b1"))
+    await device.start()
+    yield device
+    await device.stop()
+
+
+def records(recorder: Recorder, hub: HubView, door: Door) -> list[Uplink]:
+    return hub.records(recorder, door.device_id)
+
+
+def events(recorder: Recorder, hub: HubView, door: Door, kind: str) -> list[Event]:
+    found = records(recorder, hub, door)
+    return [r for r in found if isinstance(r, Event) and r.type == kind]
+
+
+def door_states(recorder: Recorder, hub: HubView, door: Door) -> list[str]:
+    """Door contact as reported by osdp_ISTATR reports after connecting."""
+    return [e.data["door"] for e in events(recorder, hub, door, "inputs")][1:]
+
+
+def replies(recorder: Recorder, hub: HubView, door: Door) -> list[CommandReply]:
+    return [r for r in records(recorder, hub, door) if isinstance(r, CommandReply)]
+
+
+async def test_online_status_and_heartbeat_report(
+    door: Door, recorder: Recorder, hub: HubView
+) -> None:
+    found = await recorder.wait(
+        lambda: [r for r in records(recorder, hub, door) if isinstance(r, Telemetry)], "report"
+    )
+    assert found[0].metrics == {"door_open": 0.0}
+    presence = [r for r in records(recorder, hub, door) if isinstance(r, Presence)]
+    assert presence[0].online and presence[0].attrs["firmware"] == door.spec.firmware_version
+
+
+async def test_card_read_and_keypad_decode(door: Door, recorder: Recorder, hub: HubView) -> None:
+    resident = residents_of("c0001-b1")[0]
+    assert resident.card is not None and resident.pin is not None
+    await door.present_card(resident.card)
+    await door.present_card(Card("H10306", 300, 4242))
+    await door.enter_pin(resident.pin)
+    await recorder.wait(lambda: events(recorder, hub, door, "keypad"), "keypad")
+    reads = [
+        (e.data["wiegand_format"], e.data["facility"], e.data["card"])
+        for e in events(recorder, hub, door, "card_read")
+    ]
+    assert reads == [("H10301", 42, resident.card.number), ("H10306", 300, 4242)]
+    assert events(recorder, hub, door, "keypad")[0].data["digits"] == resident.pin + "#"
+
+
+async def test_grant_releases_strike_then_contact_opens_and_closes(
+    door: Door, recorder: Recorder, hub: HubView
+) -> None:
+    command_id, message = hub.command(door.device_id, "grant_access", {"pulse_ms": 3000})
+    recorder.publish(message)
+    got = await recorder.wait(lambda: replies(recorder, hub, door), "reply")
+    assert [(r.command_id, r.status) for r in got] == [(command_id, "confirmed")]
+    assert list(door.log.strikes) == [command_id]
+    await recorder.wait(lambda: door_states(recorder, hub, door)[-2:] == ["open", "closed"], "pass")
+
+
+async def test_expired_and_replayed_grants_do_not_open(
+    door: Door, recorder: Recorder, hub: HubView
+) -> None:
+    late_id, late = hub.command(door.device_id, "grant_access", {}, ttl_ms=-5)
+    recorder.publish(late)
+    await recorder.wait(lambda: replies(recorder, hub, door), "expired reply")
+    command_id, message = hub.command(door.device_id, "grant_access", {})
+    recorder.publish(message)
+    await recorder.wait(lambda: len(replies(recorder, hub, door)) >= 2, "confirmed")
+    await recorder.wait(lambda: door_states(recorder, hub, door)[-2:] == ["open", "closed"], "pass")
+    recorder.publish(message)
+    await recorder.wait(lambda: len(replies(recorder, hub, door)) >= 3, "replayed reply")
+    assert [(r.command_id, r.status) for r in replies(recorder, hub, door)] == [
+        (late_id, "expired"),
+        (command_id, "confirmed"),
+        (command_id, "replayed"),
+    ]
+    assert [c.verdict for c in door.commands] == ["expired", "accepted", "replayed"]
+    assert list(door.log.strikes) == [command_id]
+    assert door_states(recorder, hub, door) == ["open", "closed"]
+
+
+async def test_deny_lights_red_without_opening(
+    door: Door, recorder: Recorder, hub: HubView
+) -> None:
+    command_id, message = hub.command(door.device_id, "deny_access", {})
+    recorder.publish(message)
+    got = await recorder.wait(lambda: replies(recorder, hub, door), "reply")
+    assert [(r.command_id, r.status) for r in got] == [(command_id, "confirmed")]
+    assert door.commands[-1].name == "deny_access"
+    assert not door.log.strikes and not door.door_open
+
+
+async def test_exit_button_and_forced_door(door: Door, recorder: Recorder, hub: HubView) -> None:
+    await door.press_exit()
+    await door.force_open(open_s=5)
+    await recorder.wait(lambda: len(door_states(recorder, hub, door)) >= 5, "inputs")
+    inputs = [e.data for e in events(recorder, hub, door, "inputs")][1:]
+    assert inputs == [
+        {"door": "closed", "exit_request": True},
+        {"door": "open", "exit_request": False},
+        {"door": "closed", "exit_request": False},
+        {"door": "open", "exit_request": False},
+        {"door": "closed", "exit_request": False},
+    ]
+    assert not door.log.strikes  # neither opened the strike
+
+
+async def test_offline_fallback_uses_the_pushed_allowlist(
+    door: Door, recorder: Recorder, hub: HubView
+) -> None:
+    resident = residents_of("c0001-b1")[1]
+    assert resident.card is not None
+    entry = {"format": "H10301", "facility": 42, "card": resident.card.number}
+    _, message = hub.command(door.device_id, "push_allowlist", {"version": 7, "entries": [entry]})
+    recorder.publish(message)
+    await recorder.wait(lambda: door.allowlist is not None, "allow-list stored")
+    door.go_offline()
+    await door.present_card(Card("H10301", 42, 9999))  # not on the list
+    await door.present_card(resident.card)
+    assert [s.split(":")[0] for s in door.log.strikes] == ["allowlist"]
+    await door.go_online()
+
+    def cards() -> dict[int, int]:
+        """Card number by report seq (QoS 1 may deliver a report twice, same seq)."""
+        return {e.seq: e.data["card"] for e in events(recorder, hub, door, "card_read")}
+
+    await recorder.wait(lambda: len(cards()) >= 2, "buffered card reads")
+    assert sorted(cards().items()) == sorted(
+        zip(sorted(cards()), [9999, resident.card.number], strict=True)
+    )

@@ -1,0 +1,168 @@
+"""A simulated vending machine (Sparkplug B edge node) against a real Mosquitto, decoded by
+the hub's Sparkplug session, which checks seq continuity, aliases and bdSeq."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from device_sims.link import BrokerAddress
+from device_sims.vending import VendingMachine
+from firmware_protocols.base import CommandReply, Event, Presence, SequenceGap, Telemetry, Uplink
+from firmware_protocols.dex import read_dex
+from tests.integration.sims.conftest import FAST, HubView, Recorder, vending_spec
+
+pytestmark = pytest.mark.broker
+
+
+@pytest.fixture
+async def machine(
+    broker: BrokerAddress, hub: HubView, recorder: Recorder
+) -> AsyncIterator[VendingMachine]:
+    """Started once the recorder listens, so it sees the births."""
+    spec = vending_spec()
+    hub.register(spec)
+    device = VendingMachine(spec, broker, options=FAST)
+    await device.start()
+    yield device
+    await device.stop()
+
+
+def records(recorder: Recorder, hub: HubView, device_id: str) -> list[Uplink]:
+    return hub.records(recorder, device_id)
+
+
+def replies(recorder: Recorder, hub: HubView, device_id: str) -> list[CommandReply]:
+    return [r for r in records(recorder, hub, device_id) if isinstance(r, CommandReply)]
+
+
+async def test_births_with_aliases_then_data_without_gaps(
+    machine: VendingMachine, recorder: Recorder, hub: HubView
+) -> None:
+    for _ in range(300):  # more than 256 messages: seq wraps from 255 to 0
+        await machine.publish_telemetry()
+    await recorder.wait(
+        lambda: len([m for m in recorder.of(machine.device_id) if "/DDATA/" in m.topic]) >= 300,
+        "300 DDATA",
+    )
+    found = records(recorder, hub, machine.device_id)
+    births = [r for r in found if isinstance(r, Presence)]
+    assert [(b.online, b.reason) for b in births] == [(True, "nbirth"), (True, "dbirth")]
+    assert not [r for r in found if isinstance(r, SequenceGap)]
+    temps = [r.metrics["cabinet_temp_c"] for r in found if isinstance(r, Telemetry)]
+    assert len(temps) >= 301 and all(-40 < t < 60 for t in temps)
+    keys = [r.seq for r in found if isinstance(r, Telemetry)]
+    assert len(set(keys)) == len(keys)
+
+
+async def test_vend_and_dex_audit_decode(
+    machine: VendingMachine, recorder: Recorder, hub: HubView
+) -> None:
+    vend_id = await machine.vend(2)
+    assert vend_id is not None
+    machine.publish_audit()
+
+    def audits() -> list[Event]:
+        return [
+            r
+            for r in records(recorder, hub, machine.device_id)
+            if isinstance(r, Event) and r.type == "dex_audit"
+        ]
+
+    found = await recorder.wait(audits, "DEX audit")
+    vends = [
+        r
+        for r in records(recorder, hub, machine.device_id)
+        if isinstance(r, Event) and r.type == "vend"
+    ]
+    assert vends[0].data == {"slot": 2, "price": 452, "vend_id": vend_id}
+    audit = read_dex(found[0].data["text"].encode())
+    assert audit.data.paid_vends is not None and audit.data.paid_vends.count_since_init == 1
+    assert machine.stock[2].stock == 7
+
+
+async def test_setpoint_command_replayed_and_expired(
+    machine: VendingMachine, recorder: Recorder, hub: HubView
+) -> None:
+    command_id, message = hub.command(machine.device_id, "set_temperature", {"setpoint_c": 6.5})
+    recorder.publish(message)
+    recorder.publish(message)
+    late_id, late = hub.command(
+        machine.device_id, "set_temperature", {"setpoint_c": 2.0}, ttl_ms=-1
+    )
+    recorder.publish(late)
+    await recorder.wait(lambda: len(replies(recorder, hub, machine.device_id)) >= 3, "replies")
+    got = {(r.command_id, r.status) for r in replies(recorder, hub, machine.device_id)}
+    assert got == {(command_id, "confirmed"), (command_id, "replayed"), (late_id, "expired")}
+    assert [c.verdict for c in machine.commands] == ["accepted", "replayed", "expired"]
+    assert machine.setpoint_c == 6.5
+
+
+async def test_rebirth_request_gets_new_births(
+    machine: VendingMachine, recorder: Recorder, hub: HubView
+) -> None:
+    _, message = hub.command(machine.device_id, "rebirth", {})
+    recorder.publish(message)
+
+    def births() -> list[Presence]:
+        return [r for r in records(recorder, hub, machine.device_id) if isinstance(r, Presence)]
+
+    await recorder.wait(lambda: len(births()) >= 4, "second NBIRTH and DBIRTH")
+    assert [b.reason for b in births()] == ["nbirth", "dbirth", "nbirth", "dbirth"]
+    assert births()[0].attrs["bd_seq"] == births()[2].attrs["bd_seq"]
+    before = len([r for r in records(recorder, hub, machine.device_id) if isinstance(r, Telemetry)])
+    await machine.publish_telemetry()
+    await recorder.wait(
+        lambda: (
+            len([r for r in records(recorder, hub, machine.device_id) if isinstance(r, Telemetry)])
+            > before
+        ),
+        "data after the rebirth",
+    )
+    assert not [r for r in records(recorder, hub, machine.device_id) if isinstance(r, SequenceGap)]
+
+
+async def test_compressor_failure_makes_the_cabinet_warm_up(machine: VendingMachine) -> None:
+    machine.temperature_c = machine.setpoint_c
+    for _ in range(40):  # 20 simulated minutes with a working compressor
+        machine._physics(30)
+    assert machine.temperature_c < machine.setpoint_c + 1.5
+    machine.fail_compressor()
+    for _ in range(60):  # 30 minutes without cooling
+        machine._physics(30)
+    assert machine.temperature_c > 8.0
+
+
+async def test_ndeath_will_when_killed_and_buffer_after_reconnect(
+    broker: BrokerAddress, recorder: Recorder, hub: HubView
+) -> None:
+    spec = vending_spec()
+    hub.register(spec)
+    machine = VendingMachine(spec, broker, options=FAST)
+    await machine.start()
+    machine.go_offline()
+
+    def deaths() -> list[Presence]:
+        return [
+            r
+            for r in records(recorder, hub, machine.device_id)
+            if isinstance(r, Presence) and r.reason == "ndeath"
+        ]
+
+    await recorder.wait(deaths, "NDEATH will")
+    await machine.vend(1)
+    await machine.publish_telemetry()
+    assert len(machine.buffer) == 2
+    await machine.go_online()
+    await recorder.wait(
+        lambda: [
+            r
+            for r in records(recorder, hub, machine.device_id)
+            if isinstance(r, Event) and r.type == "vend"
+        ],
+        "buffered vend",
+    )
+    assert not [r for r in records(recorder, hub, machine.device_id) if isinstance(r, SequenceGap)]
+    await machine.kill()
+    await recorder.wait(lambda: len(deaths()) >= 2, "NDEATH of the second connection")
