@@ -1,0 +1,96 @@
+"""The ``telemetry`` channel in both generations: v1 bitmaps, v2 compartment lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from firmware_protocols.base import CodecError
+from firmware_protocols.lockerlink.bitmap import format_bitmap, parse_bitmap
+from firmware_protocols.lockerlink.fields import BAD_FIELD, Fields, emit, load_object
+from firmware_protocols.lockerlink.messages import (
+    COMPARTMENT_STATES,
+    MAX_COMPARTMENTS,
+    MAX_TEMP_C,
+    MIN_TEMP_C,
+    POWER_SOURCES,
+    SIZES,
+    Compartment,
+    LockerTelemetry,
+    TelemetryV1,
+    TelemetryV2,
+)
+
+
+def _compartments(f: Fields) -> tuple[Compartment, ...]:
+    entries = f.array("compartments", MAX_COMPARTMENTS)
+    if not entries:
+        raise CodecError(BAD_FIELD, "telemetry.compartments is empty")
+    result: list[Compartment] = []
+    seen: set[int] = set()
+    for index in range(len(entries)):
+        c = f.nested("compartments", index)
+        number = c.integer("number", 1, MAX_COMPARTMENTS)
+        if number in seen:
+            raise CodecError(BAD_FIELD, f"telemetry.compartments lists {number} twice")
+        seen.add(number)
+        result.append(
+            Compartment(number, c.choice("size", SIZES), c.choice("state", COMPARTMENT_STATES))
+        )
+    return tuple(result)
+
+
+def telemetry_from_obj(obj: Mapping[str, Any]) -> LockerTelemetry:
+    f = Fields(obj, "telemetry")
+    v = f.version()
+    seq, ts_ms = f.integer("seq"), f.integer("ts")
+    power = f.choice("power", POWER_SOURCES)
+    battery_pct = f.integer("battery_pct", 0, 100)
+    board_temp_c = f.number("board_temp_c", MIN_TEMP_C, MAX_TEMP_C)
+    if v == 1:
+        count = f.integer("count", 1, MAX_COMPARTMENTS)
+        return TelemetryV1(
+            seq=seq,
+            ts_ms=ts_ms,
+            count=count,
+            open_doors=parse_bitmap(f.raw("latch"), count, "telemetry.latch"),
+            occupied=parse_bitmap(f.raw("items"), count, "telemetry.items"),
+            power=power,
+            battery_pct=battery_pct,
+            board_temp_c=board_temp_c,
+        )
+    return TelemetryV2(
+        seq=seq,
+        ts_ms=ts_ms,
+        compartments=_compartments(f),
+        power=power,
+        battery_pct=battery_pct,
+        board_temp_c=board_temp_c,
+    )
+
+
+def telemetry_to_obj(message: LockerTelemetry) -> dict[str, Any]:
+    obj: dict[str, Any] = {"v": message.v, "seq": message.seq, "ts": message.ts_ms}
+    match message:
+        case TelemetryV1():
+            obj["count"] = message.count
+            obj["latch"] = format_bitmap(message.open_doors, message.count, "open_doors")
+            obj["items"] = format_bitmap(message.occupied, message.count, "occupied")
+        case TelemetryV2():
+            obj["compartments"] = [
+                {"number": c.number, "size": c.size, "state": c.state} for c in message.compartments
+            ]
+    obj["power"] = message.power
+    obj["battery_pct"] = message.battery_pct
+    obj["board_temp_c"] = message.board_temp_c
+    return obj
+
+
+def decode_telemetry(payload: bytes) -> LockerTelemetry:
+    """Hub side: a ``telemetry`` payload of either generation; raises CodecError."""
+    return telemetry_from_obj(load_object(payload))
+
+
+def encode_telemetry(message: LockerTelemetry) -> bytes:
+    """Device side: a ``telemetry`` payload (QoS 1, not retained); raises CodecError."""
+    return emit(telemetry_to_obj(message), telemetry_from_obj, message)
