@@ -31,14 +31,8 @@ def parse_bitmap(text: object, count: int, name: str = "bitmap") -> frozenset[in
         raise CodecError(
             BAD_FIELD, f"{name} names compartment {bits.bit_length()}, count is {count}"
         )
-    numbers: list[int] = []
-    number = 1
-    while bits:
-        if bits & 1:
-            numbers.append(number)
-        bits >>= 1
-        number += 1
-    return frozenset(numbers)
+    # bin() lists the bits most significant first; reversed, index n is bit n.
+    return frozenset(n + 1 for n, bit in enumerate(reversed(bin(bits)[2:])) if bit == "1")
 
 
 def format_bitmap(numbers: Iterable[int], count: int, name: str = "bitmap") -> str:

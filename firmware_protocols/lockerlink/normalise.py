@@ -63,12 +63,16 @@ def compartments_map(message: LockerTelemetry) -> dict[str, dict[str, Any]]:
 def telemetry_records(message: LockerTelemetry) -> list[Uplink]:
     """Telemetry (counts, temperature, power) and the twin's compartments and power."""
     compartments = compartments_map(message)
-    entries = compartments.values()
+    occupied = open_doors = faults = 0
+    for c in compartments.values():
+        occupied += c["occupied"]
+        open_doors += c["door"] == "open"
+        faults += c["state"] == "fault"
     metrics = {
         "compartment_count": float(len(compartments)),
-        "occupied_count": float(sum(1 for c in entries if c["occupied"])),
-        "open_count": float(sum(1 for c in entries if c["door"] == "open")),
-        "fault_count": float(sum(1 for c in entries if c["state"] == "fault")),
+        "occupied_count": float(occupied),
+        "open_count": float(open_doors),
+        "fault_count": float(faults),
         "board_temp_c": message.board_temp_c,
         "battery_pct": float(message.battery_pct),
         "on_mains": 1.0 if message.power == "mains" else 0.0,

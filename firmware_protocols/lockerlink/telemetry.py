@@ -16,10 +16,15 @@ from firmware_protocols.lockerlink.messages import (
     POWER_SOURCES,
     SIZES,
     Compartment,
+    CompartmentState,
     LockerTelemetry,
+    Size,
     TelemetryV1,
     TelemetryV2,
 )
+
+_SIZE_OF: dict[str, Size] = {size: size for size in SIZES}
+_STATE_OF: dict[str, CompartmentState] = {state: state for state in COMPARTMENT_STATES}
 
 
 def _compartments(f: Fields) -> tuple[Compartment, ...]:
@@ -28,7 +33,23 @@ def _compartments(f: Fields) -> tuple[Compartment, ...]:
         raise CodecError(BAD_FIELD, "telemetry.compartments is empty")
     result: list[Compartment] = []
     seen: set[int] = set()
-    for index in range(len(entries)):
+    for index, entry in enumerate(entries):
+        # Fast path for a well-formed entry; anything else goes through Fields for the
+        # precise error. ``type(x) is`` keeps bools out and unhashable values away.
+        if type(entry) is dict:
+            number, size, state = entry.get("number"), entry.get("size"), entry.get("state")
+            if (
+                type(number) is int
+                and 1 <= number <= MAX_COMPARTMENTS
+                and number not in seen
+                and type(size) is str
+                and size in _SIZE_OF
+                and type(state) is str
+                and state in _STATE_OF
+            ):
+                seen.add(number)
+                result.append(Compartment(number, _SIZE_OF[size], _STATE_OF[state]))
+                continue
         c = f.nested("compartments", index)
         number = c.integer("number", 1, MAX_COMPARTMENTS)
         if number in seen:
