@@ -1,0 +1,1 @@
+"""The REST API (FastAPI), served on the hub's own event loop."""

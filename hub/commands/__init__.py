@@ -1,0 +1,1 @@
+"""Commands to devices: id, expiry, correlation, persisted states, awaited outcomes."""

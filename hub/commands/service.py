@@ -1,0 +1,277 @@
+"""Issue a command to a device and await its outcome (SPEC section 7).
+
+Every command has an id and an absolute expiry. States: queued > sent > acknowledged >
+confirmed, or failed / rejected / expired / replayed / timed_out; all persisted. A caller
+always gets an outcome: at the latest when the command expired (plus a short grace for a
+command the device had accepted, whose confirmation may be on its way). A reply for a
+command another replica issued is persisted here too, and the issuing replica notices
+the change in the database, so a command completes whichever replica receives the reply.
+Late replies are recorded and change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from firmware_protocols.base import CodecError, Command
+from hub.commands.models import CommandState
+from hub.commands.repository import CommandRepository
+from hub.errors import CommandError
+from hub.ingest.batch import DeviceReply
+from hub.ingest.directory import DeviceDirectory
+from hub.metrics import HubMetrics
+
+log = logging.getLogger(__name__)
+
+WaitFor = Literal["accepted", "confirmed"]
+REPLY_STATES: Mapping[str, CommandState] = {
+    "accepted": CommandState.ACKNOWLEDGED,
+    "confirmed": CommandState.CONFIRMED,
+    "rejected": CommandState.REJECTED,
+    "expired": CommandState.EXPIRED,
+    "replayed": CommandState.REPLAYED,
+    "failed": CommandState.FAILED,
+}
+CONFIRMATION_GRACE_S = 1.0
+CROSS_REPLICA_POLL_S = 0.25
+
+
+class Publisher(Protocol):
+    async def publish(
+        self, topic: str, payload: bytes, qos: int = 1, retain: bool = False
+    ) -> None: ...
+
+
+class UnknownDevice(CommandError):
+    def __init__(self, device_id: str) -> None:
+        super().__init__(f"unknown device {device_id!r}")
+        self.device_id = device_id
+
+
+class UnsupportedCommand(CommandError):
+    def __init__(self, device_id: str, name: str, reason: str) -> None:
+        super().__init__(f"device {device_id!r} cannot do {name!r}: {reason}")
+        self.device_id = device_id
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    command_id: str
+    device_id: str
+    name: str
+    state: CommandState
+    reason: str | None
+    latency_ms: float
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state in (CommandState.CONFIRMED, CommandState.ACKNOWLEDGED)
+
+
+@dataclass(slots=True)
+class _Waiter:
+    wait_for: WaitFor
+    done: asyncio.Future[tuple[CommandState, str | None]]
+    acknowledged: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class CommandService:
+    def __init__(
+        self,
+        repository: CommandRepository,
+        publisher: Publisher,
+        directory: DeviceDirectory,
+        metrics: HubMetrics,
+        instance_id: str,
+        default_timeout_s: float,
+        clock_ms: Callable[[], int] = wall_ms,
+    ) -> None:
+        self._repository = repository
+        self._publisher = publisher
+        self._directory = directory
+        self._metrics = metrics
+        self._instance_id = instance_id
+        self._default_timeout_s = default_timeout_s
+        self._clock_ms = clock_ms
+        self._waiters: dict[str, _Waiter] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commands-db")
+        self._persist: asyncio.Queue[Callable[[], object]] = asyncio.Queue(maxsize=10_000)
+
+    async def _db(self, call: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def run(self) -> None:
+        """Persist state changes and replies in order, off the event loop."""
+        try:
+            while True:
+                job = await self._persist.get()
+                try:
+                    await self._db(job)
+                except Exception:  # the loop's edge: log, keep persisting the rest
+                    log.exception("persisting a command change failed")
+        finally:
+            self._executor.shutdown(wait=False)
+
+    def _later(self, job: Callable[[], object]) -> None:
+        try:
+            self._persist.put_nowait(job)
+        except asyncio.QueueFull:
+            log.error("command persistence queue full; change not persisted")
+
+    async def issue(
+        self,
+        device_id: str,
+        name: str,
+        params: Mapping[str, Any],
+        *,
+        issued_by: str,
+        timeout_s: float | None = None,
+        wait_for: WaitFor = "confirmed",
+    ) -> CommandOutcome:
+        entry = self._directory.get(device_id)
+        if entry is None:
+            raise UnknownDevice(device_id)
+        started = time.perf_counter()
+        now = self._clock_ms()
+        timeout = timeout_s if timeout_s is not None else self._default_timeout_s
+        command = Command(uuid.uuid4().hex, name, dict(params), now + int(timeout * 1000))
+        try:
+            outbound = entry.session.encode_command(command)
+        except CodecError as exc:
+            raise UnsupportedCommand(device_id, name, exc.reason) from exc
+        kind = entry.info.kind
+        await self._db(
+            lambda: self._repository.insert(
+                {
+                    "id": command.command_id,
+                    "device_id": device_id,
+                    "kind": kind,
+                    "name": name,
+                    "params": dict(params),
+                    "issued_by": issued_by,
+                    "instance_id": self._instance_id,
+                    "state": CommandState.QUEUED.value,
+                    "created_ms": now,
+                    "expires_ms": command.expires_at_ms,
+                }
+            )
+        )
+        waiter = _Waiter(wait_for, asyncio.get_running_loop().create_future())
+        self._waiters[command.command_id] = waiter
+        try:
+            for message in outbound:
+                await self._publisher.publish(message.topic, message.payload, message.qos, False)
+            sent_ms = self._clock_ms()
+            self._later(
+                lambda: self._repository.advance(
+                    command.command_id, CommandState.SENT, at_ms=sent_ms
+                )
+            )
+            state, reason = await self._await_outcome(command, waiter)
+        finally:
+            self._waiters.pop(command.command_id, None)
+        latency_ms = (time.perf_counter() - started) * 1000
+        self._metrics.commands.labels(kind, name, state.value).inc()
+        self._metrics.command_latency.labels(kind, name).observe(latency_ms / 1000)
+        return CommandOutcome(command.command_id, device_id, name, state, reason, latency_ms)
+
+    async def _await_outcome(
+        self, command: Command, waiter: _Waiter
+    ) -> tuple[CommandState, str | None]:
+        while True:
+            remaining_s = (command.expires_at_ms - self._clock_ms()) / 1000
+            if waiter.acknowledged:
+                remaining_s += CONFIRMATION_GRACE_S
+            if remaining_s <= 0:
+                break
+            try:
+                return await asyncio.wait_for(
+                    asyncio.shield(waiter.done), min(remaining_s, CROSS_REPLICA_POLL_S)
+                )
+            except TimeoutError:
+                pass
+            elsewhere = await self._db(lambda: self._repository.get(command.command_id))
+            if elsewhere is not None:
+                state = CommandState(elsewhere.state)
+                if state.final or (
+                    state is CommandState.ACKNOWLEDGED and waiter.wait_for == "accepted"
+                ):
+                    return state, elsewhere.reason
+                if state is CommandState.ACKNOWLEDGED:
+                    waiter.acknowledged = True
+        at_ms = self._clock_ms()
+        advanced = await self._db(
+            lambda: self._repository.advance(
+                command.command_id, CommandState.TIMED_OUT, at_ms=at_ms
+            )
+        )
+        if not advanced:  # a reply won the race at the last moment
+            record = await self._db(lambda: self._repository.get(command.command_id))
+            if record is not None and CommandState(record.state).final:
+                return CommandState(record.state), record.reason
+        return CommandState.TIMED_OUT, "no reply before the command expired"
+
+    def on_reply(self, device_reply: DeviceReply) -> None:
+        """Called by the ingest decoder the moment a reply is decoded (not after batching)."""
+        reply = device_reply.reply
+        state = REPLY_STATES.get(reply.status)
+        if state is None:
+            return
+        waiter = self._waiters.get(reply.command_id)
+        received_ms = device_reply.received_ms
+        if waiter is not None and not waiter.done.done():
+            if state is CommandState.ACKNOWLEDGED:
+                waiter.acknowledged = True
+                if waiter.wait_for == "accepted":
+                    waiter.done.set_result((state, reply.reason))
+            else:
+                waiter.done.set_result((state, reply.reason))
+        self._later(lambda: self._persist_reply(device_reply, state, received_ms))
+
+    def _persist_reply(self, device_reply: DeviceReply, state: CommandState, at_ms: int) -> None:
+        reply = device_reply.reply
+        applied = self._repository.advance(
+            reply.command_id, state, at_ms=at_ms, reason=reply.reason, not_after_ms=None
+        )
+        record = self._repository.get(reply.command_id) if not applied else None
+        late = not applied and (record is None or CommandState(record.state).final)
+        self._repository.record_reply(
+            {
+                "command_id": reply.command_id,
+                "device_id": device_reply.device.device_id,
+                "status": reply.status,
+                "reason": reply.reason,
+                "received_ms": at_ms,
+                "late": late,
+                "instance_id": self._instance_id,
+            }
+        )
+        if late:
+            log.info(
+                "late reply %s for command %s from %s recorded, not acted on",
+                reply.status,
+                reply.command_id,
+                device_reply.device.device_id,
+            )
+
+    def pending(self) -> int:
+        return len(self._waiters)
+
+
+def require_success(outcome: CommandOutcome) -> CommandOutcome:
+    if not outcome.succeeded:
+        raise CommandError(f"command {outcome.name} on {outcome.device_id}: {outcome.state}")
+    return outcome

@@ -1,0 +1,118 @@
+"""Hub core against a real Mosquitto and both stores: ingest, dedup, dead letters, twins,
+presence by will and by heartbeat."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import func, select
+
+from firmware_protocols.lockerlink import encode_will
+from hub.db.engine import make_engine
+from hub.store.schema import dead_letter, presence_change, telemetry
+from tests.integration.hub_core.lockers import status_online, telemetry_v1, telemetry_v2
+from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
+from tests.support.tiny_fleet import create_tiny_fleet
+from tests.support.waiting import async_wait_until
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def count(engine, table, *where) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+async def test_telemetry_twins_dedup_and_dead_letters(
+    database_url, settings_factory, mosquitto_session
+) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_factory(database_url=database_url, instance_id="core-ingest")
+    engine = make_engine(database_url)
+    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    v1, v2 = fleet.lockers  # locker-0001 runs firmware 1.x, locker-0002 firmware 2.x
+    async with running_hub(settings, mosquitto_session.url) as runtime:
+        device = ScriptedClient(mosquitto_session.url, "test-core-ingest").connect()
+        ts = now_ms()
+        device.publish(f"lockerlink/{v2}/status", status_online(1, ts), retain=False)
+        device.publish(f"lockerlink/{v2}/telemetry", telemetry_v2(2, ts, occupied=3))
+        device.publish(f"lockerlink/{v1}/telemetry", telemetry_v1(7, ts))
+        # The same QoS 1 message twice: the second delivery adds no row.
+        device.publish(f"lockerlink/{v2}/telemetry", telemetry_v2(2, ts, occupied=3))
+        # Malformed and unknown: dead letters, and the loop goes on.
+        device.publish(f"lockerlink/{v2}/telemetry", b"{not json")
+        device.publish("lockerlink/locker-9999/telemetry", telemetry_v2(1, ts))
+        device.publish(f"lockerlink/{v2}/telemetry", telemetry_v2(3, ts + 1000, occupied=4))
+        await wait_committed(runtime, 7)
+        device.close()
+
+        twin = runtime.twins.get(v2)
+        assert twin is not None
+        assert twin.reported["compartments"]["4"]["state"] == "occupied"
+        assert twin.reported_version >= 2
+        v1_twin = runtime.twins.get(v1)
+        assert v1_twin is not None and v1_twin.reported["compartments"]["2"]["door"] == "open"
+        assert runtime.presence.is_online(v2)
+
+    metrics_per_message = count(
+        engine, telemetry, telemetry.c.device_id == v2, telemetry.c.seq == 2
+    )
+    assert metrics_per_message > 0
+    # seq 2 was delivered twice but stored once; seq 3 once.
+    assert count(engine, telemetry, telemetry.c.device_id == v2) == 2 * metrics_per_message
+    assert count(engine, telemetry, telemetry.c.device_id == v1) > 0
+    assert count(engine, dead_letter) == 2
+    assert count(engine, dead_letter, dead_letter.c.reason == "unknown_device") == 1
+    assert count(engine, dead_letter, dead_letter.c.device_id == v2) == 1
+    assert count(engine, presence_change, presence_change.c.device_id == v2) == 1
+    engine.dispose()
+
+
+async def test_will_and_heartbeat_mark_devices_offline_with_reason(
+    sqlite_url, settings_factory, mosquitto_session
+) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_factory(
+        database_url=sqlite_url, instance_id="core-presence", device_keepalive_s=1
+    )
+    engine = make_engine(sqlite_url)
+    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    dying, hanging = fleet.lockers
+    async with running_hub(settings, mosquitto_session.url) as runtime:
+        will = (f"lockerlink/{dying}/status", encode_will(2))
+        first = ScriptedClient(mosquitto_session.url, dying, will=will).connect()
+        second = ScriptedClient(mosquitto_session.url, hanging).connect()
+        first.publish(f"lockerlink/{dying}/status", status_online(1, now_ms()))
+        second.publish(f"lockerlink/{hanging}/status", status_online(1, now_ms()))
+        await async_wait_until(
+            lambda: runtime.presence.is_online(dying) and runtime.presence.is_online(hanging),
+            what="both online",
+        )
+        first.kill()  # the broker publishes the will
+        # `hanging` stays connected but says nothing: the heartbeat sweep takes it offline.
+        await async_wait_until(
+            lambda: (
+                not runtime.presence.is_online(dying) and not runtime.presence.is_online(hanging)
+            ),
+            what="both offline",
+        )
+        dying_state = runtime.presence.get(dying)
+        hanging_state = runtime.presence.get(hanging)
+        assert dying_state is not None and hanging_state is not None
+        assert dying_state.reason == "connection_lost"
+        assert hanging_state.reason == "heartbeat_timeout"
+        await async_wait_until(
+            lambda: count(engine, presence_change, presence_change.c.online.is_(False)) == 2,
+            what="offline transitions stored",
+        )
+        second.close()
+    with engine.connect() as conn:
+        reasons = dict(
+            conn.execute(
+                select(presence_change.c.device_id, presence_change.c.reason).where(
+                    presence_change.c.online.is_(False)
+                )
+            ).all()
+        )
+    assert reasons == {dying: "connection_lost", hanging: "heartbeat_timeout"}
+    engine.dispose()
