@@ -36,7 +36,8 @@ class NotConnectedError(TransportError):
 
 
 class ConnectFailed(TransportError):
-    """``protocol_rejected``: the broker turned down the MQTT version we offered."""
+    """``protocol_rejected``: the broker refused the MQTT version we offered, or may have
+    (it hung up or did not answer the CONNECT)."""
 
     def __init__(self, reason: str, protocol_rejected: bool = False) -> None:
         super().__init__(f"connection attempt failed: {reason}")

@@ -54,6 +54,8 @@ class TransportOptions:
             raise ValueError("queue_size must be at least 1")
         if self.low_water is not None and not 0 <= self.low_water < self.queue_size:
             raise ValueError("low_water must be 0..queue_size-1")
+        if not 0 < self.backoff_initial_s <= self.backoff_max_s:
+            raise ValueError("need 0 < backoff_initial_s <= backoff_max_s")
         if self.keepalive_s < 0 or self.session_expiry_s < 0:
             raise ValueError("keepalive_s and session_expiry_s must not be negative")
 

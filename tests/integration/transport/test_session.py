@@ -1,0 +1,163 @@
+"""The persistent session: redelivery after a crash, messages kept while the hub is away,
+reconnection by itself after a broker restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.transport.paho_transport import PahoTransport
+from tests.integration.transport.conftest import (
+    RecordingObserver,
+    collect,
+    options_for,
+    plain,
+    running,
+    unique,
+)
+from tests.support.broker import PrivateMosquitto
+from tests.support.waiting import async_wait_until
+
+
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+async def test_an_unacked_message_comes_back_after_the_connection_drops(
+    mosquitto_session: PrivateMosquitto, peer_factory: Any, protocol: str
+) -> None:
+    topic = unique("redeliver")
+    options = options_for(mosquitto_session, unique("hub"), protocol=protocol)
+    transport = PahoTransport(options, [plain(topic)])
+    peer = peer_factory(mosquitto_session)
+    async with running(transport):
+        await peer.send(topic, [b"keep-me"])
+        [first] = await collect(transport, 1, ack=False)
+        transport.drop_connection()  # no DISCONNECT: as if the hub crashed
+        await async_wait_until(lambda: transport.connected and transport.generation == 2)
+        [again] = await collect(transport, 1, ack=False)
+        assert (again.payload, again.connection) == (b"keep-me", 2)
+        assert not transport.ack(first), "an ack from the dead connection is dropped"
+        assert transport.stale_acks == 1
+        assert transport.ack(again)
+        # our QoS 1 publish is acknowledged after the broker has read the PUBACK before it
+        await transport.publish(unique("barrier"), b"", qos=1)
+
+        # acknowledged now: after another drop only the new marker arrives
+        transport.drop_connection()
+        await async_wait_until(lambda: transport.connected and transport.generation == 3)
+        await peer.send(topic, [b"marker"])
+        [next_one] = await collect(transport, 1)
+    assert next_one.payload == b"marker"
+    assert transport.reconnects == 2
+
+
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+async def test_a_restarted_hub_gets_what_it_had_not_acked_and_what_came_meanwhile(
+    mosquitto_session: PrivateMosquitto, peer_factory: Any, protocol: str
+) -> None:
+    topic = unique("away")
+    client_id = unique("hub")
+    peer = peer_factory(mosquitto_session)
+
+    first = PahoTransport(
+        options_for(mosquitto_session, client_id, protocol=protocol), [plain(topic)]
+    )
+    async with running(first):
+        await peer.send(topic, [b"unacked", b"acked"])
+        _unacked, acked = await collect(first, 2, ack=False)
+        assert first.ack(acked)
+    # first is stopped (clean DISCONNECT); its session stays on the broker
+    await peer.send(topic, [b"while-away-%d" % n for n in range(50)])
+
+    observer = SessionObserver()
+    second = PahoTransport(
+        options_for(mosquitto_session, client_id, protocol=protocol),
+        [plain(topic)],
+        observer=observer,
+    )
+    async with running(second):
+        received = await collect(second, 51)
+    payloads = [m.payload for m in received]
+    assert payloads == [b"unacked"] + [b"while-away-%d" % n for n in range(50)]
+    assert observer.session_present == [True]
+
+
+async def test_reconnects_by_itself_after_a_broker_restart(
+    private_mosquitto: PrivateMosquitto, peer_factory: Any
+) -> None:
+    topic = unique("restart")
+    observer = RecordingObserver()
+    transport = PahoTransport(
+        options_for(private_mosquitto, unique("hub")), [plain(topic)], observer=observer
+    )
+    async with running(transport):
+        peer = peer_factory(private_mosquitto)
+        await peer.send(topic, [b"before"])
+        await collect(transport, 1)
+        peer.close()
+
+        private_mosquitto.restart()
+        await async_wait_until(lambda: transport.connected and transport.generation == 2)
+        peer = peer_factory(private_mosquitto)
+        await peer.send(topic, [b"after-%d" % n for n in range(20)])
+        received = await collect(transport, 20)
+    assert [m.payload for m in received] == [b"after-%d" % n for n in range(20)]
+    assert all(m.connection == 2 for m in received)
+    assert observer.events == [
+        ("connected", 1),
+        ("disconnected", 1),
+        ("connected", 2),
+        ("disconnected", 2),  # stopped at the end of the test
+    ]
+    assert transport.reconnects == 1
+
+
+async def test_keeps_trying_while_the_broker_is_down(
+    private_mosquitto: PrivateMosquitto, peer_factory: Any
+) -> None:
+    topic = unique("down")
+    transport = PahoTransport(options_for(private_mosquitto, unique("hub")), [plain(topic)])
+    async with running(transport):
+        private_mosquitto.stop()
+        await async_wait_until(lambda: transport.failed_attempts >= 3)
+        assert not transport.connected
+        private_mosquitto.start()
+        await async_wait_until(lambda: transport.connected)
+        peer = peer_factory(private_mosquitto)
+        await peer.send(topic, [b"back"])
+        [message] = await collect(transport, 1)
+    assert message.payload == b"back"
+
+
+async def test_subscriptions_are_restored_when_the_broker_lost_the_session(
+    tmp_path: Path, peer_factory: Any
+) -> None:
+    broker = PrivateMosquitto(workdir=tmp_path / "forgetful", extra_config="persistence false")
+    broker.start()
+    try:
+        topic = unique("forgotten")
+        observer = SessionObserver()
+        transport = PahoTransport(
+            options_for(broker, unique("hub")), [plain(topic)], observer=observer
+        )
+        async with running(transport):
+            broker.restart()  # no persistence: the broker forgets session and subscription
+            await async_wait_until(lambda: transport.connected and transport.generation == 2)
+            peer = peer_factory(broker)
+            await peer.send(topic, [b"still-subscribed"])
+            [message] = await collect(transport, 1)
+        assert message.payload == b"still-subscribed"
+        assert observer.session_present == [False, False]
+    finally:
+        broker.stop()
+
+
+class SessionObserver:
+    def __init__(self) -> None:
+        self.session_present: list[bool] = []
+
+    def on_connected(self, generation: int, session_present: bool) -> None:
+        self.session_present.append(session_present)
+
+    def on_disconnected(self, generation: int, reason: str) -> None:
+        pass
