@@ -1,7 +1,8 @@
 """EVA-DTS DEX/UCS sales audits: a tolerant reader, typed values and a writer.
 
-Vending machines send these files as the Sparkplug string metric ``DEX/Audit``; the hub
-reads them with :func:`read_dex`, the simulators write them with :func:`write_dex`.
+Vending machines send these files as the Sparkplug string metric ``DEX/Audit`` (named in
+``firmware_protocols.sparkplug_b.vending_model``); the hub reads them with
+:func:`read_dex`, the simulators write them with :func:`write_dex`.
 See ``PROTOCOL.md`` beside this file.
 """
 
@@ -26,12 +27,8 @@ from firmware_protocols.dex.model import (
 from firmware_protocols.dex.reader import MAX_BYTES, DexAudit, read_dex
 from firmware_protocols.dex.writer import write_dex
 
-METRIC_NAME = "DEX/Audit"
-"""The Sparkplug B string metric that carries a DEX file."""
-
 __all__ = [
     "MAX_BYTES",
-    "METRIC_NAME",
     "AuditData",
     "AuditTime",
     "CountCheck",
