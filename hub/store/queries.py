@@ -1,0 +1,263 @@
+"""Read side of the store: telemetry history and buckets, events, presence history, dead
+letters, twins, counts. Each function takes an Engine or an open Connection.
+
+Bucket aggregates are computed in SQL with integer arithmetic on ``ts_ms``, so SQLite and
+PostgreSQL return the same buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from sqlalchemy import Connection, Engine, func, literal_column, select
+
+from hub.store.rows import (
+    Bucket,
+    DeadLetter,
+    Point,
+    PresenceChange,
+    StoredEvent,
+    TwinRow,
+)
+from hub.store.schema import dead_letter, event, presence_change, telemetry, twin
+
+Bind = Engine | Connection
+BucketSize = Literal["minute", "hour", "day"]
+BUCKET_MS: dict[BucketSize, int] = {"minute": 60_000, "hour": 3_600_000, "day": 86_400_000}
+MAX_LIMIT = 100_000
+
+
+@contextmanager
+def _connection(bind: Bind) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def _limit(limit: int) -> int:
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    return min(limit, MAX_LIMIT)
+
+
+# ---------------------------------------------------------------- telemetry
+def telemetry_points(
+    bind: Bind,
+    device_id: str,
+    metric: str,
+    since_ms: int,
+    until_ms: int,
+    limit: int = 10_000,
+    newest_first: bool = False,
+) -> list[Point]:
+    """Raw points in [since_ms, until_ms), oldest first (or newest first)."""
+    ts = telemetry.c.ts_ms
+    query = (
+        select(ts, telemetry.c.value)
+        .where(telemetry.c.device_id == device_id, telemetry.c.metric == metric)
+        .where(ts >= since_ms, ts < until_ms)
+        .order_by(ts.desc() if newest_first else ts)
+        .limit(_limit(limit))
+    )
+    with _connection(bind) as conn:
+        return [Point(ts_ms, value) for ts_ms, value in conn.execute(query)]
+
+
+def telemetry_buckets(
+    bind: Bind,
+    device_id: str,
+    metric: str,
+    since_ms: int,
+    until_ms: int,
+    bucket: BucketSize,
+    limit: int = 10_000,
+) -> list[Bucket]:
+    """min/max/mean/count per bucket in [since_ms, until_ms), oldest bucket first.
+
+    A bucket starts at a multiple of its width since the Unix epoch (UTC days)."""
+    width = BUCKET_MS[bucket]
+    ts = telemetry.c.ts_ms
+    # A literal, not a bound parameter: PostgreSQL matches the GROUP BY expression to the
+    # selected one textually, and two separate parameters would not match.
+    start = (ts - ts % literal_column(str(width))).label("start_ms")
+    value = telemetry.c.value
+    query = (
+        select(start, func.min(value), func.max(value), func.avg(value), func.count())
+        .where(telemetry.c.device_id == device_id, telemetry.c.metric == metric)
+        .where(ts >= since_ms, ts < until_ms)
+        .group_by(start)
+        .order_by(start)
+        .limit(_limit(limit))
+    )
+    with _connection(bind) as conn:
+        return [
+            Bucket(int(s), float(lo), float(hi), float(mean), int(n))
+            for s, lo, hi, mean, n in conn.execute(query)
+        ]
+
+
+def list_metrics(bind: Bind, device_id: str) -> list[str]:
+    """Metric names a device has points for, sorted."""
+    query = (
+        select(telemetry.c.metric)
+        .where(telemetry.c.device_id == device_id)
+        .distinct()
+        .order_by(telemetry.c.metric)
+    )
+    with _connection(bind) as conn:
+        return list(conn.scalars(query))
+
+
+def telemetry_count(bind: Bind, device_id: str | None = None) -> int:
+    query = select(func.count()).select_from(telemetry)
+    if device_id is not None:
+        query = query.where(telemetry.c.device_id == device_id)
+    with _connection(bind) as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+# ---------------------------------------------------------------- events
+def events(
+    bind: Bind,
+    device_id: str | None = None,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    types: Collection[str] | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[StoredEvent]:
+    """Events newest first (by id). Page on with ``before_id`` = the last id returned."""
+    query = select(
+        event.c.id,
+        event.c.device_id,
+        event.c.seq,
+        event.c.ts_ms,
+        event.c.type,
+        event.c.data,
+        event.c.received_ms,
+    )
+    if device_id is not None:
+        query = query.where(event.c.device_id == device_id)
+    if since_ms is not None:
+        query = query.where(event.c.ts_ms >= since_ms)
+    if until_ms is not None:
+        query = query.where(event.c.ts_ms < until_ms)
+    if types is not None:
+        query = query.where(event.c.type.in_(list(types)))
+    if before_id is not None:
+        query = query.where(event.c.id < before_id)
+    query = query.order_by(event.c.id.desc()).limit(_limit(limit))
+    with _connection(bind) as conn:
+        return [
+            StoredEvent(id_, device, seq, ts_ms, type_, data, received_ms)
+            for id_, device, seq, ts_ms, type_, data, received_ms in conn.execute(query)
+        ]
+
+
+def event_count(bind: Bind, device_id: str | None = None, type: str | None = None) -> int:
+    query = select(func.count()).select_from(event)
+    if device_id is not None:
+        query = query.where(event.c.device_id == device_id)
+    if type is not None:
+        query = query.where(event.c.type == type)
+    with _connection(bind) as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+# ---------------------------------------------------------------- presence
+_PRESENCE_COLUMNS = (
+    presence_change.c.id,
+    presence_change.c.device_id,
+    presence_change.c.online,
+    presence_change.c.reason,
+    presence_change.c.ts_ms,
+    presence_change.c.recorded_by,
+)
+
+
+def presence_history(bind: Bind, device_id: str, limit: int = 100) -> list[PresenceChange]:
+    """A device's online/offline changes, newest first."""
+    query = (
+        select(*_PRESENCE_COLUMNS)
+        .where(presence_change.c.device_id == device_id)
+        .order_by(presence_change.c.ts_ms.desc(), presence_change.c.id.desc())
+        .limit(_limit(limit))
+    )
+    with _connection(bind) as conn:
+        return [PresenceChange(*row) for row in conn.execute(query)]
+
+
+def last_presence(
+    bind: Bind, device_ids: Collection[str] | None = None
+) -> dict[str, PresenceChange]:
+    """Each device's latest change (all devices, or those named): for restoring presence
+    state when the hub starts."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=presence_change.c.device_id,
+            order_by=(presence_change.c.ts_ms.desc(), presence_change.c.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(*_PRESENCE_COLUMNS, rank)
+    if device_ids is not None:
+        ranked = ranked.where(presence_change.c.device_id.in_(list(device_ids)))
+    inner = ranked.subquery()
+    query = select(
+        inner.c.id,
+        inner.c.device_id,
+        inner.c.online,
+        inner.c.reason,
+        inner.c.ts_ms,
+        inner.c.recorded_by,
+    ).where(inner.c.rank == 1)
+    with _connection(bind) as conn:
+        return {row.device_id: PresenceChange(*row) for row in conn.execute(query)}
+
+
+# ---------------------------------------------------------------- dead letters
+def dead_letters(bind: Bind, limit: int = 100, reason: str | None = None) -> list[DeadLetter]:
+    """Dead letters newest first, optionally of one reason."""
+    query = select(
+        dead_letter.c.id,
+        dead_letter.c.received_ms,
+        dead_letter.c.topic,
+        dead_letter.c.payload,
+        dead_letter.c.device_id,
+        dead_letter.c.reason,
+        dead_letter.c.detail,
+    )
+    if reason is not None:
+        query = query.where(dead_letter.c.reason == reason)
+    query = query.order_by(dead_letter.c.id.desc()).limit(_limit(limit))
+    with _connection(bind) as conn:
+        return [
+            DeadLetter(id_, received, topic, bytes(payload), device_id, reason_, detail)
+            for id_, received, topic, payload, device_id, reason_, detail in conn.execute(query)
+        ]
+
+
+def count_by_reason(bind: Bind) -> dict[str, int]:
+    query = select(dead_letter.c.reason, func.count()).group_by(dead_letter.c.reason)
+    with _connection(bind) as conn:
+        return {reason: int(n) for reason, n in conn.execute(query)}
+
+
+# ---------------------------------------------------------------- twins
+def load_twins(bind: Bind) -> dict[str, TwinRow]:
+    """Every stored twin, for loading into memory when the hub starts."""
+    query = select(
+        twin.c.device_id,
+        twin.c.reported,
+        twin.c.reported_version,
+        twin.c.desired,
+        twin.c.desired_version,
+        twin.c.updated_ms,
+    )
+    with _connection(bind) as conn:
+        return {row.device_id: TwinRow(*row) for row in conn.execute(query)}

@@ -1,0 +1,269 @@
+"""Keep rows the database would refuse out of the batch transaction.
+
+One bad row (a NaN reading, which SQLite stores as NULL and so refuses, an oversized
+metric name, a NUL character PostgreSQL text cannot hold, a sequence number beyond 64
+bits, event data JSON cannot carry) must not fail the whole batch: the ingest pipeline
+retries a failed batch forever, so one such message would stall ingest. Such rows become
+dead letters with reason ``invalid_row`` instead. Dead letters themselves are cleaned,
+never refused: they are the last resort.
+
+The common case (nothing wrong) is checked with a few passes over the batch in C
+(``map``, ``min``, ``max``, set building); only a batch that fails them is checked row by
+row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hub.store.rows import DeadLetterRow, EventRow, PresenceRow, TelemetryRow, TwinRow
+from hub.store.schema import (
+    DEVICE_ID_LENGTH,
+    EVENT_TYPE_LENGTH,
+    INSTANCE_ID_LENGTH,
+    METRIC_LENGTH,
+    REASON_LENGTH,
+)
+
+INVALID_ROW = "invalid_row"
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+DETAIL_LENGTH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """The rows a batch may store, and the dead letters that replace the rest."""
+
+    telemetry: Sequence[TelemetryRow]
+    events: Sequence[EventRow]
+    presence: Sequence[PresenceRow]
+    twins: Sequence[TwinRow]
+    dead_letters: Sequence[DeadLetterRow]
+    rejected: int
+
+
+def text_ok(value: object, max_length: int) -> bool:
+    """A non-empty string both databases store as given: fits, no NUL, valid UTF-8."""
+    if not isinstance(value, str) or not 0 < len(value) <= max_length or "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, e.g. from a JSON "\ud800" escape
+        return False
+    return True
+
+
+def int64_ok(value: object) -> bool:
+    return type(value) is int and INT64_MIN <= value <= INT64_MAX
+
+
+_NOT_JSON = object()
+
+
+def _mapping_to_dict(value: object) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def plain_json(value: object) -> Any:
+    """``value`` as plain JSON types both databases accept (no NaN or Infinity; other
+    Mappings become dicts), or ``_NOT_JSON``."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return _NOT_JSON
+    except TypeError:
+        try:
+            return json.loads(json.dumps(value, allow_nan=False, default=_mapping_to_dict))
+        except (TypeError, ValueError):
+            return _NOT_JSON
+    return value
+
+
+def clean_text(value: str, max_length: int | None = None) -> str:
+    """``value`` made storable: NUL and unencodable characters escaped, then clipped."""
+    if "\x00" in value or not value.isascii():
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        value = value.replace("\x00", "\\x00")
+    return value if max_length is None else value[:max_length]
+
+
+# ---------------------------------------------------------------- per-row checks
+def telemetry_problem(row: TelemetryRow) -> str | None:
+    if not text_ok(row.device_id, DEVICE_ID_LENGTH):
+        return "device_id"
+    if not text_ok(row.metric, METRIC_LENGTH):
+        return "metric"
+    if not int64_ok(row.ts_ms):
+        return "ts_ms"
+    if not int64_ok(row.seq):
+        return "seq"
+    if not isinstance(row.value, int | float) or not math.isfinite(row.value):
+        return "value"
+    return None
+
+
+def event_problem(row: EventRow) -> str | EventRow | None:
+    if not text_ok(row.device_id, DEVICE_ID_LENGTH):
+        return "device_id"
+    if not text_ok(row.type, EVENT_TYPE_LENGTH):
+        return "type"
+    if not int64_ok(row.ts_ms):
+        return "ts_ms"
+    if not int64_ok(row.seq):
+        return "seq"
+    data = plain_json(row.data)
+    if data is _NOT_JSON or not isinstance(data, dict):
+        return "data"
+    return None if data is row.data else replace(row, data=data)
+
+
+def presence_problem(row: PresenceRow) -> str | None:
+    if not text_ok(row.device_id, DEVICE_ID_LENGTH):
+        return "device_id"
+    if not text_ok(row.recorded_by, INSTANCE_ID_LENGTH):
+        return "recorded_by"
+    if not int64_ok(row.ts_ms):
+        return "ts_ms"
+    if not isinstance(row.online, bool):
+        return "online"
+    return None
+
+
+def clean_presence_reason(row: PresenceRow) -> PresenceRow:
+    """A device-supplied reason is clipped and cleaned rather than refused."""
+    if text_ok(row.reason, REASON_LENGTH):
+        return row
+    reason = clean_text(str(row.reason), REASON_LENGTH) or "unknown"
+    return replace(row, reason=reason)
+
+
+def twin_problem(row: TwinRow) -> str | TwinRow | None:
+    if not text_ok(row.device_id, DEVICE_ID_LENGTH):
+        return "device_id"
+    for name in ("reported_version", "desired_version", "updated_ms"):
+        if not int64_ok(getattr(row, name)):
+            return name
+    reported, desired = plain_json(row.reported), plain_json(row.desired)
+    if reported is _NOT_JSON or not isinstance(reported, dict):
+        return "reported"
+    if desired is _NOT_JSON or not isinstance(desired, dict):
+        return "desired"
+    if reported is row.reported and desired is row.desired:
+        return None
+    return replace(row, reported=reported, desired=desired)
+
+
+def _telemetry_all_ok(rows: Sequence[TelemetryRow]) -> bool:
+    """The fast path: whole-batch checks that run mostly in C."""
+    try:
+        if not all(map(math.isfinite, [r.value for r in rows])):
+            return False
+        ints = [r.ts_ms for r in rows] + [r.seq for r in rows]
+        if min(ints) < INT64_MIN or max(ints) > INT64_MAX:
+            return False
+        if not all(type(i) is int for i in ints):
+            return False
+    except TypeError:
+        return False
+    devices = {r.device_id for r in rows}
+    metrics = {r.metric for r in rows}
+    return all(text_ok(d, DEVICE_ID_LENGTH) for d in devices) and all(
+        text_ok(m, METRIC_LENGTH) for m in metrics
+    )
+
+
+# ---------------------------------------------------------------- the batch
+def rejected_letter(table: str, row: object, field: str, received_ms: int) -> DeadLetterRow:
+    device_id = getattr(row, "device_id", None)
+    return DeadLetterRow(
+        received_ms=received_ms,
+        topic=f"store:{table}",
+        payload=repr(row).encode("utf-8", "backslashreplace"),
+        device_id=clean_text(device_id) if isinstance(device_id, str) else None,
+        reason=INVALID_ROW,
+        detail=f"{table} row refused: bad {field}",
+    )
+
+
+def clean_dead_letter(row: DeadLetterRow) -> DeadLetterRow:
+    payload = row.payload
+    if not isinstance(payload, bytes):
+        payload = bytes(payload) if isinstance(payload, bytearray | memoryview) else b""
+    return DeadLetterRow(
+        received_ms=row.received_ms if int64_ok(row.received_ms) else 0,
+        topic=clean_text(str(row.topic)),
+        payload=payload,
+        device_id=None if row.device_id is None else clean_text(str(row.device_id)),
+        reason=clean_text(str(row.reason), REASON_LENGTH) or "unknown",
+        detail=clean_text(str(row.detail), DETAIL_LENGTH),
+    )
+
+
+def _split(
+    table: str, rows: Iterable[Any], problem: Any, received_ms: int, dead: list[DeadLetterRow]
+) -> list[Any]:
+    """Rows that pass ``problem`` (which returns None, a repaired row, or the bad field)."""
+    kept: list[Any] = []
+    for row in rows:
+        verdict = problem(row)
+        if verdict is None:
+            kept.append(row)
+        elif isinstance(verdict, str):
+            dead.append(rejected_letter(table, row, verdict, received_ms))
+        else:
+            kept.append(verdict)
+    return kept
+
+
+def merge_twins(rows: Iterable[TwinRow]) -> list[TwinRow]:
+    """One row per device (an upsert may touch a row only once per statement): the
+    newest reported and the newest desired state among the device's rows."""
+    merged: dict[str, TwinRow] = {}
+    for row in rows:
+        seen = merged.get(row.device_id)
+        if seen is None:
+            merged[row.device_id] = row
+            continue
+        newer_reported = row if row.reported_version >= seen.reported_version else seen
+        newer_desired = row if row.desired_version >= seen.desired_version else seen
+        merged[row.device_id] = TwinRow(
+            device_id=row.device_id,
+            reported=newer_reported.reported,
+            reported_version=newer_reported.reported_version,
+            desired=newer_desired.desired,
+            desired_version=newer_desired.desired_version,
+            updated_ms=max(row.updated_ms, seen.updated_ms),
+        )
+    return list(merged.values())
+
+
+def screen(
+    telemetry: Sequence[TelemetryRow],
+    events: Sequence[EventRow],
+    presence: Sequence[PresenceRow],
+    dead_letters: Sequence[DeadLetterRow],
+    twins: Sequence[TwinRow],
+    received_ms: int,
+) -> Screened:
+    """Split a batch into storable rows and dead letters for the rest."""
+    dead: list[DeadLetterRow] = []
+    if telemetry and not _telemetry_all_ok(telemetry):
+        telemetry = _split("telemetry", telemetry, telemetry_problem, received_ms, dead)
+    events = _split("event", events, event_problem, received_ms, dead)
+    presence = [
+        clean_presence_reason(row)
+        for row in _split("presence_change", presence, presence_problem, received_ms, dead)
+    ]
+    twins = merge_twins(_split("twin", twins, twin_problem, received_ms, dead))
+    rejected = len(dead)
+    dead.extend(clean_dead_letter(row) for row in dead_letters)
+    return Screened(telemetry, events, presence, twins, dead, rejected)
