@@ -1,7 +1,7 @@
 """The hub's store: telemetry, events, presence history, dead letters and twins.
 
 Write with :class:`StoreWriter` (one batch, one transaction, duplicates skipped), read
-with the functions of :mod:`hub.store.queries`.
+with the functions of :mod:`hub.store.queries`, prune with :mod:`hub.store.retention`.
 Tables live in :mod:`hub.store.schema`; migration 0002 creates them.
 """
 
@@ -19,6 +19,13 @@ from hub.store.queries import (
     telemetry_buckets,
     telemetry_count,
     telemetry_points,
+)
+from hub.store.retention import (
+    Pruned,
+    prune_all,
+    prune_dead_letters,
+    prune_telemetry,
+    retention_loop,
 )
 from hub.store.rows import (
     Bucket,
@@ -50,6 +57,7 @@ __all__ = [
     "Point",
     "PresenceChange",
     "PresenceRow",
+    "Pruned",
     "StoreWriter",
     "StoredEvent",
     "TelemetryMethod",
@@ -65,6 +73,10 @@ __all__ = [
     "list_metrics",
     "load_twins",
     "presence_history",
+    "prune_all",
+    "prune_dead_letters",
+    "prune_telemetry",
+    "retention_loop",
     "telemetry_buckets",
     "telemetry_count",
     "telemetry_points",
