@@ -18,7 +18,7 @@ import paho.mqtt.client as mqtt
 
 from device_sims.buffer import OfflineBuffer
 from device_sims.clock import SimClock
-from device_sims.faults import PROFILES, FaultInjector, FaultProfile, device_rng
+from device_sims.faults import IDEAL, FaultInjector, FaultProfile, device_rng
 from device_sims.inventory import DeviceSpec, Resident
 from device_sims.link import BrokerAddress, LinkError, MqttLink, Ticker
 from device_sims.sequence import SequenceCounter, boot_sequence_us
@@ -35,10 +35,11 @@ LOG_LENGTH = 1000  # commands, replies and scenario logs kept per device (the la
 class SimOptions:
     """Run-wide settings. ``telemetry_interval_s`` is in simulated seconds (None: the
     kind's default); ``behaviour=False`` leaves a device idle but responsive (tests drive
-    it by calling its methods)."""
+    it by calling its methods). ``faults`` defaults to :data:`IDEAL` (nothing random goes
+    wrong); the command line defaults to the ``none`` profile."""
 
     speed: float = 1.0
-    faults: FaultProfile = PROFILES["none"]
+    faults: FaultProfile = IDEAL
     seed: int = 0
     keepalive_s: int = 30
     behaviour: bool = True
@@ -102,6 +103,7 @@ class SimDevice(ABC):
         self.commands: deque[ReceivedCommand] = deque(maxlen=LOG_LENGTH)
         self.replies: deque[SentReply] = deque(maxlen=LOG_LENGTH)
         self.verdicts: Counter[str] = Counter()
+        self.task_failures = 0
         self.sent: Counter[str] = Counter()
         self.online = asyncio.Event()
         self._own_ticker = ticker is None
@@ -311,6 +313,7 @@ class SimDevice(ABC):
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
+            self.task_failures += 1
             log.error(
                 "%s: task %s failed", self.device_id, task.get_name(), exc_info=task.exception()
             )

@@ -251,7 +251,7 @@ class Door(SimDevice):
         """The strike is released for the pulse; most of the time someone walks in."""
         self._strike_until_s = self.clock.sim_seconds() + pulse_ms / 1000
         await self.clock.sleep(self.rng.uniform(0.5, min(2.0, pulse_ms / 1000)))
-        if self.rng.random() < 0.95:
+        if not self.faults.chance(self.options.faults.unused_grant_ratio):
             held = self.faults.chance(self.options.faults.held_open_ratio)
             await self._pass_through(
                 self.rng.uniform(*HELD_OPEN_S) if held else self.rng.uniform(*PASS_S)

@@ -21,7 +21,7 @@ PROFILE_NAMES: tuple[ProfileName, ...] = ("none", "light", "chaos")
 @dataclass(frozen=True, slots=True)
 class FaultProfile:
     """Probabilities of each fault. ``*_per_hour`` are Poisson rates in simulated hours;
-    the others are chances per message or per command."""
+    the others are chances per message, command or door cycle. Every default is zero."""
 
     name: str
     disconnect_per_hour: float = 0.0
@@ -35,12 +35,19 @@ class FaultProfile:
     compressor_failure_per_hour: float = 0.0
     tamper_per_hour: float = 0.0
     forced_door_per_hour: float = 0.0
-    door_left_open_ratio: float = 0.02
-    held_open_ratio: float = 0.02
+    door_left_open_ratio: float = 0.0  # a compartment door someone forgets to shut
+    held_open_ratio: float = 0.0  # a building door propped open after a grant
+    unused_grant_ratio: float = 0.0  # a door released but nobody walks through
 
+
+IDEAL = FaultProfile("ideal")
+"""Nothing ever goes wrong: the default of the Python API, so scenarios are exact."""
 
 PROFILES: dict[ProfileName, FaultProfile] = {
-    "none": FaultProfile("none", door_left_open_ratio=0.0, held_open_ratio=0.0),
+    # No faults, but people being people: doors left or held open, unused grants.
+    "none": FaultProfile(
+        "none", door_left_open_ratio=0.02, held_open_ratio=0.02, unused_grant_ratio=0.05
+    ),
     "light": FaultProfile(
         "light",
         disconnect_per_hour=0.02,
@@ -54,6 +61,9 @@ PROFILES: dict[ProfileName, FaultProfile] = {
         compressor_failure_per_hour=0.0005,
         tamper_per_hour=0.001,
         forced_door_per_hour=0.002,
+        door_left_open_ratio=0.03,
+        held_open_ratio=0.03,
+        unused_grant_ratio=0.05,
     ),
     "chaos": FaultProfile(
         "chaos",
@@ -70,6 +80,7 @@ PROFILES: dict[ProfileName, FaultProfile] = {
         forced_door_per_hour=0.05,
         door_left_open_ratio=0.1,
         held_open_ratio=0.1,
+        unused_grant_ratio=0.1,
     ),
 }
 

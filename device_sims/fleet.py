@@ -48,6 +48,7 @@ class FleetStats:
     malformed: int
     duplicates: int
     reconnects: int
+    task_failures: int
 
     def line(self) -> str:
         verdicts = " ".join(f"{k}={v}" for k, v in sorted(self.commands_by_verdict.items()))
@@ -55,7 +56,8 @@ class FleetStats:
         return (
             f"online {self.online}/{self.devices} ({kinds}) sent {self.sent} "
             f"buffered {self.buffered} malformed {self.malformed} dup {self.duplicates} "
-            f"reconnects {self.reconnects} commands: {verdicts or '-'}"
+            f"reconnects {self.reconnects} failures {self.task_failures} "
+            f"commands: {verdicts or '-'}"
         )
 
 
@@ -202,7 +204,7 @@ class Fleet:
         online: Counter[str] = Counter()
         sent: Counter[str] = Counter()
         verdicts: Counter[str] = Counter()
-        buffered = malformed = duplicates = reconnects = 0
+        buffered = malformed = duplicates = reconnects = failures = 0
         for device in self.devices.values():
             if device.online.is_set():
                 online[device.kind] += 1
@@ -212,6 +214,7 @@ class Fleet:
             malformed += device.faults.malformed_sent
             duplicates += device.faults.duplicates_sent
             reconnects += max(0, device.link.connects - 1)
+            failures += device.task_failures
         return FleetStats(
             devices=len(self.devices),
             online=sum(online.values()),
@@ -223,4 +226,5 @@ class Fleet:
             malformed=malformed,
             duplicates=duplicates,
             reconnects=reconnects,
+            task_failures=failures,
         )

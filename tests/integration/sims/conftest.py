@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,10 +16,11 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from device_sims.device import SimOptions
+from device_sims.device import SimDevice, SimOptions
+from device_sims.fleet import DEVICE_CLASSES
 from device_sims.inventory import Card, CompartmentSpec, DeviceSpec, Resident, SlotSpec
 from device_sims.link import BrokerAddress
-from firmware_protocols.base import Command, DeviceSession, Outbound, Uplink
+from firmware_protocols.base import CodecError, Command, DeviceSession, Outbound, Uplink
 from firmware_protocols.registry import default_registry
 from tests.support.broker import PrivateMosquitto
 from tests.support.waiting import async_wait_until
@@ -39,6 +41,7 @@ class Recorder:
 
     url: str
     filters: Sequence[str] = ("#",)
+    persistent: bool = False  # keep the session across broker restarts (queued QoS 1)
     messages: list[Seen] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ready: threading.Event = field(default_factory=threading.Event)
@@ -46,7 +49,12 @@ class Recorder:
 
     def start(self) -> None:
         broker = BrokerAddress.parse(self.url)
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"rec-{uuid.uuid4().hex[:8]}")
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"rec-{uuid.uuid4().hex[:8]}",
+            clean_session=not self.persistent,
+        )
+        client.reconnect_delay_set(0.05, 0.5)
         client.on_message = self._on_message
         client.on_subscribe = lambda *_: self._ready.set()
         client.on_connect = lambda c, *_: c.subscribe([(f, 1) for f in self.filters])
@@ -91,15 +99,20 @@ class HubView:
         self._sessions: dict[str, DeviceSession] = {}
         self._records: dict[str, list[Uplink]] = {}
         self._consumed: dict[str, int] = {}
+        self.refused: Counter[str] = Counter()  # CodecError reasons, as dead letters
         self.firmware: dict[str, tuple[str, str]] = {}
 
     def records(self, recorder: Recorder, device_id: str) -> list[Uplink]:
-        """Every record the hub made of this device's traffic so far, in order."""
+        """Every record the hub made of this device's traffic so far, in order; messages
+        the decoder refuses are counted in ``refused`` by reason."""
         seen = recorder.of(device_id, live=False)
         done = self._consumed.get(device_id, 0)
         found = self._records.setdefault(device_id, [])
         for message in seen[done:]:
-            found += self.decode(message)
+            try:
+                found += self.decode(message)
+            except CodecError as exc:
+                self.refused[exc.reason] += 1
         self._consumed[device_id] = len(seen)
         return list(found)
 
@@ -186,3 +199,20 @@ def hub() -> HubView:
 @pytest.fixture
 def broker(mosquitto_session: PrivateMosquitto) -> BrokerAddress:
     return BrokerAddress.parse(mosquitto_session.url)
+
+
+SPECS: dict[str, Callable[[], DeviceSpec]] = {
+    "locker": locker_spec,
+    "vending": vending_spec,
+    "door": door_spec,
+}
+
+
+def make_device(
+    kind: str, broker: BrokerAddress, hub: HubView, options: SimOptions = FAST
+) -> SimDevice:
+    """A device of ``kind`` with a fresh id, registered with the hub view."""
+    spec = SPECS[kind]()
+    hub.register(spec)
+    cls = DEVICE_CLASSES[spec.kind]
+    return cls(spec, broker, options=options, residents=residents_of("c0001-b1"))
