@@ -1,0 +1,156 @@
+"""API bearer tokens: minting, authentication, revocation.
+
+A token is ``hub_`` followed by 32 random bytes (URL-safe base64). The registry keeps only
+its SHA-256: the token has far too much entropy to guess, so a fast hash loses nothing,
+and authentication is one indexed lookup per request. The raw token is shown once, when
+minted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from hub.registry.errors import UnknownResident, UnknownToken
+from hub.registry.models import ApiToken, Node, Resident
+from hub.registry.queries import resolve_scope
+from hub.registry.timestamps import utc_now
+from hub.registry.vocabulary import Role
+
+TOKEN_PREFIX = "hub_"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIdentity:
+    """Who a valid token speaks for. Operators have a scope path; residents a resident and
+    their building (and no scope path: a resident token never grants operator access)."""
+
+    token_id: int
+    role: Role
+    scope_path: str | None
+    resident_id: int | None
+    building_id: int | None
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(raw_token: str) -> str:
+    """The stored form of a token: SHA-256, hex."""
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def mint_operator_token(
+    session: Session,
+    scope_code: str,
+    label: str = "",
+    ttl: timedelta | None = None,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """Create an operator token for the subtree of ``scope_code`` and return it (the only
+    time it is seen). Raises UnknownScope. Commits."""
+    node = resolve_scope(session, scope_code)
+    return _mint(session, "operator", label, ttl, now, scope_node_id=node.id)
+
+
+def mint_resident_token(
+    session: Session,
+    resident_id: int,
+    label: str = "",
+    ttl: timedelta | None = None,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """Create a token for a resident and return it. Raises UnknownResident. Commits."""
+    if session.get(Resident, resident_id) is None:
+        raise UnknownResident(f"with id {resident_id}")
+    return _mint(session, "resident", label, ttl, now, resident_id=resident_id)
+
+
+def _mint(
+    session: Session,
+    role: Role,
+    label: str,
+    ttl: timedelta | None,
+    now: datetime | None,
+    *,
+    scope_node_id: int | None = None,
+    resident_id: int | None = None,
+) -> str:
+    if ttl is not None and ttl <= timedelta(0):
+        raise ValueError("a token's time to live must be positive")
+    created = now or utc_now()
+    raw = new_token()
+    session.add(
+        ApiToken(
+            token_hash=hash_token(raw),
+            role=role,
+            label=label,
+            scope_node_id=scope_node_id,
+            resident_id=resident_id,
+            created_at=created,
+            expires_at=None if ttl is None else created + ttl,
+        )
+    )
+    session.commit()
+    return raw
+
+
+def authenticate_token(
+    session: Session, raw_token: str, now: datetime | None = None
+) -> TokenIdentity | None:
+    """The identity behind ``raw_token``, or None if it is unknown, revoked or expired."""
+    if not raw_token.startswith(TOKEN_PREFIX) or len(raw_token) > 128:
+        return None
+    statement = (
+        select(ApiToken, Node.path, Resident.building_id)
+        .outerjoin(Node, col(Node.id) == col(ApiToken.scope_node_id))
+        .outerjoin(Resident, col(Resident.id) == col(ApiToken.resident_id))
+        .where(col(ApiToken.token_hash) == hash_token(raw_token))
+    )
+    row = session.exec(statement).first()
+    if row is None:
+        return None
+    token, scope_path, building_id = row
+    moment = now or utc_now()
+    if token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= moment:
+        return None
+    assert token.id is not None
+    if token.role == "operator":
+        if scope_path is None:
+            return None
+        return TokenIdentity(token.id, "operator", scope_path, None, None)
+    if token.resident_id is None or building_id is None:
+        return None
+    return TokenIdentity(token.id, "resident", None, token.resident_id, building_id)
+
+
+def revoke_token(session: Session, token_or_id: str | int, now: datetime | None = None) -> ApiToken:
+    """Revoke by raw token or by numeric id (idempotent: a revoked token stays revoked at
+    its first revocation time). Raises UnknownToken. Commits."""
+    if isinstance(token_or_id, int) or (token_or_id.isascii() and token_or_id.isdecimal()):
+        token = session.get(ApiToken, int(token_or_id))
+        reference = f"with id {token_or_id}"
+    elif token_or_id.startswith(TOKEN_PREFIX):
+        token = session.exec(
+            select(ApiToken).where(col(ApiToken.token_hash) == hash_token(token_or_id))
+        ).first()
+        reference = "matching the given token"
+    else:
+        raise UnknownToken(f"{token_or_id!r}: give a token id or a token starting with hub_")
+    if token is None:
+        raise UnknownToken(reference)
+    if token.revoked_at is None:
+        token.revoked_at = now or utc_now()
+        session.add(token)
+        session.commit()
+        session.refresh(token)
+    return token
