@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from firmware_protocols.dex import AuditTime, DexAudit, DexError, SalesTotals, crc16_arc, read_dex
 
 FUZZ = settings(max_examples=500, deadline=None, database=None)
+FUZZ_SLOW = settings(max_examples=300, deadline=None, database=None)
 _BODY = (
     "ST*001*0001\r\nID1*JOF*****4294967295*6*2\r\n"
     "ID4*2*1978*EUR\r\nID5*20240415*150421\r\nVA1*143500*423*142450*421\r\n"
@@ -76,14 +77,14 @@ segment_lines = st.lists(
 )
 
 
-@FUZZ
+@FUZZ_SLOW
 @given(segment_lines, st.sampled_from(["\r\n", "\n", "\r", " \n", "\n\n"]))
 def test_dex_shaped_garbage(lines: list[str], end: str) -> None:
     """Lines that look like DEX reach the typed layer and the checks, not just the lexer."""
     read_or_refuse(end.join(lines))
 
 
-@FUZZ
+@FUZZ_SLOW
 @given(st.data())
 def test_edited_real_file(data: st.DataObject) -> None:
     """Cut, delete, insert and overwrite characters of a realistic file."""
