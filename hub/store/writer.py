@@ -3,16 +3,18 @@
 Duplicates (a redelivered message) are skipped by ``INSERT ... ON CONFLICT DO NOTHING``
 on each table's natural key. Events and presence changes use ``RETURNING`` (executed by
 SQLAlchemy's insertmanyvalues in a few multi-row statements), so the result names exactly
-the events that are new. Telemetry takes each driver's fastest path: ``executemany`` on
-SQLite, COPY through a staging table on PostgreSQL (see :mod:`hub.store.measure` for the
-comparison). ``write`` is synchronous: call it in a worker thread, off the event loop.
+the events that are new. Telemetry takes each driver's fastest path: the Core statement,
+compiled once, run by the driver's ``executemany`` on SQLite; COPY through a staging
+table on PostgreSQL (see :mod:`hub.store.measure` for the comparison). ``write`` is
+synchronous: call it in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Literal
+from operator import attrgetter
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, Table, case
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +34,7 @@ from hub.store.schema import dead_letter, event, presence_change, telemetry, twi
 from hub.store.screen import screen
 
 TelemetryMethod = Literal["executemany", "copy"]
+TELEMETRY_COLUMNS = ("device_id", "metric", "ts_ms", "value", "seq")
 DialectInsert = postgresql.Insert | sqlite.Insert
 
 
@@ -73,6 +76,11 @@ class StoreWriter:
         self._telemetry = insert(telemetry).on_conflict_do_nothing(
             index_elements=["device_id", "seq", "metric"]
         )
+        compiled = self._telemetry.compile(dialect=engine.dialect)
+        self._telemetry_sql = str(compiled)
+        self._telemetry_positional = compiled.positional
+        order = compiled.positiontup if compiled.positional else TELEMETRY_COLUMNS
+        self._telemetry_values = attrgetter(*(order or ()))
         self._event = (
             insert(event)
             .on_conflict_do_nothing(index_elements=["device_id", "seq", "type"])
@@ -147,15 +155,14 @@ class StoreWriter:
             return 0
         if self._telemetry_method == "copy":
             return copy_telemetry(conn, rows)
-        params = [
-            {"device_id": r.device_id, "metric": r.metric, "ts_ms": r.ts_ms, "value": r.value,
-             "seq": r.seq}
-            for r in rows
-        ]  # fmt: skip
-        if conn.dialect.name == "sqlite":  # the driver's executemany sums rowcount
-            return conn.execute(self._telemetry, params).rowcount
-        # psycopg's pipelined executemany reports no row count: count what RETURNING gives.
-        return len(conn.execute(self._telemetry.returning(telemetry.c.seq), params).all())
+        # The driver's own executemany, bypassing SQLAlchemy's per-row parameter processing
+        # (a third of the time on SQLite); both drivers then report the summed row count.
+        values = map(self._telemetry_values, rows)
+        if self._telemetry_positional:
+            params: list[Any] = list(values)
+        else:
+            params = [dict(zip(TELEMETRY_COLUMNS, v, strict=True)) for v in values]
+        return conn.exec_driver_sql(self._telemetry_sql, params).rowcount
 
     def _write_events(
         self, conn: Connection, rows: Sequence[EventRow], received_ms: int
