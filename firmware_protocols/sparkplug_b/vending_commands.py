@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from firmware_protocols.base import CodecError, Command, Outbound
-from firmware_protocols.sparkplug_b.datatypes import DataType
+from firmware_protocols.sparkplug_b.datatypes import DataType, MetricValue
 from firmware_protocols.sparkplug_b.edge_node import EdgeCommand
 from firmware_protocols.sparkplug_b.guard import CommandGuard, Verdict
 from firmware_protocols.sparkplug_b.payload import Metric, Payload, encode_payload
@@ -32,6 +32,7 @@ from firmware_protocols.sparkplug_b.vending_model import (
     SETPOINT_RANGE_C,
     is_command_id,
     parse_slot_metric,
+    reply_values,
     slot_metric,
 )
 
@@ -165,6 +166,36 @@ def admit(command: VendingCommand, guard: CommandGuard, now_ms: int) -> Verdict:
     if verdict.execute and problem:
         return Verdict("rejected", problem)
     return verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the firmware does with one NCMD/DCMD: execute ``command`` if
+    ``verdict.execute``; publish ``reply`` (if any) in NDATA when ``node``, else in the
+    ``vmc`` DDATA. ``command`` is None when the message could not be read."""
+
+    command: VendingCommand | None
+    verdict: Verdict
+    reply: Mapping[str, MetricValue] | None
+    node: bool
+
+
+def judge_command(command: EdgeCommand, guard: CommandGuard, now_ms: int) -> Decision:
+    """Parse, admit and prepare the first reply, as PROTOCOL.md section 7 prescribes."""
+    node = command.topic.device_id is None
+    try:
+        parsed = parse_command(command)
+    except CodecError as exc:
+        verdict = Verdict("rejected", exc.reason)
+        command_id = command.payload.values().get(COMMAND_ID)
+        reply_id = command_id if isinstance(command_id, str) else ""
+        return Decision(None, verdict, reply_values(reply_id, "rejected", exc.reason), node)
+    verdict = admit(parsed, guard, now_ms)
+    if parsed.command_id is None:
+        reply = None if verdict.execute else reply_values("", verdict.status, verdict.reason)
+    else:
+        reply = reply_values(parsed.command_id, verdict.status, verdict.reason)
+    return Decision(parsed, verdict, reply, parsed.node)
 
 
 def _param_problem(command: VendingCommand) -> str:

@@ -46,6 +46,8 @@ from firmware_protocols.sparkplug_b.vending_model import (
     DOOR,
     FAULT_CODE,
     FIRMWARE,
+    MAX_PRICE_FEN,
+    MAX_SLOT,
     MODEL,
     REPLY_ID,
     REPLY_REASON,
@@ -162,7 +164,7 @@ def _events(values: dict[str, MetricValue], key: int, ts: int) -> list[Uplink]:
     events: list[Uplink] = []
     if VEND_SLOT in values:
         slot, price, vend_id = values[VEND_SLOT], values.get(VEND_PRICE), values.get(VEND_ID, "")
-        if not _positive_int(slot) or not _positive_int(price, allow_zero=True):
+        if not _int_in(slot, 1, MAX_SLOT) or not _int_in(price, 0, MAX_PRICE_FEN):
             raise CodecError("bad_field", f"vend slot {slot!r} price {price!r}")
         if not isinstance(vend_id, str):
             raise CodecError("bad_field", "Vend/Id must be a string")
@@ -180,10 +182,8 @@ def _events(values: dict[str, MetricValue], key: int, ts: int) -> list[Uplink]:
     return events
 
 
-def _positive_int(value: object, *, allow_zero: bool = False) -> bool:
-    return (
-        isinstance(value, int) and not isinstance(value, bool) and value >= (0 if allow_zero else 1)
-    )
+def _int_in(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _reply(values: dict[str, MetricValue], ts: int | None) -> list[Uplink]:

@@ -35,9 +35,11 @@ from firmware_protocols.sparkplug_b.definitions import (
     parse_channel,
 )
 from firmware_protocols.sparkplug_b.vending_commands import (
+    Decision,
     VendingCommand,
     admit,
     encode_command,
+    judge_command,
     parse_command,
     rebirth_request,
 )
@@ -405,3 +407,46 @@ def test_firmware_parses_only_known_commands() -> None:
     )
     with pytest.raises(CodecError, match="bad_command"):
         parse_command(machine.node.decode_command("spBv1.0/vending/NCMD/vm-0042", ncmd))
+
+
+def test_judge_command_prepares_the_reply_the_firmware_publishes() -> None:
+    machine = Machine()
+    machine.boot()
+    guard = CommandGuard()
+
+    def judge(out: Outbound, now_ms: int) -> Decision:
+        return judge_command(machine.node.decode_command(out.topic, out.payload), guard, now_ms)
+
+    price = Command(CID, "set_price", {"slot": 12, "price": 450}, T0 + 100)
+    (out,) = machine.session.encode_command(price)
+    first = judge(out, T0)
+    assert first.verdict.execute and first.node is False
+    assert first.command is not None and first.command.params == {"slot": 12, "price": 450}
+    assert first.reply == reply_values(CID, "accepted")
+    assert judge(out, T0 + 1).reply == reply_values(CID, "replayed")
+    # the reply goes back through the hub as a CommandReply
+    reply = machine.node.ddata("vmc", judge(out, T0 + 200).reply or {}, T0 + 200)
+    assert machine.hub(reply) == [CommandReply(CID, "expired", None, T0 + 200)]
+    silent = judge(rebirth_request("vending", "vm-0042", T0), T0)
+    assert (silent.verdict.execute, silent.reply, silent.node) == (True, None, True)
+    bogus = encode_payload(
+        Payload(
+            timestamp=T0,
+            metrics=(
+                Metric(name="Cabinet/Door", datatype=DataType.Boolean, value=True),
+                Metric(name="Command/Id", datatype=DataType.String, value=CID),
+            ),
+        )
+    )
+    refused = judge_command(
+        machine.node.decode_command("spBv1.0/vending/DCMD/vm-0042/vmc", bogus), guard, T0
+    )
+    assert refused.command is None and refused.node is False
+    assert refused.reply == reply_values(CID, "rejected", "unknown_command")
+
+
+def test_vend_slot_beyond_255_is_a_codec_error() -> None:
+    machine = Machine()
+    machine.boot()
+    with pytest.raises(CodecError, match="bad_field"):
+        machine.hub(machine.node.ddata("vmc", vend_values(256, 100, "x"), T0))
