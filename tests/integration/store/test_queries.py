@@ -1,22 +1,17 @@
 """Read queries against real data: buckets match Python's arithmetic on random points,
 filters and pagination select what they say.
 
-The tests only read, so each database is created and filled once for the module.
+The tests only read, so each database is filled once for the module.
 """
 
 from __future__ import annotations
 
-import os
 import random
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 from sqlalchemy import Engine
 
-from hub.db.engine import make_engine
-from hub.db.migrate import upgrade
 from hub.store import (
     BUCKET_MS,
     BucketSize,
@@ -32,7 +27,6 @@ from hub.store import (
     telemetry_buckets,
     telemetry_points,
 )
-from tests.support.databases import fresh_postgres_database, postgres_admin_url
 
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % 86_400_000  # midnight UTC
 
@@ -71,38 +65,20 @@ def fill(engine: Engine) -> list[TelemetryRow]:
     return ours
 
 
-def _postgres_admin() -> str:
-    admin = postgres_admin_url()
-    if admin is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL not configured (CI is set, so this must run)")
-        pytest.skip("PostgreSQL not configured: set HUB_TEST_POSTGRES_URL to run these")
-    return admin
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def filled(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Engine, list[TelemetryRow]]]:
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'hub.db'}"
-        else:
-            url = stack.enter_context(fresh_postgres_database(_postgres_admin()))
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        upgrade(engine)
-        yield engine, fill(engine)
+@pytest.fixture(scope="module")
+def filled(module_engine: Engine) -> list[TelemetryRow]:
+    return fill(module_engine)
 
 
 @pytest.fixture
-def engine(filled: tuple[Engine, list[TelemetryRow]]) -> Engine:
-    return filled[0]
+def engine(module_engine: Engine, filled: list[TelemetryRow]) -> Engine:
+    """The filled store, left as it is: these tests only read."""
+    return module_engine
 
 
 @pytest.fixture
-def points(filled: tuple[Engine, list[TelemetryRow]]) -> list[TelemetryRow]:
-    return filled[1]
+def points(filled: list[TelemetryRow]) -> list[TelemetryRow]:
+    return filled
 
 
 @pytest.mark.parametrize("size", ["minute", "hour", "day"])

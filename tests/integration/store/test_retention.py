@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,12 +41,10 @@ def write_points(engine: Engine, old: int, new: int) -> None:
 class Transactions:
     """Counts commits and the rows each DELETE removed, from the engine's own events."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self) -> None:
         self.commits = 0
         self.deleted: list[int] = []
         self.threads: set[int] = set()
-        event.listen(engine, "commit", self._commit)
-        event.listen(engine, "after_cursor_execute", self._executed)
 
     def _commit(self, _conn: Any) -> None:
         self.commits += 1
@@ -56,9 +55,21 @@ class Transactions:
             self.threads.add(threading.get_ident())
 
 
-def test_prune_deletes_only_old_points_in_small_transactions(engine: Engine) -> None:
+@pytest.fixture
+def seen(engine: Engine) -> Iterator[Transactions]:
+    transactions = Transactions()
+    event.listen(engine, "commit", transactions._commit)
+    event.listen(engine, "after_cursor_execute", transactions._executed)
+    yield transactions
+    event.remove(engine, "commit", transactions._commit)
+    event.remove(engine, "after_cursor_execute", transactions._executed)
+
+
+def test_prune_deletes_only_old_points_in_small_transactions(
+    engine: Engine, seen: Transactions
+) -> None:
     write_points(engine, old=23, new=9)
-    seen = Transactions(engine)
+    seen.commits, seen.deleted = 0, []
 
     assert prune_telemetry(engine, CUTOFF, batch_size=5) == 23
 
@@ -73,9 +84,8 @@ def test_prune_deletes_only_old_points_in_small_transactions(engine: Engine) -> 
     assert prune_telemetry(engine, CUTOFF, batch_size=5) == 0
 
 
-def test_prune_stops_after_an_exact_multiple(engine: Engine) -> None:
+def test_prune_stops_after_an_exact_multiple(engine: Engine, seen: Transactions) -> None:
     write_points(engine, old=10, new=1)
-    seen = Transactions(engine)
     assert prune_telemetry(engine, CUTOFF, batch_size=5) == 10
     assert seen.deleted == [5, 5, 0]
     assert telemetry_count(engine) == 1
@@ -101,12 +111,11 @@ def test_prune_refuses_an_empty_batch(engine: Engine) -> None:
 
 
 async def test_retention_loop_prunes_by_the_configured_days(
-    engine: Engine, settings_factory: Any
+    engine: Engine, settings_factory: Any, seen: Transactions
 ) -> None:
     settings = settings_factory(retention_days=2)
     now = CUTOFF + 2 * DAY_MS  # so the loop's cutoff is CUTOFF
     write_points(engine, old=7, new=3)
-    seen = Transactions(engine)
     rounds: list[Pruned] = []
     loop = asyncio.get_running_loop()
     on_loop: list[bool] = []

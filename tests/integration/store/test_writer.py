@@ -8,11 +8,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, text
 from sqlalchemy.exc import DBAPIError
 
-from hub.db.engine import make_engine
-from hub.db.migrate import upgrade
+from hub.db.engine import is_sqlite, make_engine
 from hub.store import (
     INVALID_ROW,
     DeadLetterRow,
@@ -34,6 +33,7 @@ from hub.store import (
     telemetry_points,
 )
 from hub.store.queries import Bind
+from hub.store.schema import telemetry
 
 
 def telemetry_rows(device: str, seq: int, ts_ms: int, **metrics: float) -> list[TelemetryRow]:
@@ -96,7 +96,7 @@ def test_received_ms_defaults_to_the_writer_clock(engine: Engine) -> None:
 def failing_twin_trigger(engine: Engine) -> Iterator[None]:
     """Make the database refuse a twin row for device 'boom' (twins are written last)."""
     with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
+        if is_sqlite(engine):
             conn.execute(
                 text(
                     "CREATE TRIGGER refuse_boom BEFORE INSERT ON twin "
@@ -118,6 +118,10 @@ def failing_twin_trigger(engine: Engine) -> Iterator[None]:
                 )
             )
     yield
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse_boom" + ("" if is_sqlite(engine) else " ON twin")))
+        if not is_sqlite(engine):
+            conn.execute(text("DROP FUNCTION refuse_boom()"))
 
 
 @pytest.mark.usefixtures("failing_twin_trigger")
@@ -242,8 +246,8 @@ def test_rows_the_database_would_refuse_become_dead_letters(engine: Engine) -> N
     assert cleaned.reason == "r" * 64 and cleaned.payload == b"p"
 
 
-def test_presence_is_recorded_once_across_replicas(database_url: str, engine: Engine) -> None:
-    replica_a, replica_b = make_engine(database_url), make_engine(database_url)
+def test_presence_is_recorded_once_across_replicas(store_url: str, engine: Engine) -> None:
+    replica_a, replica_b = make_engine(store_url), make_engine(store_url)
     try:
         first = StoreWriter(replica_a).write(
             WriteBatch(presence=[PresenceRow("door-5", False, "will", 60_000, "hub-a")])
@@ -318,24 +322,22 @@ def test_twin_upserts_move_versions_forward_only(engine: Engine) -> None:
     assert twins["locker-2"].reported == {"compartments": {"1": "empty"}}
 
 
-@pytest.mark.parametrize("method", ["executemany", "copy"])
-def test_both_postgres_telemetry_paths_skip_duplicates(
-    postgres_url: str, method: TelemetryMethod
-) -> None:
-    engine = make_engine(postgres_url)
-    try:
-        upgrade(engine)
+def test_every_telemetry_path_skips_duplicates(engine: Engine) -> None:
+    methods: list[TelemetryMethod] = ["executemany"]
+    if engine.dialect.name == "postgresql":
+        methods.append("copy")
+    # Every (device, seq) here is distinct; the two repeated rows are the duplicates.
+    rows = [TelemetryRow(f"d-{i % 3}", "temp", i, i / 4, i // 2) for i in range(40)]
+    for method in methods:
+        with engine.begin() as conn:
+            conn.execute(delete(telemetry))
         writer = StoreWriter(engine, telemetry_method=method)
-        rows = [TelemetryRow(f"d-{i % 3}", "temp", i, i / 4, i // 2) for i in range(40)]
         first = writer.write(WriteBatch(telemetry=[*rows, rows[0], rows[7]]))
-        # Every (device, seq) above is distinct; the two repeated rows are the duplicates.
-        assert (first.telemetry_inserted, first.telemetry_duplicates) == (40, 2)
+        assert (first.telemetry_inserted, first.telemetry_duplicates) == (40, 2), method
         second = writer.write(WriteBatch(telemetry=rows[:10]))
-        assert (second.telemetry_inserted, second.telemetry_duplicates) == (0, 10)
+        assert (second.telemetry_inserted, second.telemetry_duplicates) == (0, 10), method
         points = telemetry_points(engine, "d-1", "temp", 0, 100)
         assert [(p.ts_ms, p.value) for p in points] == [(i, i / 4) for i in range(1, 40, 3)]
-    finally:
-        engine.dispose()
 
 
 def test_copy_needs_postgres(sqlite_url: str) -> None:
