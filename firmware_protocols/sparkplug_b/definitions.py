@@ -67,11 +67,16 @@ class VendingSession:
         self.edge_node_id = edge_node_id
         self.group_id = group_id
         self._clock = clock
+        self._channels: dict[str, tuple[MessageType, str | None]] = {}
         self.node = EdgeNodeSession()
 
     def decode(self, channel: str, payload: bytes) -> Sequence[Uplink]:
-        message_type, device_id = parse_channel(channel)
-        return uplinks(self.node.receive(message_type, device_id, payload))
+        parsed = self._channels.get(channel)
+        if parsed is None:
+            parsed = parse_channel(channel)
+            if len(self._channels) < 16:  # a node has a handful of channels
+                self._channels[channel] = parsed
+        return uplinks(self.node.receive(parsed[0], parsed[1], payload))
 
     def encode_command(self, command: Command) -> Sequence[Outbound]:
         return [encode_command(self.group_id, self.edge_node_id, command, self._clock())]

@@ -103,10 +103,11 @@ class EdgeNodeSession:
             return self._ndeath(data)
         if message_type.is_command:
             raise CodecError("unexpected_message", f"{message_type} is sent by hosts")
-        if message_type.is_device and device_id is None:
+        is_device = message_type.is_device
+        if is_device and device_id is None:
             raise CodecError("bad_topic", f"{message_type} without a device id")
         device_table = self._devices.get(device_id) if device_id is not None else None
-        table = self._node_table if not message_type.is_device else device_table
+        table = device_table if is_device else self._node_table
         if message_type is MessageType.DBIRTH:
             payload = decode_payload(data)
             new_table = AliasTable(payload.metrics)
@@ -118,7 +119,7 @@ class EdgeNodeSession:
             assert device_id is not None
             if self._born:
                 self._devices[device_id] = new_table
-        elif gap is None and message_type.is_device and device_table is None:
+        elif gap is None and is_device and device_table is None:
             gap = Gap(None, seq, "no_device_birth")
         elif gap is None and any(m.name is None for m in payload.metrics):
             gap = Gap(None, seq, "unknown_alias")

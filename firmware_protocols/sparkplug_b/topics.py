@@ -28,11 +28,11 @@ class MessageType(enum.StrEnum):
     @property
     def is_device(self) -> bool:
         """Device messages have a device id in their topic; node messages do not."""
-        return self.value.startswith("D")
+        return self._value_[0] == "D"  # _value_ skips the enum descriptor: this is hot
 
     @property
     def is_command(self) -> bool:
-        return self.value.endswith("CMD")
+        return self._value_[-3:] == "CMD"
 
     @property
     def has_seq(self) -> bool:
