@@ -130,8 +130,7 @@ def _frames(payload: bytes, offset: int, required: bool) -> tuple[Frame, ...]:
     return split_frames(payload[offset:])
 
 
-def decode_envelope(payload: bytes) -> Envelope:
-    """Any envelope; OsdpError on a bad header, unknown version or kind, or bad frames."""
+def _kind(payload: bytes) -> int:
     if len(payload) < _HEAD.size:
         raise OsdpError("truncated", f"{len(payload)} bytes cannot hold an envelope header")
     magic, version, kind = _HEAD.unpack_from(payload)
@@ -139,6 +138,12 @@ def decode_envelope(payload: bytes) -> Envelope:
         raise OsdpError("bad_magic", f"expected b'OM', got {magic!r}")
     if version != VERSION:
         raise OsdpError("unsupported_version", f"envelope version {version}")
+    return int(kind)
+
+
+def decode_envelope(payload: bytes) -> Envelope:
+    """Any envelope; OsdpError on a bad header, unknown version or kind, or bad frames."""
+    kind = _kind(payload)
     if kind == EnvelopeKind.REPORT:
         if len(payload) < _REPORT.size:
             raise OsdpError("truncated", "report header is 16 bytes")
@@ -154,11 +159,20 @@ def decode_envelope(payload: bytes) -> Envelope:
             raise OsdpError("bad_status", f"unknown reply status {status}") from exc
         return ReplyEnvelope(seq, ts, command_id, known, _frames(payload, _REPLY.size, False))
     if kind == EnvelopeKind.COMMAND:
-        if len(payload) < _COMMAND.size:
-            raise OsdpError("truncated", "command header is 28 bytes")
-        _, _, _, command_id, expires = _COMMAND.unpack_from(payload)
+        command_id, expires, _ = command_header(payload)
         return CommandEnvelope(command_id, expires, _frames(payload, _COMMAND.size, True))
     raise OsdpError("bad_kind", f"unknown envelope kind {kind}")
+
+
+def command_header(payload: bytes) -> tuple[bytes, int, bytes]:
+    """(command id, expires_at_ms, frame bytes) of a command envelope, frames unparsed, so
+    a unit can still answer a command whose frames are broken."""
+    if _kind(payload) != EnvelopeKind.COMMAND:
+        raise OsdpError("wrong_kind", "expected a command envelope (kind 2)")
+    if len(payload) < _COMMAND.size:
+        raise OsdpError("truncated", "command header is 28 bytes")
+    _, _, _, command_id, expires = _COMMAND.unpack_from(payload)
+    return command_id, expires, payload[_COMMAND.size :]
 
 
 def decode_report(payload: bytes) -> ReportEnvelope:

@@ -14,7 +14,7 @@ from firmware_protocols.osdp.allowlist import (
     is_allowlist,
 )
 from firmware_protocols.osdp.codes import NakError
-from firmware_protocols.osdp.commands import MfgCommand, Poll
+from firmware_protocols.osdp.commands import MfgCommand, Poll, UnknownCommand, command_frame
 from firmware_protocols.osdp.device import (
     CommandGuard,
     encode_command_reply,
@@ -24,6 +24,7 @@ from firmware_protocols.osdp.device import (
 from firmware_protocols.osdp.downlink import encode_command_envelope
 from firmware_protocols.osdp.envelope import ReplyStatus, decode_reply_envelope, decode_report
 from firmware_protocols.osdp.errors import OsdpError
+from firmware_protocols.osdp.frame import Frame, encode_frame
 from firmware_protocols.osdp.replies import Ack, KeypadReply, Nak, decode_reply
 from firmware_protocols.wiegand import WiegandCard
 
@@ -159,3 +160,49 @@ def test_unencodable_allowlists() -> None:
         allowlist_commands(AllowList(1 << 32, ()))
     with pytest.raises(OsdpError):
         allowlist_commands(AllowList(1, (AllowEntry("H10301", 1, 1),) * (7 * 0xFFFF + 1)))
+
+
+def _command_with_frames(body: bytes) -> bytes:
+    header = encode_command_envelope(CID, NOW, [Poll()])[:28]
+    return header + body
+
+
+@pytest.mark.parametrize(
+    ("body", "nak"),
+    [
+        (bytes.fromhex("5365080004606091"), NakError.BAD_CHECK),  # CRC off by one
+        (bytes.fromhex("53650800046060"), NakError.BAD_LENGTH),  # truncated
+        (b"", NakError.BAD_LENGTH),
+        (encode_frame(command_frame(UnknownCommand(0x6B, b"\x00"))), NakError.UNKNOWN_COMMAND),
+        (encode_frame(command_frame(MfgCommand(0x123456, b"\x01"))), NakError.UNKNOWN_COMMAND),
+        (encode_frame(Frame(0x7F, 0x68, b"\x00\x05\x1e")), NakError.BAD_LENGTH),  # short OUT
+        (encode_frame(Frame(0x7F, 0x60, security_block=b"\x02\x11")), 0x05),
+        # chunk 0 of 2 without chunk 1
+        (
+            encode_frame(
+                command_frame(MfgCommand(VENDOR_CODE, bytes.fromhex("01 01000000 0000 0200 0000")))
+            ),
+            NakError.UNABLE_TO_PROCESS,
+        ),
+    ],
+)
+def test_broken_or_unsupported_frames_are_rejected_with_a_nak(body: bytes, nak: int) -> None:
+    received = receive_command(_command_with_frames(body))
+    assert received.command_id == bytes.fromhex(CID)
+    assert received.problem == Nak(nak)
+    assert received.allowlist is None
+    reply = decode_reply_envelope(encode_command_reply(received, ReplyStatus.REJECTED, 1, NOW))
+    assert reply.status is ReplyStatus.REJECTED
+    assert [decode_reply(f) for f in reply.frames] == [Nak(nak)]
+
+
+def test_a_pushed_allowlist_is_reassembled_for_the_unit() -> None:
+    allowlist = AllowList(3, tuple(AllowEntry("H10306", 7, n) for n in range(20)))
+    received = receive_command(encode_command_envelope(CID, NOW, allowlist_commands(allowlist)))
+    assert received.problem is None and received.allowlist == allowlist
+
+
+def test_unreadable_command_headers_raise() -> None:
+    for payload in (b"", b"OM\x01\x02" + bytes(10), b"OM\x01\x00" + bytes(40)):
+        with pytest.raises(OsdpError):
+            receive_command(payload)

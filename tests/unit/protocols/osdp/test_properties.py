@@ -239,6 +239,7 @@ def test_hub_command_identity(version: int, blob: bytes, pulse_ms: int, expires:
     mfg = [c for c in received.commands if isinstance(c, MfgCommand)]
     assert len(mfg) == len(received.commands)
     assert allowlist_from_commands(mfg) == allowlist
+    assert received.problem is None and received.allowlist == allowlist
 
     cmd = Command(uuid.uuid4().hex, "unlock", {"pulse_ms": pulse_ms}, expires)
     received = receive_command(SESSION.encode_command(cmd)[0].payload)
