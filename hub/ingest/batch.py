@@ -3,6 +3,7 @@ rest of the hub is told once it is committed."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from firmware_protocols.base import CommandReply, Event, SequenceGap
@@ -50,12 +51,13 @@ class PendingBatch:
     first_received: float = 0.0
 
     def twin_rows(self) -> list[TwinRow]:
+        """Snapshots: the writer serialises them in a thread while twins keep changing."""
         return [
             TwinRow(
                 device_id=t.device_id,
-                reported=t.reported,
+                reported=copy.deepcopy(t.reported),
                 reported_version=t.reported_version,
-                desired=t.desired,
+                desired=copy.deepcopy(t.desired),
                 desired_version=t.desired_version,
                 updated_ms=t.updated_ms,
             )
