@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 FAULT_TICK_S = 60.0  # simulated seconds between fault draws
 HANG_WATCHDOG_S = (300.0, 1200.0)  # a hung firmware is reset after this long (sim seconds)
+MAX_BACKOFF_S = 2.5  # reconnect attempts at most every 5 s, so storms settle quickly
 LOG_LENGTH = 1000  # commands, replies and scenario logs kept per device (the latest)
 
 
@@ -273,9 +274,14 @@ class SimDevice(ABC):
                 infos.append(info)
             if i % 64 == 63:
                 await asyncio.sleep(0)
-        # paho's MessageInfo has no awaitable; polling it costs nothing per message.
-        while self.link.connected and not all(info.is_published() for info in infos):  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+        # paho's MessageInfo has no awaitable: poll the oldest unacknowledged one
+        # (acknowledgements arrive in order), so each poll costs O(1).
+        pending = deque(infos)
+        while pending and self.link.connected:
+            while pending and pending[0].is_published():
+                pending.popleft()
+            if pending:
+                await asyncio.sleep(0.005)
         return sum(1 for info in infos if info.is_published())
 
     # ------------------------------------------------------------ commands
@@ -346,7 +352,7 @@ class SimDevice(ABC):
             except LinkError as exc:
                 log.debug("%s", exc)
                 await asyncio.sleep(backoff * (1.0 + self.rng.random()))
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
 
     def _on_connected(self) -> None:
         for message in self.online_messages():

@@ -1,14 +1,15 @@
-"""One device's MQTT connection: a paho client driven by the asyncio loop, no threads.
+"""One device's MQTT connection: a paho client driven by the asyncio loop.
 
 Why not aiomqtt: holding 2000 clients in one process on 2 cores, aiomqtt cost 5.9 % CPU
 idle (a keepalive task per client waking every second) and about 300 us of CPU per QoS 0
-publish (each publish waits for the loop to flush it); this adapter costs 0.7 % idle and
-about 36 us per publish, because paho writes inline, the socket gets a writer only when
-the kernel buffer is full, and one :class:`Ticker` services keepalives for every link.
-Measured figures are in ``device_sims/README.md``.
+publish (each publish waits for the loop to flush it); this adapter costs under 1 % idle
+and about 36 us per publish, because paho writes inline, the socket gets a writer only
+when the kernel buffer is full, and one :class:`Ticker` services keepalives for every
+link. Measured figures are in ``device_sims/README.md``.
 
-The connect itself is a blocking ``connect()`` on a resolved address: microseconds on the
-loopback or a LAN, which is where a simulator runs next to its broker.
+Only the TCP connect runs in a worker thread (a broker that does not answer would
+otherwise freeze every device for paho's connect timeout); everything else, reads,
+writes, callbacks, keepalives, happens on the event loop thread.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ class MqttLink:
         self._ticker = ticker
         self._on_message = on_message
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._sock: Any = None  # the socket the loop watches
         self._writing = False
         self._hung = False
         self._connack: asyncio.Future[None] | None = None
@@ -165,11 +167,15 @@ class MqttLink:
         """Connect and wait for CONNACK; raise :class:`LinkError` on any failure."""
         if self.connected:
             return
-        self._loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
+        if self._client.socket() is not None:
+            self.drop()  # close what is left of the last connection, on this thread
         self._hung = False
-        self._connack = self._loop.create_future()
+        self._connack = loop.create_future()
         try:
-            self._client.connect(self.broker.host, self.broker.port, self.keepalive_s)
+            await loop.run_in_executor(
+                None, self._client.connect, self.broker.host, self.broker.port, self.keepalive_s
+            )
         except OSError as exc:
             self._connack = None
             raise LinkError(self.identity.client_id, f"cannot reach broker: {exc}") from exc
@@ -196,17 +202,19 @@ class MqttLink:
 
     def drop(self) -> None:
         """End the TCP connection without DISCONNECT, as a crash or a cut cable would:
-        the broker publishes the last will. The link counts as down at once, so nothing
-        more is handed to paho for this connection."""
+        the broker publishes the last will. paho reads the end of the stream and closes
+        its socket before this returns, so the link is down at once."""
         was_connected = self.connected
         self.connected = False
         sock = self._client.socket()
         if isinstance(sock, socket.socket):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-        if self._hung:
             self._hung = False
-            self._client.loop_read()
+            for _ in range(64):  # EOF comes after any packets already received
+                if self._client.socket() is None:
+                    break
+                self._client.loop_read()
         if was_connected and self.on_lost is not None:
             self.on_lost()
 
@@ -267,12 +275,20 @@ class MqttLink:
         self._flush()
 
     def _socket_open(self, _client: mqtt.Client, _userdata: Any, sock: Any) -> None:
+        # Called in the connect worker thread: hand the socket to the loop.
         assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._watch, sock)
+
+    def _watch(self, sock: socket.socket) -> None:
+        if self._client.socket() is not sock or self._loop is None:
+            return  # already closed again
+        self._sock = sock
         self._loop.add_reader(sock, self._read)
 
     def _socket_close(self, _client: mqtt.Client, _userdata: Any, sock: Any) -> None:
-        if self._loop is None:
-            return
+        if self._loop is None or self._sock is not sock:
+            return  # never watched (closed before the loop took it)
+        self._sock = None
         self._loop.remove_reader(sock)
         if self._writing:
             self._loop.remove_writer(sock)
