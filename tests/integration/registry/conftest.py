@@ -1,8 +1,14 @@
-"""Registry fixtures: a migrated engine on SQLite or PostgreSQL, and a small seeded fleet."""
+"""Registry fixtures: a migrated engine on SQLite or PostgreSQL, and a small seeded fleet.
+
+``seeded`` is a fresh fleet per test, for tests that change it. ``fleet`` is one
+fleet per module and database kind, for tests that only read it (or only add rows of
+their own): creating and migrating a PostgreSQL database costs more than most tests.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +22,7 @@ from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from hub.registry.fleet_plan import FleetSize
 from hub.registry.seeding import SeedReport, seed_registry
+from tests.support.databases import fresh_postgres_database, postgres_admin_url
 
 SECRET_KEY = "registry-test-secret-key"
 SMALL = FleetSize(communities=8, residents_per_building=5)
@@ -31,6 +38,15 @@ class Seeded:
         return Session(self.engine)
 
 
+def _seed(engine: Engine, folder: Path) -> Seeded:
+    upgrade(engine)
+    secrets_path = folder / "secrets.json"
+    report = seed_registry(
+        engine, secret_key=SECRET_KEY, seed=7, secrets_path=secrets_path, size=SMALL
+    )
+    return Seeded(engine, report, json.loads(secrets_path.read_text()))
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
@@ -41,8 +57,26 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def seeded(engine: Engine, tmp_path: Path) -> Seeded:
-    secrets_path = tmp_path / "secrets.json"
-    report = seed_registry(
-        engine, secret_key=SECRET_KEY, seed=7, secrets_path=secrets_path, size=SMALL
-    )
-    return Seeded(engine, report, json.loads(secrets_path.read_text()))
+    return _seed(engine, tmp_path)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def fleet(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    folder = tmp_path_factory.mktemp("registry")
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / 'hub.db'}")
+        yield _seed(engine, folder)
+        engine.dispose()
+        return
+    admin = postgres_admin_url()
+    if admin is None:
+        reason = "PostgreSQL not configured: set HUB_TEST_POSTGRES_URL to run these"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set, so this must run)")
+        pytest.skip(reason)
+    with fresh_postgres_database(admin) as url:
+        engine = make_engine(url)
+        yield _seed(engine, folder)
+        engine.dispose()

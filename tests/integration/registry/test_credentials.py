@@ -11,24 +11,24 @@ from hub.registry.models import DoorCredential, Node
 from tests.integration.registry.conftest import SECRET_KEY, Seeded
 
 
-def _building_id(seeded: Seeded, code: str) -> int:
-    with seeded.session() as session:
+def _building_id(fleet: Seeded, code: str) -> int:
+    with fleet.session() as session:
         node = session.exec(select(Node).where(Node.code == code)).one()
         assert node.id is not None
         return node.id
 
 
-def test_find_card_returns_credential_and_holder(seeded: Seeded) -> None:
-    entry: dict[str, Any] = seeded.secrets["residents"][5]
+def test_find_card_returns_credential_and_holder(fleet: Seeded) -> None:
+    entry: dict[str, Any] = fleet.secrets["residents"][5]
     card = entry["card"]
     taken = {
         r["card"]["number"]
-        for r in seeded.secrets["residents"]
+        for r in fleet.secrets["residents"]
         if (r["card"]["format"], r["card"]["facility"]) == (card["format"], card["facility"])
     }
     unused = next(n for n in range(1, 65536) if n not in taken)
     other = "H10306" if card["format"] == "H10301" else "H10301"
-    with seeded.session() as session:
+    with fleet.session() as session:
         found = find_card(session, card["format"], card["facility"], card["number"])
         assert found is not None
         credential, resident = found
@@ -55,22 +55,22 @@ def test_revoked_card_is_not_found_unless_asked(seeded: Seeded) -> None:
         assert again is not None and again[0].revoked
 
 
-def test_pins_open_only_their_own_building(seeded: Seeded) -> None:
-    residents = seeded.secrets["residents"]
+def test_pins_open_only_their_own_building(fleet: Seeded) -> None:
+    residents = fleet.secrets["residents"]
     pins_by_building: dict[str, set[str]] = {}
     for r in residents:
         pins_by_building.setdefault(r["building"], set()).add(r["pin"])
-    with seeded.session() as session:
+    with fleet.session() as session:
         for entry in residents[:20]:
             found = find_pin(
-                session, SECRET_KEY, _building_id(seeded, entry["building"]), entry["pin"]
+                session, SECRET_KEY, _building_id(fleet, entry["building"]), entry["pin"]
             )
             assert found is not None and found[1].id == entry["resident_id"]
             assert found[0].kind == "pin"
         entry = residents[0]
-        home = _building_id(seeded, entry["building"])
+        home = _building_id(fleet, entry["building"])
         elsewhere = next(b for b, pins in pins_by_building.items() if entry["pin"] not in pins)
-        assert find_pin(session, SECRET_KEY, _building_id(seeded, elsewhere), entry["pin"]) is None
+        assert find_pin(session, SECRET_KEY, _building_id(fleet, elsewhere), entry["pin"]) is None
         assert find_pin(session, "another-secret-key-xyz", home, entry["pin"]) is None
         assert find_pin(session, SECRET_KEY, home, "12ab") is None
         wrong = next(
@@ -91,12 +91,12 @@ def test_revoked_pin_no_longer_opens(seeded: Seeded) -> None:
         assert find_pin(session, SECRET_KEY, home, entry["pin"]) is None
 
 
-def test_pins_are_stored_only_as_keyed_hashes(seeded: Seeded) -> None:
-    pins = {entry["pin"] for entry in seeded.secrets["residents"]}
-    with seeded.session() as session:
+def test_pins_are_stored_only_as_keyed_hashes(fleet: Seeded) -> None:
+    pins = {entry["pin"] for entry in fleet.secrets["residents"]}
+    with fleet.session() as session:
         stored = session.exec(
             select(DoorCredential.pin_hash).where(DoorCredential.kind == "pin")
         ).all()
-    assert len(stored) == len(seeded.secrets["residents"])
+    assert len(stored) == len(fleet.secrets["residents"])
     assert not pins & set(stored)
     assert all(h is not None and len(h) == 64 for h in stored)

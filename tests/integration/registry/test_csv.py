@@ -29,8 +29,8 @@ def _import(seeded: Seeded, text: str) -> ImportResult:
     return result
 
 
-def test_export_is_ordered_and_complete(seeded: Seeded) -> None:
-    rows = list(csv.reader(io.StringIO(_export(seeded))))
+def test_export_is_ordered_and_complete(fleet: Seeded) -> None:
+    rows = list(csv.reader(io.StringIO(_export(fleet))))
     assert tuple(rows[0]) == COLUMNS
     ids = [row[0] for row in rows[1:]]
     assert ids == sorted(ids) and len(ids) == 4 * 8
@@ -98,20 +98,20 @@ EXPECTED = [
 ]
 
 
-def test_bad_rows_are_all_reported_and_nothing_is_imported(seeded: Seeded) -> None:
-    before = _export(seeded)
+def test_bad_rows_are_all_reported_and_nothing_is_imported(fleet: Seeded) -> None:
+    before = _export(fleet)
     with pytest.raises(ImportRejected) as rejected:
-        _import(seeded, "\n".join(BAD_ROWS) + "\n")
+        _import(fleet, "\n".join(BAD_ROWS) + "\n")
     found = [(e.line, e.field, e.reason) for e in rejected.value.errors]
     assert found == EXPECTED
     assert str(rejected.value.errors[0]) == (
         "line 3, field 'kind': 'fridge' is not one of locker, vending, door"
     )
-    assert _export(seeded) == before
+    assert _export(fleet) == before
 
 
-def test_header_must_match(seeded: Seeded) -> None:
+def test_header_must_match(fleet: Seeded) -> None:
     for text in ("", "id,kind\nx,y\n", "id;kind;vendor\n"):
         with pytest.raises(ImportRejected) as rejected:
-            _import(seeded, text)
+            _import(fleet, text)
         assert [(e.line, e.field) for e in rejected.value.errors] == [(1, "header")]

@@ -20,14 +20,14 @@ from hub.registry.queries import (
 from tests.integration.registry.conftest import SMALL, Seeded
 
 
-def test_resolve_scope_finds_city_to_community(seeded: Seeded) -> None:
+def test_resolve_scope_finds_city_to_community(fleet: Seeded) -> None:
     levels = {
         "wuxi": "city",
         "wuxi-liangxi": "district",
         "wuxi-liangxi-chongan": "subdistrict",
         "c0001": "community",
     }
-    with seeded.session() as session:
+    with fleet.session() as session:
         for code, level in levels.items():
             node = resolve_scope(session, code)
             assert (node.code, node.level) == (code, level)
@@ -36,8 +36,8 @@ def test_resolve_scope_finds_city_to_community(seeded: Seeded) -> None:
     assert community.path == "wuxi/wuxi-liangxi/wuxi-liangxi-chongan/c0001"
 
 
-def test_unknown_or_unscoped_codes_raise(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_unknown_or_unscoped_codes_raise(fleet: Seeded) -> None:
+    with fleet.session() as session:
         for code in ("nowhere", "c0001-b01", "WUXI", "wuxi/%", "", "c000%"):
             with pytest.raises(UnknownScope) as raised:
                 resolve_scope(session, code)
@@ -45,8 +45,8 @@ def test_unknown_or_unscoped_codes_raise(seeded: Seeded) -> None:
             assert repr(code) in str(raised.value)
 
 
-def test_scope_filter_selects_exactly_the_subtree(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_scope_filter_selects_exactly_the_subtree(fleet: Seeded) -> None:
+    with fleet.session() as session:
         every = load_devices(session)
         assert len(every) == 4 * SMALL.communities
         for code in ("wuxi", "wuxi-liangxi", "wuxi-binhu", "c0002"):
@@ -87,8 +87,8 @@ def test_scope_filter_refuses_a_path_with_wildcards() -> None:
         scope_filter("wuxi/%")
 
 
-def test_load_devices_by_kind_and_get_device(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_load_devices_by_kind_and_get_device(fleet: Seeded) -> None:
+    with fleet.session() as session:
         doors = load_devices(session, kind="door")
         assert [d.id for d in doors] == [
             f"door-{n:04d}" for n in range(1, 2 * SMALL.communities + 1)
@@ -116,9 +116,9 @@ def test_resident_door_ids_are_their_buildings_enabled_doors(seeded: Seeded) -> 
         assert resident_door_ids(session, 10**6) == []
 
 
-def test_find_residents_by_building_and_unit(seeded: Seeded) -> None:
-    entry = seeded.secrets["residents"][3]
-    with seeded.session() as session:
+def test_find_residents_by_building_and_unit(fleet: Seeded) -> None:
+    entry = fleet.secrets["residents"][3]
+    with fleet.session() as session:
         found = find_residents(session, entry["building"], entry["unit"])
         assert [r.id for r in found] == [entry["resident_id"]]
         assert find_residents(session, entry["building"], "9999") == []

@@ -40,8 +40,8 @@ def _count(session: Session, model: Any, *where: Any) -> int:
     return session.exec(select(func.count()).select_from(table(model)).where(*where)).one()[0]
 
 
-def test_small_fleet_has_the_shape_of_the_city(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_small_fleet_has_the_shape_of_the_city(fleet: Seeded) -> None:
+    with fleet.session() as session:
         levels = Counter(session.exec(select(Node.level)).scalars())
         kinds = Counter(session.exec(select(Device.kind)).scalars())
         assert levels == {
@@ -57,7 +57,7 @@ def test_small_fleet_has_the_shape_of_the_city(seeded: Seeded) -> None:
             "door": 2 * SMALL.communities,
         }
         residents = _count(session, Resident)
-        assert residents == seeded.report.residents == len(seeded.secrets["residents"])
+        assert residents == fleet.report.residents == len(fleet.secrets["residents"])
         assert _count(session, DoorCredential, col(DoorCredential.kind) == "card") == residents
         assert _count(session, DoorCredential, col(DoorCredential.kind) == "pin") == residents
         assert _count(session, ApiToken, col(ApiToken.role) == "resident") == residents
@@ -75,12 +75,12 @@ def test_small_fleet_has_the_shape_of_the_city(seeded: Seeded) -> None:
                 assert all(s.price > 0 and s.capacity > 0 for s in slots)
 
 
-def test_secrets_file_is_private_and_matches_the_hashes(seeded: Seeded) -> None:
-    path = seeded.report.secrets_path
+def test_secrets_file_is_private_and_matches_the_hashes(fleet: Seeded) -> None:
+    path = fleet.report.secrets_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    devices = seeded.secrets["devices"]
-    assert seeded.secrets["hub"]["username"] == "hub" and seeded.secrets["hub"]["password"]
-    with seeded.session() as session:
+    devices = fleet.secrets["devices"]
+    assert fleet.secrets["hub"]["username"] == "hub" and fleet.secrets["hub"]["password"]
+    with fleet.session() as session:
         stored = {d.id: d.mqtt_password_hash for d in session.exec(select(Device)).scalars()}
     assert set(devices) == set(stored)
     ids = sorted(devices)
@@ -90,13 +90,13 @@ def test_secrets_file_is_private_and_matches_the_hashes(seeded: Seeded) -> None:
         assert verify_password(entry["password"], stored[device_id])
         assert not verify_password(entry["password"], stored[neighbour])
     assert len({entry["password"] for entry in devices.values()}) == len(devices)
-    first = seeded.secrets["residents"][0]
+    first = fleet.secrets["residents"][0]
     assert set(first) == {"resident_id", "building", "unit", "card", "pin"}
     assert first["card"]["format"] in ("H10301", "H10306")
 
 
-def test_firmware_generations_are_mixed(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_firmware_generations_are_mixed(fleet: Seeded) -> None:
+    with fleet.session() as session:
         rows = session.exec(select(Device.kind, Device.protocol, Device.firmware_version)).all()
     majors = {(kind, protocol, version.split(".")[0]) for kind, protocol, version in rows}
     assert {("locker", "lockerlink", "1"), ("locker", "lockerlink", "2")} <= majors
@@ -105,14 +105,14 @@ def test_firmware_generations_are_mixed(seeded: Seeded) -> None:
 
 
 def test_seeding_a_seeded_registry_is_refused_and_changes_nothing(
-    seeded: Seeded, tmp_path: Path
+    fleet: Seeded, tmp_path: Path
 ) -> None:
     other = tmp_path / "other.json"
     with pytest.raises(AlreadySeeded, match="--force"):
-        seed_registry(seeded.engine, secret_key=SECRET_KEY, seed=99, secrets_path=other, size=SMALL)
+        seed_registry(fleet.engine, secret_key=SECRET_KEY, seed=99, secrets_path=other, size=SMALL)
     assert not other.exists()
-    with seeded.session() as session:
-        assert _count(session, Resident) == seeded.report.residents
+    with fleet.session() as session:
+        assert _count(session, Resident) == fleet.report.residents
 
 
 def test_force_wipes_and_reseeds(seeded: Seeded, tmp_path: Path) -> None:
@@ -152,25 +152,25 @@ def _export(engine: Engine) -> str:
     return out.getvalue()
 
 
-def test_same_seed_gives_the_same_registry(seeded: Seeded, tmp_path: Path) -> None:
+def test_same_seed_gives_the_same_registry(fleet: Seeded, tmp_path: Path) -> None:
     twin = make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
     upgrade(twin)
     seed_registry(twin, secret_key=SECRET_KEY, seed=7, secrets_path=tmp_path / "t.json", size=SMALL)
-    assert _export(twin) == _export(seeded.engine)
-    assert _dump(twin) == _dump(seeded.engine)
+    assert _export(twin) == _export(fleet.engine)
+    assert _dump(twin) == _dump(fleet.engine)
     twin_secrets = json.loads((tmp_path / "t.json").read_text())
-    assert twin_secrets["devices"].keys() == seeded.secrets["devices"].keys()
-    assert twin_secrets["devices"]["locker-0001"] != seeded.secrets["devices"]["locker-0001"]
+    assert twin_secrets["devices"].keys() == fleet.secrets["devices"].keys()
+    assert twin_secrets["devices"]["locker-0001"] != fleet.secrets["devices"]["locker-0001"]
     twin.dispose()
 
 
-def test_another_seed_gives_another_fleet(seeded: Seeded, tmp_path: Path) -> None:
+def test_another_seed_gives_another_fleet(fleet: Seeded, tmp_path: Path) -> None:
     other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     upgrade(other)
     seed_registry(
         other, secret_key=SECRET_KEY, seed=8, secrets_path=tmp_path / "o.json", size=SMALL
     )
-    assert _export(other) != _export(seeded.engine)
+    assert _export(other) != _export(fleet.engine)
     other.dispose()
 
 

@@ -24,13 +24,13 @@ from tests.integration.registry.conftest import Seeded
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
-def _tokens(seeded: Seeded) -> int:
-    with seeded.session() as session:
+def _tokens(fleet: Seeded) -> int:
+    with fleet.session() as session:
         return session.exec(select(func.count()).select_from(ApiToken)).one()[0]
 
 
-def test_operator_token_authenticates_with_its_scope_until_it_expires(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_operator_token_authenticates_with_its_scope_until_it_expires(fleet: Seeded) -> None:
+    with fleet.session() as session:
         raw = mint_operator_token(session, "wuxi-liangxi", "ops", timedelta(days=1), now=T0)
         district = resolve_scope(session, "wuxi-liangxi")
         identity = authenticate_token(session, raw, T0 + timedelta(hours=23))
@@ -45,15 +45,15 @@ def test_operator_token_authenticates_with_its_scope_until_it_expires(seeded: Se
     assert raw.startswith(TOKEN_PREFIX) and len(raw) > 40
 
 
-def test_token_without_ttl_does_not_expire(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_token_without_ttl_does_not_expire(fleet: Seeded) -> None:
+    with fleet.session() as session:
         raw = mint_operator_token(session, "wuxi", now=T0)
         assert authenticate_token(session, raw, T0 + timedelta(days=3650)) is not None
 
 
-def test_resident_token_names_resident_and_building(seeded: Seeded) -> None:
-    entry = seeded.secrets["residents"][2]
-    with seeded.session() as session:
+def test_resident_token_names_resident_and_building(fleet: Seeded) -> None:
+    entry = fleet.secrets["residents"][2]
+    with fleet.session() as session:
         raw = mint_resident_token(session, entry["resident_id"], "phone", timedelta(days=30))
         identity = authenticate_token(session, raw)
         assert identity is not None
@@ -65,8 +65,8 @@ def test_resident_token_names_resident_and_building(seeded: Seeded) -> None:
             mint_resident_token(session, 10**6)
 
 
-def test_revoke_by_token_and_by_id(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_revoke_by_token_and_by_id(fleet: Seeded) -> None:
+    with fleet.session() as session:
         first = mint_operator_token(session, "c0001", "a")
         second = mint_operator_token(session, "c0001", "b")
         revoked = revoke_token(session, first, now=T0)
@@ -87,17 +87,17 @@ def test_revoke_by_token_and_by_id(seeded: Seeded) -> None:
             revoke_token(session, "garbage")
 
 
-def test_unknown_scope_mints_nothing(seeded: Seeded) -> None:
-    before = _tokens(seeded)
-    with seeded.session() as session:
+def test_unknown_scope_mints_nothing(fleet: Seeded) -> None:
+    before = _tokens(fleet)
+    with fleet.session() as session:
         for code in ("atlantis", "c0001-b01"):
             with pytest.raises(UnknownScope, match=code):
                 mint_operator_token(session, code)
-    assert _tokens(seeded) == before
+    assert _tokens(fleet) == before
 
 
-def test_bad_tokens_do_not_authenticate(seeded: Seeded) -> None:
-    with seeded.session() as session:
+def test_bad_tokens_do_not_authenticate(fleet: Seeded) -> None:
+    with fleet.session() as session:
         raw = mint_operator_token(session, "wuxi")
         for bad in ("", "hub_", raw[:-1], raw + "x", raw.upper(), "Bearer " + raw, "x" * 500):
             assert authenticate_token(session, bad) is None
