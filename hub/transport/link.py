@@ -42,7 +42,7 @@ from hub.transport.options import TransportOptions
 
 log = logging.getLogger(__name__)
 
-READ_BUDGET = 2_000  # packets read per readable callback before other tasks get a turn
+READ_BUDGET = 200  # packets per readable callback: other tasks (the API) get a turn often
 _UNSUPPORTED_PROTOCOL = 132  # CONNACK reason (paho maps a 3.1.1 refusal "1" to it)
 
 
@@ -87,7 +87,7 @@ class Link:
         if options.username is not None:
             client.username_pw_set(options.username, options.password)
         if options.tls:
-            client.tls_set_context(ssl.create_default_context())
+            client.tls_set_context(ssl.create_default_context(cafile=options.tls_ca_file))
         if will is not None:
             client.will_set(will.topic, will.payload, will.qos, will.retain)
         client.on_connect = self._on_connect

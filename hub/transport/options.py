@@ -27,6 +27,7 @@ class TransportOptions:
     username: str | None = None
     password: str | None = None
     tls: bool = False
+    tls_ca_file: str | None = None  # trust this CA instead of the system's
     protocol: ProtocolChoice = "auto"
     keepalive_s: int = 30
     session_expiry_s: int = 86_400

@@ -53,10 +53,21 @@ def options_for(broker: PrivateMosquitto, client_id: str, **overrides: Any) -> T
 
 
 @contextlib.asynccontextmanager
-async def running(transport: PahoTransport) -> AsyncIterator[PahoTransport]:
-    """Run the transport in a task; yield once it is connected; cancel it afterwards."""
+async def started(transport: PahoTransport) -> AsyncIterator[asyncio.Task[None]]:
+    """Run the transport in a task; cancel it afterwards."""
     task = asyncio.create_task(transport.run(), name="transport-under-test")
     try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def running(transport: PahoTransport) -> AsyncIterator[PahoTransport]:
+    """Run the transport in a task; yield once it is connected; cancel it afterwards."""
+    async with started(transport) as task:
         waiter = asyncio.ensure_future(transport.wait_connected())
         done, _ = await asyncio.wait(
             {waiter, task}, timeout=DEADLINE_S, return_when="FIRST_COMPLETED"
@@ -67,10 +78,6 @@ async def running(transport: PahoTransport) -> AsyncIterator[PahoTransport]:
             waiter.cancel()
             raise AssertionError("transport did not connect")
         yield transport
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def collect(

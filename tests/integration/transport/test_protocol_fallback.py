@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -22,6 +21,7 @@ from tests.integration.transport.conftest import (
     plain,
     running,
     shared,
+    started,
     unique,
 )
 from tests.support.broker import PrivateMosquitto
@@ -114,14 +114,11 @@ async def test_an_unanswered_connect_does_not_make_auto_give_up_mqtt5(
     assert private_mosquitto.process is not None
     pid = private_mosquitto.process.pid
     os.kill(pid, signal.SIGSTOP)
-    task = asyncio.create_task(transport.run())
-    try:
-        await async_wait_until(lambda: transport.failed_attempts == 1)
-    finally:
-        os.kill(pid, signal.SIGCONT)  # inside the backoff of at least 1 s that follows
-    await asyncio.wait_for(transport.wait_connected(), 30)
-    assert transport.protocol_version == 5
+    async with started(transport):
+        try:
+            await async_wait_until(lambda: transport.failed_attempts == 1)
+        finally:
+            os.kill(pid, signal.SIGCONT)  # inside the backoff of at least 1 s that follows
+        await asyncio.wait_for(transport.wait_connected(), 30)
+        assert transport.protocol_version == 5
     assert "trying MQTT 3.1.1" in caplog.text  # it did try, and went back to 5
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

@@ -82,7 +82,7 @@ async def test_no_connection_no_publish(private_mosquitto: PrivateMosquitto) -> 
     with pytest.raises(NotConnectedError):
         await transport.publish("t", b"x")
     async with running(transport):
-        private_mosquitto.stop()
+        await asyncio.to_thread(private_mosquitto.stop)
         await async_wait_until(lambda: not transport.connected)
         with pytest.raises(NotConnectedError):
             transport.publish_nowait("t", b"x")

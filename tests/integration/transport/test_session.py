@@ -3,6 +3,7 @@ reconnection by itself after a broker restart."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +95,10 @@ async def test_reconnects_by_itself_after_a_broker_restart(
         peer = peer_factory(private_mosquitto)
         await peer.send(topic, [b"before"])
         await collect(transport, 1)
+        await transport.publish(unique("barrier"), b"", qos=1)  # the broker has our PUBACK
         peer.close()
 
-        private_mosquitto.restart()
+        await asyncio.to_thread(private_mosquitto.restart)
         await async_wait_until(lambda: transport.connected and transport.generation == 2)
         peer = peer_factory(private_mosquitto)
         await peer.send(topic, [b"after-%d" % n for n in range(20)])
@@ -112,16 +114,37 @@ async def test_reconnects_by_itself_after_a_broker_restart(
     assert transport.reconnects == 1
 
 
+async def test_an_unacked_message_survives_a_broker_restart(
+    private_mosquitto: PrivateMosquitto, peer_factory: Any
+) -> None:
+    topic = unique("survivor")
+    observer = SessionObserver()
+    transport = PahoTransport(
+        options_for(private_mosquitto, unique("hub")), [plain(topic)], observer=observer
+    )
+    async with running(transport):
+        peer = peer_factory(private_mosquitto)
+        await peer.send(topic, [b"not-yet-committed"])
+        [first] = await collect(transport, 1, ack=False)
+        peer.close()
+        await asyncio.to_thread(private_mosquitto.restart)  # persistence on: session kept
+        [again] = await collect(transport, 1, ack=False)
+        assert not transport.ack(first)
+        assert transport.ack(again)
+    assert (again.payload, again.connection) == (b"not-yet-committed", 2)
+    assert observer.session_present == [False, True]
+
+
 async def test_keeps_trying_while_the_broker_is_down(
     private_mosquitto: PrivateMosquitto, peer_factory: Any
 ) -> None:
     topic = unique("down")
     transport = PahoTransport(options_for(private_mosquitto, unique("hub")), [plain(topic)])
     async with running(transport):
-        private_mosquitto.stop()
+        await asyncio.to_thread(private_mosquitto.stop)
         await async_wait_until(lambda: transport.failed_attempts >= 3)
         assert not transport.connected
-        private_mosquitto.start()
+        await asyncio.to_thread(private_mosquitto.start)
         await async_wait_until(lambda: transport.connected)
         peer = peer_factory(private_mosquitto)
         await peer.send(topic, [b"back"])
@@ -141,7 +164,8 @@ async def test_subscriptions_are_restored_when_the_broker_lost_the_session(
             options_for(broker, unique("hub")), [plain(topic)], observer=observer
         )
         async with running(transport):
-            broker.restart()  # no persistence: the broker forgets session and subscription
+            # no persistence: the broker forgets session and subscription
+            await asyncio.to_thread(broker.restart)
             await async_wait_until(lambda: transport.connected and transport.generation == 2)
             peer = peer_factory(broker)
             await peer.send(topic, [b"still-subscribed"])
