@@ -37,7 +37,11 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=0, le=65535)
     instance_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
-    share_group: str = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    share_group: str = Field(
+        default="hub",
+        pattern=r"^[A-Za-z0-9_-]{0,64}$",
+        description="Shared-subscription group of the replicas; empty: plain subscriptions.",
+    )
     secret_key: str | None = Field(
         default=None, min_length=16, description="Key for PIN hashes; required outside demo mode."
     )

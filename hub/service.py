@@ -66,7 +66,7 @@ def build_runtime(
     options = TransportOptions.from_settings(
         settings,
         url=broker_url,
-        **({} if use_shared_subscriptions else {"share_group": None}),
+        **({} if use_shared_subscriptions and settings.share_group else {"share_group": None}),
     )
     connection_observers = ConnectionObservers()
     connection_observers.add(BrokerMetrics(metrics))

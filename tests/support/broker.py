@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -45,6 +46,9 @@ class PrivateMosquitto:
 
     def config_text(self) -> str:
         lines = [
+            # Run as whoever runs the tests: as root, mosquitto would otherwise drop to the
+            # `mosquitto` user and fail to write its persistence file in our temp folder.
+            f"user {getpass.getuser()}",
             f"listener {self.port} 127.0.0.1",
             f"allow_anonymous {'true' if self.anonymous else 'false'}",
             "persistence true",

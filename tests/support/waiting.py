@@ -28,7 +28,10 @@ def wait_until(condition: Callable[[], T], timeout_s: float = DEADLINE_S, what: 
 
 
 async def async_wait_until(
-    condition: Callable[[], T | Awaitable[T]], timeout_s: float = DEADLINE_S, what: str = ""
+    condition: Callable[[], T | Awaitable[T]],
+    timeout_s: float = DEADLINE_S,
+    what: str = "",
+    detail: Callable[[], str] | None = None,
 ) -> T:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -38,5 +41,6 @@ async def async_wait_until(
         if value:
             return value  # type: ignore[return-value]
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
+            extra = f" ({detail()})" if detail is not None else ""
+            raise AssertionError(f"timed out waiting for {what or condition}{extra}")
         await asyncio.sleep(0.01)

@@ -1,0 +1,55 @@
+"""Two hub replicas on one PostgreSQL with a shared subscription split the telemetry."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import func, select
+
+from hub.db.engine import make_engine
+from hub.store.schema import telemetry
+from tests.integration.hub_core.lockers import telemetry_v2
+from tests.support.hub_harness import ScriptedClient, running_hub
+from tests.support.tiny_fleet import create_tiny_fleet
+from tests.support.waiting import async_wait_until
+
+
+async def test_two_replicas_split_shared_telemetry_and_store_each_once(
+    postgres_url, settings_factory, mosquitto_session
+) -> None:  # type: ignore[no-untyped-def]
+    group = f"split{time.monotonic_ns() % 1_000_000}"
+    first = settings_factory(database_url=postgres_url, instance_id="replica-a", share_group=group)
+    second = settings_factory(database_url=postgres_url, instance_id="replica-b", share_group=group)
+    engine = make_engine(postgres_url)
+    fleet = create_tiny_fleet(engine, first.effective_secret_key)
+    per_locker = 300
+    base_ts = int(time.time() * 1000)
+    async with (
+        running_hub(first, mosquitto_session.url) as replica_a,
+        running_hub(second, mosquitto_session.url) as replica_b,
+    ):
+        device = ScriptedClient(mosquitto_session.url, f"{group}-device").connect()
+        for seq in range(1, per_locker + 1):
+            for locker in fleet.lockers:
+                device.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(seq, base_ts + seq))
+        device.close()
+        total = per_locker * len(fleet.lockers)
+        await async_wait_until(
+            lambda: (
+                replica_a.pipeline.committed_messages + replica_b.pipeline.committed_messages
+                >= total
+            ),
+            what="both replicas together committed every message",
+        )
+        a_share = replica_a.pipeline.committed_messages
+        b_share = replica_b.pipeline.committed_messages
+    assert a_share > 0 and b_share > 0, (a_share, b_share)
+    assert a_share + b_share == total
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(func.count()).select_from(
+                select(telemetry.c.device_id, telemetry.c.seq).distinct().subquery()
+            )
+        ).scalar_one()
+    assert stored == total
+    engine.dispose()

@@ -1,0 +1,61 @@
+"""``hub serve`` as a child process, for tests that kill or restart it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.ports import free_port
+from tests.support.waiting import wait_until
+
+HUB = str(Path(sys.executable).parent / "hub")
+
+
+@dataclass
+class HubProcess:
+    env: dict[str, str]
+    log_path: Path
+    api_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, **self.env, "HUB_API_PORT": str(self.api_port)}
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+        self.process = subprocess.Popen([HUB, "serve"], env=env, stdout=log, stderr=log)
+        wait_until(self.ready, what=f"hub on port {self.api_port} ready")
+
+    def ready(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"hub exited: {self.log_path.read_text()[-3000:]}")
+        try:
+            return (
+                httpx.get(f"http://127.0.0.1:{self.api_port}/readyz", timeout=1).status_code == 200
+            )
+        except httpx.HTTPError:
+            return False
+
+    def metrics_text(self) -> str:
+        return httpx.get(f"http://127.0.0.1:{self.api_port}/metrics", timeout=5).text
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, no DISCONNECT, nothing flushed."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
