@@ -214,6 +214,7 @@ class Link:
         if not self._reading and self._fd >= 0 and not self._closed.done():
             self._loop.add_reader(self._fd, self._readable)
             self._reading = True
+            self._loop.call_soon(self._readable)  # TLS may hold decrypted bytes already
 
     def _writable(self) -> None:
         self._client.loop_write()

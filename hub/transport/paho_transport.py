@@ -171,7 +171,7 @@ class PahoTransport:
 
     async def subscribe(self, subscriptions: Sequence[Subscription]) -> None:
         """Add subscriptions (kept for every reconnect); if connected, subscribe now and
-        raise :class:`SubscribeError` if the broker refuses any."""
+        raise :class:`SubscribeError` if the broker refuses any or does not answer."""
         filters = [(self._wire_filter(s), s.qos) for s in subscriptions]
         self._subscriptions.update(filters)
         link = self._link
@@ -181,8 +181,11 @@ class PahoTransport:
                 raise SubscribeError(refused)
 
     async def _subscribe(self, link: Link, filters: list[tuple[str, int]]) -> list[tuple[str, str]]:
-        async with asyncio.timeout(self.options.subscribe_timeout_s):
-            reasons = await link.subscribe(filters)
+        try:
+            async with asyncio.timeout(self.options.subscribe_timeout_s):
+                reasons = await link.subscribe(filters)
+        except TimeoutError as exc:
+            raise SubscribeError([(f, "no SUBACK in time") for f, _ in filters]) from exc
         return self._record_refusals(filters, reasons)
 
     def _record_refusals(
@@ -272,14 +275,15 @@ class PahoTransport:
             return link
 
     async def _establish(self, link: Link) -> None:
-        filters = list(self._subscriptions.items())
-        if filters:
-            # No timeout of our own: while the buffer is full the SUBACK waits unread in
-            # the socket; a dead connection is found by the keepalive and ends the wait.
-            try:
-                self._record_refusals(filters, await link.subscribe(filters))
+        # No timeout of our own: while the buffer is full the SUBACK waits unread in the
+        # socket; a dead connection is found by the keepalive, which ends the wait.
+        sent: dict[str, int] = {}
+        while pending := [(f, q) for f, q in self._subscriptions.items() if sent.get(f) != q]:
+            try:  # again if subscribe() added filters meanwhile
+                self._record_refusals(pending, await link.subscribe(pending))
             except NotConnectedError:
                 return  # lost while subscribing; the supervisor sees it closed
+            sent.update(pending)
         if link.closed:
             return
         self._connected.set()

@@ -128,9 +128,10 @@ async def test_an_unacked_message_survives_a_broker_restart(
         [first] = await collect(transport, 1, ack=False)
         peer.close()
         await asyncio.to_thread(private_mosquitto.restart)  # persistence on: session kept
-        [again] = await collect(transport, 1, ack=False)
+        [again] = await collect(transport, 1, ack=False)  # may come before the SUBACK
         assert not transport.ack(first)
         assert transport.ack(again)
+        await async_wait_until(lambda: transport.connected)
     assert (again.payload, again.connection) == (b"not-yet-committed", 2)
     assert observer.session_present == [False, True]
 
