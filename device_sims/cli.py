@@ -142,7 +142,9 @@ async def _run_fleet(args: argparse.Namespace) -> int:
         now_cpu, now = _cpu_s(), time.monotonic()
         busy = 100 * (now_cpu - cpu) / max(1e-9, now - wall)
         cpu, wall = now_cpu, now
-        print(f"[{now - started:7.1f} s] {fleet.stats().line()} cpu {busy:.1f}%", flush=True)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        line = f"{fleet.stats().line()} cpu {busy:.1f}% peak rss {peak_mb:.0f} MB"
+        print(f"[{now - started:7.1f} s] {line}", flush=True)
         if deadline is not None and now >= deadline:
             break
     await fleet.stop()

@@ -74,7 +74,9 @@ class SimDevice(ABC):
     """One device: its own MQTT client, clock, sequence counter, buffer and faults."""
 
     kind: ClassVar[DeviceKind]
-    default_telemetry_s: ClassVar[float] = 60.0
+    # Simulated seconds between telemetry messages. Within lockerlink's 10-300 s and
+    # short enough for the hub's silence timeout (1.5 x 30 s keepalive + 1 s = 46 s).
+    default_telemetry_s: ClassVar[float] = 30.0
     clean_session: ClassVar[bool] = False
 
     def __init__(

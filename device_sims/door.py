@@ -12,7 +12,7 @@ open (contact opens with no release), depending on the fault profile.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -24,8 +24,8 @@ from device_sims.sequence import SequenceCounter, boot_sequence_u32
 from firmware_protocols.base import Outbound
 from firmware_protocols.osdp import topics
 from firmware_protocols.osdp.allowlist import AllowList, allowlist_from_commands, is_allowlist
-from firmware_protocols.osdp.codes import NakError, OutputControl
-from firmware_protocols.osdp.commands import MfgCommand, OutCommand, UnknownCommand
+from firmware_protocols.osdp.codes import NakError, OutputControl, nak_reason
+from firmware_protocols.osdp.commands import LedCommand, MfgCommand, OutCommand, UnknownCommand
 from firmware_protocols.osdp.device import (
     CommandGuard,
     ReceivedCommand,
@@ -47,6 +47,7 @@ from firmware_protocols.osdp.status import LAST_WILL, DeviceStatus, encode_statu
 from firmware_protocols.wiegand import WiegandCard, WiegandError, encode_bits
 
 TICK_S = 30.0
+DECISION_WAIT_S = 2.0  # real seconds the unit waits for the hub's grant or deny
 HELD_OPEN_S = (60.0, 300.0)
 PASS_S = (2.0, 6.0)  # how long a door stays open for one person
 _STATUS_NAMES = {
@@ -72,7 +73,6 @@ class DoorLog:
 
 class Door(SimDevice):
     kind: ClassVar = "door"
-    default_telemetry_s: ClassVar[float] = 60.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,6 +84,7 @@ class Door(SimDevice):
         self.allowlist: AllowList | None = None
         self.log = DoorLog()
         self._strike_until_s = -1.0
+        self._decided = asyncio.Event()
         self._people = [r for r in self.residents if r.building in self.spec.buildings]
 
     # ------------------------------------------------------------ protocol hooks
@@ -104,14 +105,20 @@ class Door(SimDevice):
             ts=self.clock.now_ms(),
             allowlist_version=None if self.allowlist is None else self.allowlist.version,
         )
-        return [self._status(status), self.telemetry_message()]
+        return [
+            self._status(status),
+            self._report(inputs_reply(self.door_open, self.exit_pressed)),
+            self._report(local_status_reply(self.tampered, self.power_ok)),
+        ]
 
     def offline_messages(self, reason: str) -> list[Outbound]:
         status = DeviceStatus(online=False, reason=reason, ts=self.clock.now_ms())
         return [self._status(status)]
 
     def telemetry_message(self) -> Outbound:
-        """The heartbeat report: door inputs and local status."""
+        """The heartbeat report: door inputs and local status. PROTOCOL.md asks for them
+        on change and after connecting; the periodic copy keeps a quiet door from looking
+        hung to the hub's silence timeout (1.5 x keepalive + 1 s)."""
         return self._report(
             inputs_reply(self.door_open, self.exit_pressed),
             local_status_reply(self.tampered, self.power_ok),
@@ -128,11 +135,27 @@ class Door(SimDevice):
         except WiegandError:
             bits = "1" * 26  # a badly programmed card: parity error
         self.log.reads.append(f"card:{card.format}:{card.facility}:{card.number}")
+        self._decided.clear()
         self._emit_report(RawCardReply(READER, bits))
-        if not self.link.connected and self._allowed_offline(card):
+        if self.link.connected:
+            self.spawn(self._fallback_unless_answered(card), "fallback")
+        else:
+            self._fallback(card)
+        return card
+
+    async def _fallback_unless_answered(self, card: Card) -> None:
+        """Online, the unit waits for the hub's grant or deny; after 2 s it decides
+        itself (PROTOCOL.md section 9)."""
+        try:
+            await asyncio.wait_for(self._decided.wait(), DECISION_WAIT_S)
+        except TimeoutError:
+            self._fallback(card)
+
+    def _fallback(self, card: Card) -> None:
+        """The offline decision: a card on the allow-list opens; anything else is denied."""
+        if self._allowed_offline(card):
             self.log.strikes.append(f"allowlist:{card.facility}:{card.number}")
             self.spawn(self._release(3000), "release")
-        return card
 
     async def enter_pin(self, pin: str | None = None, *, known: bool = True) -> str:
         """Someone types a PIN and presses ``#``."""
@@ -168,6 +191,8 @@ class Door(SimDevice):
 
     # ------------------------------------------------------------ commands
     def handle_command(self, topic: str, payload: bytes) -> None:
+        """PROTOCOL.md section 7.1: replay and expiry (the guard), then validate every
+        packet, then execute them in order and answer."""
         try:
             received = receive_command(payload)
         except OsdpError as exc:
@@ -178,16 +203,35 @@ class Door(SimDevice):
         status = self.guard.judge(received.command_id, received.expires_at_ms, self.clock.now_ms())
         replies: list[ReplyPayload] | None = None
         reason = None
-        if status is ReplyStatus.CONFIRMED and any(
-            isinstance(c, UnknownCommand) for c in received.commands
-        ):
-            status, reason = ReplyStatus.REJECTED, "unknown_command"
-            replies = [Nak(NakError.UNKNOWN_COMMAND)]
+        allowlist: AllowList | None = None
+        if status is ReplyStatus.CONFIRMED:
+            nak, allowlist = self._validate(received)
+            if nak is not None:
+                status, reason, replies = ReplyStatus.REJECTED, nak_reason(nak), [Nak(nak)]
         verdict = "accepted" if status is ReplyStatus.CONFIRMED else _STATUS_NAMES[status]
         self.record(command_id, name, verdict, reason)
         if status is ReplyStatus.CONFIRMED:
+            if allowlist is not None:
+                self.allowlist = allowlist
             self._execute(received, command_id)
         self.spawn(self._answer(received, status, replies), "reply")
+
+    def _validate(self, received: ReceivedCommand) -> tuple[int | None, AllowList | None]:
+        """The first problem as a NAK code, or the allow-list the packets carry."""
+        chunks: list[MfgCommand] = []
+        for command in received.commands:
+            if isinstance(command, UnknownCommand):
+                return NakError.UNKNOWN_COMMAND, None
+            if isinstance(command, MfgCommand):
+                if not is_allowlist(command):
+                    return NakError.UNKNOWN_COMMAND, None
+                chunks.append(command)
+        if not chunks:
+            return None, None
+        try:
+            return None, allowlist_from_commands(chunks)
+        except OsdpError:
+            return NakError.UNABLE_TO_PROCESS, None
 
     async def _answer(
         self,
@@ -204,10 +248,8 @@ class Door(SimDevice):
         self.emit(Outbound(topics.topic(self.device_id, topics.REPLY), payload, 1, False))
 
     def _execute(self, received: ReceivedCommand, command_id: str) -> None:
-        chunks = [c for c in received.commands if isinstance(c, MfgCommand) and is_allowlist(c)]
-        if chunks:
-            with contextlib.suppress(OsdpError):  # a broken list leaves the old one in place
-                self.allowlist = allowlist_from_commands(chunks)
+        if any(isinstance(c, OutCommand | LedCommand) for c in received.commands):
+            self._decided.set()  # the hub answered a read (grant or deny)
         for command in received.commands:
             if not isinstance(command, OutCommand):
                 continue

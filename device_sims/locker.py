@@ -84,7 +84,6 @@ class LockerLog:
 
 class Locker(SimDevice):
     kind: ClassVar = "locker"
-    default_telemetry_s: ClassVar[float] = 60.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -75,7 +75,6 @@ class SlotStock:
 
 class VendingMachine(SimDevice):
     kind: ClassVar = "vending"
-    default_telemetry_s: ClassVar[float] = 60.0
     clean_session: ClassVar[bool] = True  # Sparkplug 3.0 with MQTT 3.1.1
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -3,6 +3,8 @@ OSDP definition."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,7 +12,10 @@ import pytest
 from device_sims.door import Door
 from device_sims.inventory import Card
 from device_sims.link import BrokerAddress
-from firmware_protocols.base import CommandReply, Event, Presence, Telemetry, Uplink
+from firmware_protocols.base import CommandReply, Event, Outbound, Presence, Telemetry, Uplink
+from firmware_protocols.osdp.commands import MfgCommand
+from firmware_protocols.osdp.door import strike_pulse
+from firmware_protocols.osdp.downlink import encode_command_envelope
 from tests.integration.sims.conftest import FAST, HubView, Recorder, door_spec, residents_of
 
 pytestmark = pytest.mark.broker
@@ -152,3 +157,34 @@ async def test_offline_fallback_uses_the_pushed_allowlist(
     assert sorted(cards().items()) == sorted(
         zip(sorted(cards()), [9999, resident.card.number], strict=True)
     )
+
+
+async def test_unanswered_read_falls_back_to_the_allowlist(
+    door: Door, recorder: Recorder, hub: HubView
+) -> None:
+    resident = residents_of("c0001-b1")[2]
+    assert resident.card is not None
+    entry = {"format": "H10301", "facility": 42, "card": resident.card.number}
+    _, message = hub.command(door.device_id, "push_allowlist", {"version": 3, "entries": [entry]})
+    recorder.publish(message)
+    await recorder.wait(lambda: door.allowlist is not None, "allow-list stored")
+    await door.present_card(resident.card)  # online, but no hub answers within 2 s
+    await recorder.wait(lambda: list(door.log.strikes), "local decision")
+    assert list(door.log.strikes) == [f"allowlist:42:{resident.card.number}"]
+
+
+async def test_unknown_packets_are_refused_before_anything_runs(
+    door: Door, recorder: Recorder, hub: HubView
+) -> None:
+    foreign = MfgCommand(0x123456, b"\x01\x02")
+    command_id = uuid.uuid4().hex
+    payload = encode_command_envelope(
+        command_id, int(time.time() * 1000) + 30_000, [strike_pulse(3000), foreign]
+    )
+    recorder.publish(Outbound(f"osdp/{door.device_id}/cmd", payload, 1, False))
+    got = await recorder.wait(lambda: replies(recorder, hub, door), "reply")
+    assert [(r.command_id, r.status, r.reason) for r in got] == [
+        (command_id, "rejected", "nak_unknown_command")
+    ]
+    assert door.commands[-1].verdict == "rejected"
+    assert not door.log.strikes
