@@ -56,9 +56,10 @@ async def test_fleet_connects_bursts_and_stops(
             if m.topic.endswith(("/telemetry", "/up")) or "/DDATA/" in m.topic
         )
 
-    # lockers and doors send one telemetry message after connecting (vending machines
-    # put theirs in the DBIRTH), then the burst
-    expected = {d.device_id: 25 if d.kind == "vending" else 26 for d in fleet}
+    # after connecting: lockers send one telemetry message, doors an inputs and a local
+    # status report, vending machines none (the DBIRTH carries it); then the burst
+    after_connect = {"locker": 1, "door": 2, "vending": 0}
+    expected = {d.device_id: 25 + after_connect[d.kind] for d in fleet}
     await watcher.wait(lambda: telemetry_counts() == expected, "the burst")
     await fleet.stop()
 
