@@ -11,6 +11,7 @@ bad row, naming line and field.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
@@ -45,6 +46,7 @@ COLUMNS = (
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 _TEXT_LIMITS = {"vendor": 64, "model": 64, "firmware_version": 32, "name": 128}
+_FIRMWARE = re.compile(r"v?\d+(?:\.\d+){0,3}(?:[-+][0-9A-Za-z.]+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,10 @@ def _check_row(
             raise ImportRowError(line, field, "is empty")
         if len(row[field]) > limit:
             raise ImportRowError(line, field, f"is longer than {limit} characters")
+    if _FIRMWARE.fullmatch(row["firmware_version"]) is None:
+        raise ImportRowError(
+            line, "firmware_version", f"{row['firmware_version']!r} is not a version like 2.1.0"
+        )
     protocol = PROTOCOL_FOR_KIND[kind]
     if row["protocol"] != protocol:
         raise ImportRowError(

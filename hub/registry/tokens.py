@@ -22,6 +22,7 @@ from hub.registry.timestamps import utc_now
 from hub.registry.vocabulary import Role
 
 TOKEN_PREFIX = "hub_"
+MAX_ID = 2**31 - 1  # integer keys are 32-bit on PostgreSQL; larger ids cannot exist
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def mint_resident_token(
     now: datetime | None = None,
 ) -> str:
     """Create a token for a resident and return it. Raises UnknownResident. Commits."""
-    if session.get(Resident, resident_id) is None:
+    if not 0 < resident_id <= MAX_ID or session.get(Resident, resident_id) is None:
         raise UnknownResident(f"with id {resident_id}")
     return _mint(session, "resident", label, ttl, now, resident_id=resident_id)
 
@@ -137,7 +138,8 @@ def revoke_token(session: Session, token_or_id: str | int, now: datetime | None 
     """Revoke by raw token or by numeric id (idempotent: a revoked token stays revoked at
     its first revocation time). Raises UnknownToken. Commits."""
     if isinstance(token_or_id, int) or (token_or_id.isascii() and token_or_id.isdecimal()):
-        token = session.get(ApiToken, int(token_or_id))
+        token_id = int(token_or_id)
+        token = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
         reference = f"with id {token_or_id}"
     elif token_or_id.startswith(TOKEN_PREFIX):
         token = session.exec(

@@ -83,6 +83,7 @@ BAD_ROWS = [
     "Locker 1,locker,Kerong,KR-1,1.6.0,lockerlink,c0001,bad id,true",
     "door-0001,locker,Kerong,KR-1,1.6.0,lockerlink,c0001,kind change,true",
     "locker-0503,locker,,KR-1,1.6.0,lockerlink,c0001,no vendor,true",
+    "locker-0504,locker,Kerong,KR-1,latest,lockerlink,c0001,odd firmware,true",
 ]
 EXPECTED = [
     (3, "kind", "'fridge' is not one of locker, vending, door"),
@@ -95,6 +96,7 @@ EXPECTED = [
     (11, "id", "'Locker 1' is not a device id (lowercase letters, digits, '-')"),
     (12, "kind", "door-0001 is registered as a door"),
     (13, "vendor", "is empty"),
+    (14, "firmware_version", "'latest' is not a version like 2.1.0"),
 ]
 
 

@@ -61,8 +61,9 @@ def test_resident_token_names_resident_and_building(fleet: Seeded) -> None:
         assert identity.resident_id == entry["resident_id"]
         building = session.exec(select(Node.id).where(Node.code == entry["building"])).one()
         assert identity.building_id == building[0]
-        with pytest.raises(UnknownResident):
-            mint_resident_token(session, 10**6)
+        for missing in (10**6, 10**30, 0, -1):
+            with pytest.raises(UnknownResident):
+                mint_resident_token(session, missing)
 
 
 def test_revoke_by_token_and_by_id(fleet: Seeded) -> None:
@@ -81,8 +82,9 @@ def test_revoke_by_token_and_by_id(fleet: Seeded) -> None:
         assert again.revoked_at == T0, "revocation keeps its first time"
         with pytest.raises(UnknownToken):
             revoke_token(session, "hub_not-a-token")
-        with pytest.raises(UnknownToken):
-            revoke_token(session, "999999")
+        for missing in ("999999", "1" * 40, "0"):
+            with pytest.raises(UnknownToken):
+                revoke_token(session, missing)
         with pytest.raises(UnknownToken):
             revoke_token(session, "garbage")
 
