@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -37,16 +38,22 @@ class ReceiveRate:
     qos: int
     sent: int
     received: int
-    seconds: float
+    seconds: float  # first message to last
+    cpu_seconds: float = 0.0  # this process's CPU over the run (subscriber and publisher)
 
     @property
     def per_second(self) -> float:
         return self.received / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def cpu_us_per_message(self) -> float:
+        return self.cpu_seconds / self.received * 1e6 if self.received else 0.0
+
     def line(self) -> str:
         return (
-            f"{self.subscriber:<32} QoS {self.qos}  {self.received:>8}/{self.sent:<8} "
-            f"{self.seconds:7.2f} s  {self.per_second:>10,.0f} msg/s"
+            f"{self.subscriber:<30} QoS {self.qos}  {self.received:>8}/{self.sent:<8} "
+            f"{self.seconds:7.2f} s  {self.per_second:>9,.0f} msg/s  "
+            f"{self.cpu_us_per_message:6.1f} us CPU/msg"
         )
 
 
@@ -119,6 +126,7 @@ class _Clock:
         self.first = 0.0
         self.last = 0.0
         self.count = 0
+        self.cpu_start = time.process_time()
 
     def tick(self, n: int = 1) -> None:
         now = time.perf_counter()
@@ -128,7 +136,8 @@ class _Clock:
         self.last = now
 
     def rate(self, subscriber: str, qos: int, sent: int) -> ReceiveRate:
-        return ReceiveRate(subscriber, qos, sent, self.count, self.last - self.first)
+        cpu = time.process_time() - self.cpu_start
+        return ReceiveRate(subscriber, qos, sent, self.count, self.last - self.first, cpu)
 
 
 def measure_paho_rate(
@@ -137,15 +146,18 @@ def measure_paho_rate(
     *,
     qos: int = 0,
     payload_size: int = 32,
+    protocol: str = "3.1.1",
     idle_timeout_s: float = 10.0,
 ) -> ReceiveRate:
-    """A bare paho subscriber (``loop_forever`` on a thread, MQTT 5, automatic acks)."""
+    """A bare paho subscriber: ``loop_forever`` on a thread, automatic acks, MQTT 3.1.1
+    (paho's default) or 5 (what the transport uses where the broker offers it)."""
     address = parse_mqtt_url(url)
     topic = f"bench/{uuid.uuid4().hex}"
     packets = publish_packets(topic, messages, payload_size, qos)
     clock = _Clock()
     subscribed = threading.Event()
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    version = mqtt.MQTTv5 if protocol == "5" else mqtt.MQTTv311
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=version)
     if address.username:
         client.username_pw_set(address.username, address.password)
     client.on_message = lambda c, u, m: clock.tick()
@@ -162,7 +174,7 @@ def measure_paho_rate(
     finally:
         client.disconnect()
         loop.join()
-    return clock.rate("paho loop_forever", qos, messages)
+    return clock.rate(f"paho loop_forever (v{protocol})", qos, messages)
 
 
 async def measure_receive_rate(
@@ -193,6 +205,7 @@ async def measure_receive_rate(
     runner = asyncio.create_task(transport.run(), name="bench-transport")
     try:
         await asyncio.wait_for(transport.wait_connected(), 30)
+        version = "3.1.1" if transport.protocol_version == 4 else "5"
         publisher = asyncio.create_task(asyncio.to_thread(blast, address, packets, messages, qos))
         idle_since = time.monotonic()
         while clock.count < messages and time.monotonic() - idle_since < idle_timeout_s:
@@ -208,7 +221,7 @@ async def measure_receive_rate(
         runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await runner
-    return clock.rate("hub transport (batches, acks)" if qos else "hub transport", qos, messages)
+    return clock.rate(f"hub transport (v{version})" + (" acked" if qos else ""), qos, messages)
 
 
 def _wait_for(done: Callable[[], bool], progress: Callable[[], int], idle_s: float) -> None:
@@ -221,16 +234,27 @@ def _wait_for(done: Callable[[], bool], progress: Callable[[], int], idle_s: flo
 
 
 async def compare_receive_rates(
-    url: str, messages: int = 200_000, payload_size: int = 32
+    url: str,
+    messages: int = 200_000,
+    payload_size: int = 32,
+    baselines: tuple[str, ...] = ("3.1.1", "5"),
 ) -> list[ReceiveRate]:
-    """Bare paho and the transport, QoS 0 then QoS 1, one after the other."""
+    """For QoS 0 then QoS 1: bare paho on each baseline protocol, then the transport."""
     results = []
     for qos in (0, 1):
-        results.append(
-            await asyncio.to_thread(
-                measure_paho_rate, url, messages, qos=qos, payload_size=payload_size
+        for protocol in baselines:
+            results.append(
+                await asyncio.to_thread(
+                    partial(
+                        measure_paho_rate,
+                        url,
+                        messages,
+                        qos=qos,
+                        payload_size=payload_size,
+                        protocol=protocol,
+                    )
+                )
             )
-        )
         results.append(
             await measure_receive_rate(url, messages, qos=qos, payload_size=payload_size)
         )
@@ -242,8 +266,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--url", default="mqtt://127.0.0.1:1883")
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--payload-size", type=int, default=32)
+    parser.add_argument("--baselines", default="3.1.1,5", help="paho protocols to compare")
     args = parser.parse_args(argv)
-    for result in asyncio.run(compare_receive_rates(args.url, args.messages, args.payload_size)):
+    baselines = tuple(p for p in args.baselines.split(",") if p)
+    results = compare_receive_rates(args.url, args.messages, args.payload_size, baselines)
+    for result in asyncio.run(results):
         print(result.line())
 
 

@@ -23,11 +23,13 @@ async def test_compare_counts_every_message_for_every_subscriber(
     mosquitto_session: PrivateMosquitto,
 ) -> None:
     results = await compare_receive_rates(mosquitto_session.url, messages=3000, payload_size=16)
-    assert [(r.subscriber.split()[0], r.qos) for r in results] == [
-        ("paho", 0),
-        ("hub", 0),
-        ("paho", 1),
-        ("hub", 1),
+    assert [(r.subscriber, r.qos) for r in results] == [
+        ("paho loop_forever (v3.1.1)", 0),
+        ("paho loop_forever (v5)", 0),
+        ("hub transport (v5)", 0),
+        ("paho loop_forever (v3.1.1)", 1),
+        ("paho loop_forever (v5)", 1),
+        ("hub transport (v5) acked", 1),
     ]
     assert all(r.received == r.sent == 3000 for r in results)
-    assert all(r.seconds > 0 and r.per_second > 0 for r in results)
+    assert all(r.seconds > 0 and r.per_second > 0 and r.cpu_seconds > 0 for r in results)
