@@ -5,6 +5,13 @@ after every loss (paho's own reconnect is not used). The session is persistent: 
 ``clean_start=False`` and a session expiry, or 3.1.1 with ``clean_session=False``, under a
 stable client id, so QoS 1 messages not yet acknowledged are redelivered after a crash.
 QoS 1 messages are acknowledged only when the consumer calls :meth:`PahoTransport.ack`.
+
+Inbound messages wait in a buffer of ``queue_size``; when it is full the socket is not read
+until the consumer has drained it to the low-water mark. (paho may read one extra packet per
+own QoS 1 publish awaiting its PUBACK in the read that fills it, so the bound can be passed
+by that many.) A consumer stalled for longer than about the keepalive leaves the broker's
+PINGRESP unread: paho then drops the connection, and the transport reconnects; nothing
+unacknowledged is lost.
 """
 
 from __future__ import annotations
