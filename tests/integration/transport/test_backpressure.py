@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from hub.transport.paho_transport import PahoTransport
-from tests.integration.transport.conftest import collect, options_for, plain, running, unique
+from tests.integration.transport.conftest import (
+    DEADLINE_S,
+    collect,
+    options_for,
+    plain,
+    running,
+    unique,
+)
 from tests.support.broker import PrivateMosquitto
 from tests.support.waiting import async_wait_until
 
@@ -49,3 +57,27 @@ async def test_a_paused_reader_resumes_on_a_new_connection(
     assert [m.payload for m in again] == [b"%d" % n for n in range(20)]
     assert {m.connection for m in again} == {2}
     assert transport.peak_buffered <= 5
+
+
+async def test_a_consumer_stalled_past_the_keepalive_loses_nothing(
+    mosquitto_session: PrivateMosquitto, peer_factory: Any
+) -> None:
+    # the full buffer leaves the PINGRESP unread, so paho drops the connection; the
+    # transport reconnects and the broker redelivers what was never acknowledged
+    topic = unique("stall")
+    options = options_for(mosquitto_session, unique("hub"), queue_size=5, keepalive_s=1)
+    transport = PahoTransport(options, [plain(topic)])
+    sent = [b"%d" % n for n in range(20)]
+    peer = peer_factory(mosquitto_session)
+    async with running(transport):
+        await peer.send(topic, sent)
+        await async_wait_until(lambda: transport.reading_paused)
+        await async_wait_until(lambda: transport.generation >= 2)  # recycled while stalled
+        seen: set[bytes] = set()
+        async with asyncio.timeout(DEADLINE_S):  # bounds a failure only
+            while seen != set(sent):
+                for message in await transport.receive_batch(10, 0.5):
+                    transport.ack(message)
+                    seen.add(message.payload)
+        assert transport.peak_buffered <= 5
+    assert transport.stale_acks > 0  # the held messages of the old connection came again
