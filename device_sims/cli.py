@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", type=float, help="stop after this many seconds")
     run.add_argument("--start-hour", type=float, help="simulated hour to start at (0-24)")
     run.add_argument("--stats-every", type=float, default=10.0, help="status line period, s")
+    run.add_argument(
+        "--primary-host",
+        help="Sparkplug host id (e.g. hub): vending machines birth only while its STATE is online",
+    )
     run.set_defaults(handler=_run)
 
     bench = commands.add_parser("bench", help="publish a telemetry burst as fast as possible")
@@ -117,6 +121,7 @@ async def _run_fleet(args: argparse.Namespace) -> int:
         seed=args.seed,
         keepalive_s=args.keepalive,
         start_hour=args.start_hour,
+        primary_host=args.primary_host,
     )
     fleet = _prepare(args, options)
     stop = asyncio.Event()

@@ -42,6 +42,7 @@ class SimOptions:
     speed: float = 1.0
     faults: FaultProfile = IDEAL
     seed: int = 0
+    primary_host: str | None = None  # Sparkplug host id whose STATE gates the births
     keepalive_s: int = 30
     behaviour: bool = True
     telemetry_interval_s: float | None = None
@@ -186,13 +187,31 @@ class SimDevice(ABC):
         """Planned shutdown: offline status, then a clean DISCONNECT (no last will)."""
         self._running = False
         await self._cancel_tasks()
-        if self.link.connected and not self.link.hung:
-            for message in self.offline_messages(reason):
-                self._send(message)
+        await self.say_goodbye(reason)
         await self.link.disconnect()
         self.online.clear()
         if self._own_ticker:
             await self._ticker.close()
+
+    async def say_goodbye(self, reason: str, last_words: Sequence[Outbound] = ()) -> None:
+        """Publish the offline messages, then ``last_words``, and wait for their PUBACKs,
+        so a DISCONNECT right after cannot leave them to be sent again later."""
+        if not self.link.connected or self.link.hung:
+            return
+        messages = [*self.offline_messages(reason), *last_words]
+        infos = [self.link.publish(m) for m in messages]
+        for info in infos:
+            if info is not None:
+                await self.link.wait_published(info)
+
+    async def restart(self, reason: str, last_words: Sequence[Outbound] = ()) -> None:
+        """A planned reboot: goodbye, a clean DISCONNECT (no will), down for 20 to 40
+        simulated seconds, then connected again (new session, buffer flushed)."""
+        self._want_online.clear()
+        await self.say_goodbye(reason, last_words)
+        await self.link.disconnect()
+        await self.clock.sleep(self.rng.uniform(20, 40))
+        await self.go_online()
 
     async def kill(self) -> None:
         """A crash: the connection ends without DISCONNECT (the broker publishes the
@@ -359,12 +378,22 @@ class SimDevice(ABC):
     def _on_connected(self) -> None:
         for message in self.online_messages():
             self._send(message)
+        if self.ready_to_flush():
+            self.flush_buffer()
+        self.online.set()
+
+    def ready_to_flush(self) -> bool:
+        """Whether buffered messages may go out right after the online messages (a
+        Sparkplug node waiting for its primary host must birth first)."""
+        return True
+
+    def flush_buffer(self) -> None:
+        """Send what was buffered, oldest first; stop if the link drops meanwhile."""
         for item in self.buffer.drain():
             message = self.flush_buffered(item)
             if not self._send(message):
                 self.buffer.push_front(item)
                 break
-        self.online.set()
 
     def _on_lost(self) -> None:
         self.online.clear()

@@ -200,6 +200,15 @@ class MqttLink:
         self._flush()
         return info
 
+    async def wait_published(self, info: mqtt.MQTTMessageInfo, timeout_s: float = 5.0) -> bool:
+        """Wait until the broker acknowledged ``info`` (QoS 1) while the link is up."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while not info.is_published() and self.connected:
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.005)
+        return info.is_published()
+
     def drop(self) -> None:
         """End the TCP connection without DISCONNECT, as a crash or a cut cable would:
         the broker publishes the last will. paho reads the end of the stream and closes

@@ -259,13 +259,10 @@ class Locker(SimDevice):
             self._close(command.compartment)
 
     async def _execute_reboot(self, command: Reboot) -> None:
+        """accepted, offline status (reboot), confirmed, restart (PROTOCOL.md 7)."""
         self._send_reply(command.command_id, "accepted", None)
-        for message in self.offline_messages("reboot"):
-            self._send(message)
-        self._send_reply(command.command_id, "confirmed", None)
-        self.go_offline()
-        await self.clock.sleep(self.rng.uniform(20, 40))
-        await self.go_online()
+        confirmed = self._reply_message(command.command_id, "confirmed", None)
+        await self.restart("reboot", last_words=[confirmed])
 
     def _reply_soon(self, replies: list[tuple[str, str, str | None]]) -> None:
         async def send() -> None:
@@ -276,6 +273,9 @@ class Locker(SimDevice):
         self.spawn(send(), "reply")
 
     def _send_reply(self, command_id: str, status: str, reason: str | None) -> None:
+        self.emit(self._reply_message(command_id, status, reason))
+
+    def _reply_message(self, command_id: str, status: str, reason: str | None) -> Outbound:
         reply = Reply(
             self.generation,
             self.seq.next(),
@@ -285,7 +285,7 @@ class Locker(SimDevice):
             reason,
         )
         self.replies.append(SentReply(command_id, status, reason))
-        self.emit(uplink_outbound(self.device_id, reply))
+        return uplink_outbound(self.device_id, reply)
 
     # ------------------------------------------------------------ behaviour
     async def behave(self) -> None:

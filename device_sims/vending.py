@@ -34,7 +34,8 @@ from firmware_protocols.dex import (
 from firmware_protocols.sparkplug_b.datatypes import MetricValue
 from firmware_protocols.sparkplug_b.edge_node import EdgeNode
 from firmware_protocols.sparkplug_b.guard import CommandGuard
-from firmware_protocols.sparkplug_b.topics import MessageType
+from firmware_protocols.sparkplug_b.host_state import decode_host_state
+from firmware_protocols.sparkplug_b.topics import MessageType, host_state_topic
 from firmware_protocols.sparkplug_b.vending_commands import VendingCommand, admit, parse_command
 from firmware_protocols.sparkplug_b.vending_model import (
     COMPRESSOR,
@@ -97,19 +98,30 @@ class VendingMachine(SimDevice):
         self._door_opens = 0
         self._last_audit_s = 0.0
         self._restocked_day = -1
+        self._host_online = False
+        self._host_timestamp = -1
 
     # ------------------------------------------------------------ protocol hooks
     def subscriptions(self) -> tuple[tuple[str, int], ...]:
-        return (
-            (self.node.topic(MessageType.NCMD), 0),
-            (self.node.topic(MessageType.DCMD, DEVICE_ID), 0),
-        )
+        topics = [
+            (self.node.topic(MessageType.NCMD), 1),
+            (self.node.topic(MessageType.DCMD, DEVICE_ID), 1),
+        ]
+        if self.options.primary_host is not None:
+            topics.append((host_state_topic(self.options.primary_host), 1))
+        return tuple(topics)
 
     def will(self) -> Outbound:
         return self.node.connect(self.clock.now_ms())
 
     def online_messages(self) -> list[Outbound]:
+        """Births right away, or, with a primary host, once its STATE says online."""
+        if self.options.primary_host is not None and not self._host_online:
+            return []
         return self._births()
+
+    def ready_to_flush(self) -> bool:
+        return self.node.born
 
     def offline_messages(self, reason: str) -> list[Outbound]:
         return [self.node.ndeath()]
@@ -221,6 +233,11 @@ class VendingMachine(SimDevice):
 
     # ------------------------------------------------------------ commands
     def handle_command(self, topic: str, payload: bytes) -> None:
+        if self.options.primary_host is not None and topic == host_state_topic(
+            self.options.primary_host
+        ):
+            self._host_state(payload)
+            return
         try:
             command = parse_command(self.node.decode_command(topic, payload))
         except CodecError as exc:
@@ -261,11 +278,31 @@ class VendingMachine(SimDevice):
             self._answer(command, "accepted")
             self.spawn(self._reboot(), "reboot")
 
+    def _host_state(self, payload: bytes) -> None:
+        """Sparkplug 3.0 section 8: birth when the primary host is online; when it goes
+        offline, die and reconnect, so the restarted host gets fresh births."""
+        try:
+            state = decode_host_state(payload)
+        except CodecError as exc:
+            self.record(None, "host_state", "undecodable", exc.reason)
+            return
+        if state.timestamp < self._host_timestamp:
+            return  # an older STATE than the last one seen
+        self._host_timestamp = state.timestamp
+        self._host_online = state.online
+        if state.online and not self.node.born and self.link.connected:
+            for message in self._births():
+                self._send(message)
+            self.flush_buffer()
+        elif not state.online and self.node.born:
+            self.spawn(self._die_and_reconnect(), "host-offline")
+
+    async def _die_and_reconnect(self) -> None:
+        await self.say_goodbye("host_offline")
+        await self.link.disconnect()  # the supervisor connects again, with a new bdSeq
+
     async def _reboot(self) -> None:
-        self._send(self.node.ndeath())
-        self.go_offline()
-        await self.clock.sleep(self.rng.uniform(20, 40))
-        await self.go_online()
+        await self.restart("reboot")
 
     def _answer(self, command: VendingCommand, status: str, reason: str = "") -> None:
         command_id = command.command_id or ""

@@ -178,3 +178,22 @@ def decode_uplink_seq(payload: bytes) -> int:
     seq = json.loads(payload)["seq"]
     assert isinstance(seq, int)
     return seq
+
+
+async def test_reboot_says_goodbye_and_comes_back(
+    locker: Locker, recorder: Recorder, hub: HubView
+) -> None:
+    command_id, message = hub.command(locker.device_id, "reboot", {})
+    recorder.publish(message)
+
+    def presence() -> list[tuple[bool, str]]:
+        found = hub.records(recorder, locker.device_id)
+        return [(r.online, r.reason) for r in found if isinstance(r, Presence)]
+
+    await recorder.wait(lambda: len(presence()) >= 3, "offline and online again")
+    assert presence() == [(True, "online"), (False, "reboot"), (True, "online")]  # no will
+    assert [(r.command_id, r.status) for r in replies(recorder, hub, locker.device_id)] == [
+        (command_id, "accepted"),
+        (command_id, "confirmed"),
+    ]
+    assert locker.link.connects == 2

@@ -3,14 +3,26 @@ the hub's Sparkplug session, which checks seq continuity, aliases and bdSeq."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
 from device_sims.link import BrokerAddress
 from device_sims.vending import VendingMachine
-from firmware_protocols.base import CommandReply, Event, Presence, SequenceGap, Telemetry, Uplink
+from firmware_protocols.base import (
+    CommandReply,
+    Event,
+    Outbound,
+    Presence,
+    SequenceGap,
+    Telemetry,
+    Uplink,
+)
 from firmware_protocols.dex import read_dex
+from firmware_protocols.sparkplug_b.host_state import HostState, encode_host_state
+from firmware_protocols.sparkplug_b.topics import host_state_topic
 from tests.integration.sims.conftest import FAST, HubView, Recorder, vending_spec
 
 pytestmark = pytest.mark.broker
@@ -166,3 +178,43 @@ async def test_ndeath_will_when_killed_and_buffer_after_reconnect(
     assert not [r for r in records(recorder, hub, machine.device_id) if isinstance(r, SequenceGap)]
     await machine.kill()
     await recorder.wait(lambda: len(deaths()) >= 2, "NDEATH of the second connection")
+
+
+async def test_primary_host_state_gates_births(
+    broker: BrokerAddress, hub: HubView, recorder: Recorder
+) -> None:
+    host = f"hub{uuid.uuid4().hex[:8]}"
+    spec = vending_spec()
+    hub.register(spec)
+    machine = VendingMachine(spec, broker, options=replace(FAST, primary_host=host))
+    await machine.start()
+    await machine.publish_telemetry()  # kept until the births
+    assert len(machine.buffer) == 1
+
+    def presences() -> list[Presence]:
+        return [r for r in records(recorder, hub, machine.device_id) if isinstance(r, Presence)]
+
+    def state(online: bool, timestamp: int) -> None:
+        payload = encode_host_state(HostState(online, timestamp))
+        recorder.publish(Outbound(host_state_topic(host), payload, 1, True))
+
+    state(True, 1_000)
+    await recorder.wait(lambda: len(presences()) >= 2, "births once the host is online")
+    assert len(machine.buffer) == 0
+    first_bd = presences()[0].attrs["bd_seq"]
+    state(False, 500)  # older than the last STATE seen: ignored
+    state(False, 2_000)  # the host restarted: die, reconnect, wait
+    await recorder.wait(lambda: [p for p in presences() if p.reason == "ndeath"], "NDEATH")
+    await recorder.wait(lambda: machine.link.connects == 2, "reconnected")
+    state(True, 3_000)
+    await recorder.wait(lambda: len(presences()) >= 5, "fresh births")
+    reasons = [(p.reason, p.attrs.get("bd_seq")) for p in presences()]
+    assert reasons == [
+        ("nbirth", first_bd),
+        ("dbirth", None),
+        ("ndeath", first_bd),
+        ("nbirth", (first_bd + 1) % 256),
+        ("dbirth", None),
+    ]
+    await machine.stop()
+    recorder.publish(Outbound(host_state_topic(host), b"", 1, True))  # clear the retained STATE
