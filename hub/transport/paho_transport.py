@@ -71,7 +71,6 @@ class PahoTransport:
         self._backoff = Backoff(options.backoff_initial_s, options.backoff_max_s, rng=rng)
         self._v5 = options.protocol != "3.1.1"
         self._link: Link | None = None  # the established connection, if any
-        self._attempt: Link | None = None  # a connection being made
         self._connected = asyncio.Event()
         self._running = False
         self.generation = 0  # successful connections so far
@@ -215,9 +214,6 @@ class PahoTransport:
                 group.create_task(self._keepalive(), name="mqtt-keepalive")
         finally:
             self._running = False
-            attempt, self._attempt = self._attempt, None
-            if attempt is not None:
-                attempt.close()
             link = self._link
             if link is not None:
                 link.disconnect()
@@ -256,9 +252,11 @@ class PahoTransport:
         while True:
             will = self._will() if callable(self._will) else self._will
             link = Link(self.options, self._v5, self.generation + 1, self._inbox, will)
-            self._attempt = link
             try:
                 session_present = await link.connect()
+            except asyncio.CancelledError:
+                link.close()  # leave no half-open connection behind
+                raise
             except ConnectFailed as exc:
                 link.close()
                 if exc.protocol_rejected and self.options.protocol == "auto" and link.v5:
@@ -271,8 +269,6 @@ class PahoTransport:
                 self.failed_attempts += 1
                 log.warning("MQTT connect to %s failed: %s", self._where(), exc.reason)
                 return None
-            finally:
-                self._attempt = None
             self.generation = link.generation
             if self.generation > 1:
                 self.reconnects += 1

@@ -4,6 +4,8 @@ reconnection by itself after a broker restart."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from tests.integration.transport.conftest import (
     options_for,
     plain,
     running,
+    started,
     unique,
 )
 from tests.support.broker import PrivateMosquitto
@@ -186,3 +189,23 @@ class SessionObserver:
 
     def on_disconnected(self, generation: int, reason: str) -> None:
         pass
+
+
+async def test_stopping_while_connecting_leaves_no_socket_behind(
+    private_mosquitto: PrivateMosquitto,
+) -> None:
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_files()
+    transport = PahoTransport(options_for(private_mosquitto, unique("hub")))
+    assert private_mosquitto.process is not None
+    pid = private_mosquitto.process.pid
+    os.kill(pid, signal.SIGSTOP)  # TCP connects, the CONNACK never comes
+    try:
+        async with started(transport):
+            await async_wait_until(lambda: open_files() > before)  # the attempt's socket
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert open_files() == before
+    assert not transport.connected
