@@ -111,7 +111,7 @@ class SimDevice(ABC):
         self.sent: Counter[str] = Counter()
         self.online = asyncio.Event()
         self._own_ticker = ticker is None
-        self._ticker = ticker or Ticker()
+        self._ticker = ticker or Ticker.for_keepalive(self.options.keepalive_s)
         self._want_online = asyncio.Event()
         self._lost = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()

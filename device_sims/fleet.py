@@ -92,7 +92,7 @@ class Fleet:
         self.inventory = inventory
         self.options = options or SimOptions()
         self.ramp_per_s = ramp_per_s
-        self._ticker = Ticker()
+        self._ticker = Ticker.for_keepalive(self.options.keepalive_s)
         by_building = inventory.residents_by_building()
         self.devices: dict[str, SimDevice] = {}
         for spec in inventory.devices:

@@ -78,6 +78,12 @@ class Ticker:
         self._links: set[MqttLink] = set()
         self._task: asyncio.Task[None] | None = None
 
+    @classmethod
+    def for_keepalive(cls, keepalive_s: float) -> Ticker:
+        """Often enough that a PINGREQ leaves within a sixth of the keepalive of being
+        due (the broker allows 1.5 x keepalive), at most every 5 s."""
+        return cls(min(5.0, max(0.1, keepalive_s / 6)))
+
     def add(self, link: MqttLink) -> None:
         self._links.add(link)
         if self._task is None or self._task.done():
