@@ -1,0 +1,127 @@
+"""Append to, read and verify the audit trail. Synchronous: callers run it in a thread.
+
+Appends are serialised so the chain stays linear: in this process by a lock; across
+processes on PostgreSQL by a transaction-level advisory lock taken before the last row is
+read (other replicas wait for the holder's commit); and everywhere by the primary key on
+``seq`` and the unique hash, so two writers that still read the same last row cannot both
+insert (the loser retries on the new last row). On SQLite several processes are serialised
+by the database lock and the same retry. There is no update or delete path here: the log
+is append-only for the application, and migration 0005 adds triggers refusing both.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from typing import Final
+
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from hub.api.audit.chain import (
+    GENESIS,
+    AuditDraft,
+    AuditRecord,
+    ChainReport,
+    check_chain,
+    seal,
+)
+from hub.api.audit.tables import audit_entry
+from hub.registry.queries import scope_filter
+
+ADVISORY_LOCK_KEY: Final = 0x4855_4241_5544_4954 & 0x7FFF_FFFF_FFFF_FFFF  # "HUBAUDIT"
+MAX_ATTEMPTS: Final = 8
+VERIFY_CHUNK: Final = 5_000
+
+SameTransaction = Callable[[Connection], None]
+
+
+class AuditTrail:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+
+    def append(self, draft: AuditDraft, also: SameTransaction | None = None) -> AuditRecord:
+        """Add ``draft`` at the end of the chain; ``also`` runs in the same transaction
+        (the API stores an idempotent answer with its audit row)."""
+        with self._lock:
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    return self._append_once(draft, also)
+                except (IntegrityError, OperationalError):
+                    # Another process appended first (or held SQLite's lock): try again.
+                    if attempt == MAX_ATTEMPTS:
+                        raise
+        raise AssertionError("unreachable")
+
+    def _append_once(self, draft: AuditDraft, also: SameTransaction | None) -> AuditRecord:
+        with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            last = conn.execute(
+                select(audit_entry.c.seq, audit_entry.c.hash)
+                .order_by(audit_entry.c.seq.desc())
+                .limit(1)
+            ).first()
+            seq, prev_hash = (1, GENESIS) if last is None else (last.seq + 1, last.hash)
+            record = seal(draft, seq, prev_hash)
+            conn.execute(audit_entry.insert().values(**asdict(record)))
+            if also is not None:
+                also(conn)
+        return record
+
+    def entries(
+        self,
+        *,
+        scope_path: str | None = None,
+        resident_id: int | None = None,
+        device_id: str | None = None,
+        action: str | None = None,
+        result: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        before_seq: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditRecord]:
+        """Entries newest first; page on with ``before_seq`` = the last seq returned."""
+        query = select(audit_entry)
+        if scope_path is not None:
+            query = query.where(scope_filter(scope_path, audit_entry.c.device_path))
+        if resident_id is not None:
+            query = query.where(audit_entry.c.resident_id == resident_id)
+        if device_id is not None:
+            query = query.where(audit_entry.c.device_id == device_id)
+        if action is not None:
+            query = query.where(audit_entry.c.action == action)
+        if result is not None:
+            query = query.where(audit_entry.c.result == result)
+        if since_ms is not None:
+            query = query.where(audit_entry.c.ts_ms >= since_ms)
+        if until_ms is not None:
+            query = query.where(audit_entry.c.ts_ms < until_ms)
+        if before_seq is not None:
+            query = query.where(audit_entry.c.seq < before_seq)
+        query = query.order_by(audit_entry.c.seq.desc()).limit(max(1, limit))
+        with self._engine.connect() as conn:
+            return [AuditRecord.from_row(dict(row._mapping)) for row in conn.execute(query)]
+
+    def verify(self) -> ChainReport:
+        """Check every row, oldest first."""
+        return check_chain(self._rows())
+
+    def _rows(self) -> Iterator[dict[str, object]]:
+        after = 0
+        with self._engine.connect() as conn:
+            while True:
+                chunk = conn.execute(
+                    select(audit_entry)
+                    .where(audit_entry.c.seq > after)
+                    .order_by(audit_entry.c.seq)
+                    .limit(VERIFY_CHUNK)
+                ).all()
+                if not chunk:
+                    return
+                for row in chunk:
+                    yield dict(row._mapping)
+                after = chunk[-1].seq

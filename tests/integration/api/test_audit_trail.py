@@ -1,0 +1,219 @@
+"""The audit trail on SQLite and PostgreSQL: schema, append-only, a linear chain under
+concurrent appends, and ``hub audit verify`` against edited and deleted rows."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, delete, inspect, select, text, update
+from sqlalchemy.exc import DatabaseError
+
+from hub.api.audit.chain import AuditDraft
+from hub.api.audit.tables import API_TABLES, audit_entry, metadata
+from hub.api.audit.trail import AuditTrail
+from hub.cli import main
+from hub.db.engine import make_engine
+from hub.db.migrate import MIGRATIONS_DIR, upgrade
+from tests.conftest import TEST_SECRET_KEY
+from tests.support.databases import fresh_postgres_database, postgres_admin_url
+
+
+@pytest.fixture(scope="module")
+def pg_audit_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for the module (creating one per test costs
+    seconds); each test empties the API tables afterwards."""
+    admin = postgres_admin_url()
+    if admin is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL not configured (CI is set, so this must run)")
+        pytest.skip("PostgreSQL not configured: set HUB_TEST_POSTGRES_URL to run these")
+    with fresh_postgres_database(admin) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def audit_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("pg_audit_url")
+        return url
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(audit_url: str) -> Iterator[Engine]:
+    engine = make_engine(audit_url)
+    yield engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:  # TRUNCATE fires no row triggers; re-arm the guard
+            conn.execute(text("TRUNCATE audit_entry, api_idempotency"))
+            conn.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only"))
+    engine.dispose()
+
+
+def draft(n: int) -> AuditDraft:
+    return AuditDraft(
+        ts_ms=1_700_000_000_000 + n,
+        actor=f"resident:{n}",
+        role="resident",
+        action="unlock",
+        result="confirmed" if n % 3 else "forbidden",
+        http_status=200 if n % 3 else 403,
+        resident_id=n,
+        device_id="door-0001",
+        device_path="testcity/testcity-north/testcity-north-st/c0001/c0001-b01",
+        latency_us=1000 + n,
+    )
+
+
+def verify(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> tuple[int, str]:
+    monkeypatch.setenv("HUB_DATABASE_URL", database_url)
+    monkeypatch.setenv("HUB_SECRET_KEY", TEST_SECRET_KEY)
+    code = main(["audit", "verify"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def without_guard(engine: Engine) -> None:
+    """What someone with DDL rights would do first: disable the append-only triggers."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_entry_no_update"))
+            conn.execute(text("DROP TRIGGER audit_entry_no_delete"))
+
+
+def test_migrated_schema_equals_the_tables(engine: Engine) -> None:
+    assert set(inspect(engine).get_table_names()) >= API_TABLES
+
+    def include(name: str | None, type_: str, _parent: object) -> bool:
+        return type_ != "table" or name in API_TABLES
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_name": include, "compare_type": True}
+        )
+        assert list(compare_metadata(context, metadata)) == []
+
+
+def test_downgrade_removes_the_tables(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0005")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    assert not API_TABLES & set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_the_database_refuses_updates_and_deletes(engine: Engine) -> None:
+    AuditTrail(engine).append(draft(1))
+    with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+        conn.execute(update(audit_entry).values(result="forbidden"))
+    with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+        conn.execute(delete(audit_entry))
+    assert AuditTrail(engine).verify().rows == 1
+
+
+def test_concurrent_appends_keep_one_linear_chain(engine: Engine) -> None:
+    # Two trails on one database stand for two replicas: their in-process locks do not
+    # see each other, so only the database keeps the chain linear.
+    trails = [AuditTrail(engine), AuditTrail(engine)]
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for i in range(15):
+                trails[worker % 2].append(draft(worker * 100 + i))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = trails[0].verify()
+    assert report.ok and report.rows == 90
+    with engine.connect() as conn:
+        seqs = list(conn.scalars(select(audit_entry.c.seq).order_by(audit_entry.c.seq)))
+    assert seqs == list(range(1, 91))
+
+
+def test_entries_are_scoped_and_paged(engine: Engine) -> None:
+    trail = AuditTrail(engine)
+    for n in range(1, 6):
+        trail.append(draft(n))
+    trail.append(
+        AuditDraft(
+            ts_ms=1, actor="x", role="resident", action="unlock", result="forbidden",
+            http_status=403, device_path="testcity/testcity-south/s/c0002/c0002-b01",
+        )
+    )  # fmt: skip
+    north = trail.entries(scope_path="testcity/testcity-north", limit=3)
+    assert [e.seq for e in north] == [5, 4, 3]
+    assert [e.seq for e in trail.entries(scope_path="testcity/testcity-north", before_seq=3)] == [
+        2,
+        1,
+    ]
+    assert [e.seq for e in trail.entries(scope_path="testcity/testcity-south")] == [6]
+    assert [e.seq for e in trail.entries(scope_path="testcity", result="forbidden")] == [6, 3]
+
+
+def test_verify_passes_a_clean_log(
+    audit_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    trail = AuditTrail(engine)
+    for n in range(1, 8):
+        trail.append(draft(n))
+    code, output = verify(audit_url, monkeypatch, capsys)
+    assert code == 0
+    assert "7 rows verified" in output
+    assert trail.verify().head_hash in output
+
+
+def test_verify_fails_on_a_changed_row(
+    audit_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    trail = AuditTrail(engine)
+    for n in range(1, 8):
+        trail.append(draft(n))
+    without_guard(engine)
+    with engine.begin() as conn:
+        conn.execute(update(audit_entry).where(audit_entry.c.seq == 3).values(result="confirmed"))
+    code, output = verify(audit_url, monkeypatch, capsys)
+    assert code == 1
+    assert "broken at row 3" in output and "2 rows before it verified" in output
+
+
+def test_verify_fails_on_a_deleted_row(
+    audit_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    trail = AuditTrail(engine)
+    for n in range(1, 8):
+        trail.append(draft(n))
+    without_guard(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(audit_entry).where(audit_entry.c.seq == 5))
+    code, output = verify(audit_url, monkeypatch, capsys)
+    assert code == 1
+    assert "broken at row 6" in output and "5..5 missing" in output
