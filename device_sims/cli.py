@@ -35,13 +35,17 @@ from device_sims.limits import raise_open_files
 from device_sims.link import LinkError
 
 DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
+SYNTHETIC_COUNTS = {"lockers": 500, "vending": 500, "doors": 1000}
 log = logging.getLogger("device_sims")
 
 
 def _fleet_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lockers", type=int, default=500, help="parcel lockers (500)")
-    parser.add_argument("--vending", type=int, default=500, help="vending machines (500)")
-    parser.add_argument("--doors", type=int, default=1000, help="door units (1000)")
+    for kind, default in SYNTHETIC_COUNTS.items():
+        parser.add_argument(
+            f"--{kind}",
+            type=int,
+            help=f"how many {kind} (default: all in the registry, or {default} synthetic)",
+        )
     parser.add_argument(
         "--mqtt-url",
         default=os.environ.get("HUB_MQTT_URL") or DEFAULT_MQTT_URL,
@@ -94,7 +98,10 @@ def load_inventory(args: argparse.Namespace) -> Inventory:
     if args.database_url:
         inventory = load_registry(args.database_url)
     else:
-        inventory = synthetic_inventory(args.lockers, args.vending, args.doors, seed=args.seed)
+        counts = [
+            d if getattr(args, k) is None else getattr(args, k) for k, d in SYNTHETIC_COUNTS.items()
+        ]
+        inventory = synthetic_inventory(*counts, seed=args.seed)
     if args.secrets is not None:
         inventory = inventory.with_secrets(load_secrets(args.secrets))
     return inventory.select(args.lockers, args.vending, args.doors)

@@ -108,12 +108,17 @@ class Inventory:
     def of_kind(self, kind: DeviceKind) -> tuple[DeviceSpec, ...]:
         return tuple(d for d in self.devices if d.kind == kind)
 
-    def select(self, lockers: int, vending: int, doors: int) -> Inventory:
-        """The first ``n`` devices of each kind, by id."""
-        counts: dict[DeviceKind, int] = {"locker": lockers, "vending": vending, "door": doors}
+    def select(self, lockers: int | None, vending: int | None, doors: int | None) -> Inventory:
+        """The first ``n`` devices of each kind, by id (None: all of that kind)."""
+        counts: dict[DeviceKind, int | None] = {
+            "locker": lockers,
+            "vending": vending,
+            "door": doors,
+        }
         chosen: list[DeviceSpec] = []
-        for kind, count in counts.items():
+        for kind, wanted in counts.items():
             available = sorted(self.of_kind(kind), key=lambda d: d.device_id)
+            count = len(available) if wanted is None else wanted
             if count > len(available):
                 raise InventoryError(f"asked for {count} {kind} devices, found {len(available)}")
             chosen.extend(available[:count])

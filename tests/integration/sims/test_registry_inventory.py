@@ -3,13 +3,18 @@ PostgreSQL), with the credentials and PINs from the secrets file it wrote."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
+from device_sims.cli import main
 from device_sims.inventory import load_registry, load_secrets
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from hub.registry.fleet_plan import FleetSize
 from hub.registry.seeding import seed_registry
+from tests.support.broker import PrivateMosquitto
 
 
 def test_registry_and_secrets_make_the_inventory(database_url: str, tmp_path: Path) -> None:
@@ -43,3 +48,29 @@ def test_registry_and_secrets_make_the_inventory(database_url: str, tmp_path: Pa
     cards = {r.card for r in inventory.residents}
     assert {r.card for r in merged.residents} <= cards  # the file and the registry agree
     assert all(r.pin for r in merged.residents if r.card is not None)
+
+
+@pytest.mark.broker
+def test_bench_runs_the_seeded_fleet(
+    sqlite_url: str,
+    tmp_path: Path,
+    private_mosquitto: PrivateMosquitto,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    secrets_path = tmp_path / "secrets.json"
+    report = seed_registry(
+        engine,
+        secret_key="test-secret-key-0123456789",
+        seed=5,
+        secrets_path=secrets_path,
+        size=FleetSize(communities=2),
+    )
+    engine.dispose()
+    argv = ["bench", "--database-url", sqlite_url, "--secrets", str(secrets_path)]
+    argv += ["--mqtt-url", private_mosquitto.url, "--messages", "5", "--json"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["devices"] == sum(report.devices.values())  # every registered device
+    assert result["published"] == 5 * result["devices"]
