@@ -1,0 +1,12 @@
+"""Domain logic: what the hub knows about each kind of hardware.
+
+- doors: :mod:`.access_rules` (pure decisions), :mod:`.door_access` (answer card reads
+  and PINs, ``access_log``), :mod:`.door_state` (pure per-door state machine),
+  :mod:`.door_watch` (forced and held open), :mod:`.allowlist` (offline allow-list);
+- lockers: :mod:`.parcels` (``parcel`` rows), :mod:`.occupancy` (compartment gauge);
+- vending: :mod:`.vending_sales` and :mod:`.stock` (sales, twin stock),
+  :mod:`.dex_audits` (``dex_audit`` rows), :mod:`.sparkplug_host` (host STATE, rebirths);
+- all kinds: :mod:`.desired_config` (desired configuration resent on reconnect);
+- wiring: :mod:`.services` (the ingest observer, its queues and workers), :mod:`.models`
+  (tables, created by migration 0004).
+"""
