@@ -36,13 +36,17 @@ class NotConnectedError(TransportError):
 
 
 class ConnectFailed(TransportError):
-    """``protocol_rejected``: the broker refused the MQTT version we offered, or may have
-    (it hung up or did not answer the CONNECT)."""
+    """``protocol_rejected``: the CONNACK says the broker does not speak the MQTT version we
+    offered. ``unanswered``: the broker hung up or stayed silent after our CONNECT (a
+    3.1.1-only broker may do that to an MQTT 5 CONNECT, or it may just be overloaded)."""
 
-    def __init__(self, reason: str, protocol_rejected: bool = False) -> None:
+    def __init__(
+        self, reason: str, protocol_rejected: bool = False, unanswered: bool = False
+    ) -> None:
         super().__init__(f"connection attempt failed: {reason}")
         self.reason = reason
         self.protocol_rejected = protocol_rejected
+        self.unanswered = unanswered
 
 
 class SubscribeError(TransportError):

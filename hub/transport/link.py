@@ -134,7 +134,7 @@ class Link:
             async with asyncio.timeout(options.connect_timeout_s):
                 return await self._connack
         except TimeoutError as exc:  # a 3.1.1-only broker may choke on a v5 CONNECT
-            raise ConnectFailed("no CONNACK in time", protocol_rejected=self.v5) from exc
+            raise ConnectFailed("no CONNACK in time", unanswered=True) from exc
 
     def _after_abandoned_connect(self, thread: asyncio.Future[Any]) -> None:
         if not thread.cancelled():
@@ -165,7 +165,7 @@ class Link:
     def _socket_closing(self) -> None:
         self._stop_io()
         # a 3.1.1-only broker may just hang up on a v5 CONNECT
-        self._fail_connack(ConnectFailed("closed before CONNACK", protocol_rejected=self.v5))
+        self._fail_connack(ConnectFailed("closed before CONNACK", unanswered=True))
         self._finish()
 
     def _on_socket_register_write(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:

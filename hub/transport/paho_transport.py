@@ -71,6 +71,7 @@ class PahoTransport:
         self._backoff = Backoff(options.backoff_initial_s, options.backoff_max_s, rng=rng)
         self._v5 = options.protocol != "3.1.1"
         self._link: Link | None = None  # the established connection, if any
+        self._newest: Link | None = None  # the latest link: it may deliver before it is set up
         self._connected = asyncio.Event()
         self._running = False
         self.generation = 0  # successful connections so far
@@ -132,7 +133,7 @@ class PahoTransport:
     def ack(self, message: InboundMessage) -> bool:
         if message.qos == 0:
             return True
-        link = self._link
+        link = self._newest
         if link is not None and message.connection == link.generation and link.ack(message):
             return True
         self.stale_acks += 1
@@ -247,11 +248,13 @@ class PahoTransport:
 
     async def _connect(self) -> Link | None:
         """One attempt, or two in ``auto`` mode when MQTT 5 may have been refused: then
-        3.1.1 is tried, and kept if it works. The established link, or None."""
-        falling_back = False
+        3.1.1 is tried. Only a CONNACK that refuses MQTT 5 makes 3.1.1 the choice for good;
+        a silent broker gets MQTT 5 again next time. The established link, or None."""
+        v5 = self._v5
         while True:
             will = self._will() if callable(self._will) else self._will
-            link = Link(self.options, self._v5, self.generation + 1, self._inbox, will)
+            link = Link(self.options, v5, self.generation + 1, self._inbox, will)
+            self._newest = link
             try:
                 session_present = await link.connect()
             except asyncio.CancelledError:
@@ -259,13 +262,12 @@ class PahoTransport:
                 raise
             except ConnectFailed as exc:
                 link.close()
-                if exc.protocol_rejected and self.options.protocol == "auto" and link.v5:
+                auto = self.options.protocol == "auto"
+                if auto and v5 and (exc.protocol_rejected or exc.unanswered):
                     log.warning("no MQTT 5 session (%s); trying MQTT 3.1.1", exc.reason)
-                    self._v5 = False
-                    falling_back = True
+                    self._v5 = not exc.protocol_rejected
+                    v5 = False
                     continue
-                if falling_back:
-                    self._v5 = True  # 3.1.1 failed too: MQTT 5 was not what went wrong
                 self.failed_attempts += 1
                 log.warning("MQTT connect to %s failed: %s", self._where(), exc.reason)
                 return None

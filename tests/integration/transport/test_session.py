@@ -194,18 +194,34 @@ class SessionObserver:
 async def test_stopping_while_connecting_leaves_no_socket_behind(
     private_mosquitto: PrivateMosquitto,
 ) -> None:
-    def open_files() -> int:
-        return len(os.listdir("/proc/self/fd"))
+    def sockets_to_broker() -> int:
+        return len(connections_to(private_mosquitto.port))
 
-    before = open_files()
     transport = PahoTransport(options_for(private_mosquitto, unique("hub")))
     assert private_mosquitto.process is not None
     pid = private_mosquitto.process.pid
     os.kill(pid, signal.SIGSTOP)  # TCP connects, the CONNACK never comes
     try:
         async with started(transport):
-            await async_wait_until(lambda: open_files() > before)  # the attempt's socket
+            await async_wait_until(lambda: sockets_to_broker() == 1)  # the attempt's
     finally:
         os.kill(pid, signal.SIGCONT)
-    assert open_files() == before
+    assert sockets_to_broker() == 0
     assert not transport.connected
+
+
+def connections_to(port: int) -> set[str]:
+    """Inodes of this process's sockets connected to 127.0.0.1:``port`` (IPv4)."""
+    remote = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in list(table)[1:]]
+    inodes = {row[9] for row in rows if row[2] == remote and row[9] != "0"}
+    mine = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            mine.add(target[8:-1])
+    return mine
