@@ -10,12 +10,14 @@ from hub.transport.errors import (
     SubscribeError,
     TransportError,
 )
+from hub.transport.memory import MemoryTransport
 from hub.transport.options import TransportOptions
 from hub.transport.paho_transport import PahoTransport
 
 __all__ = [
     "ConnectionObserver",
     "InboundMessage",
+    "MemoryTransport",
     "NotConnectedError",
     "PahoTransport",
     "PublishConnectionLost",
