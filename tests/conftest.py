@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,14 +57,21 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings_factory(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Settings for one test. The instance id and share group get a suffix unique to the
+    test: a hub's MQTT session outlives its connection (that is the point of it), and a
+    persistent member of a shared subscription keeps receiving its share while away, so
+    tests on one broker must never reuse each other's sessions or groups."""
+    token = uuid.uuid4().hex[:8]
+
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
             "database_url": f"sqlite:///{tmp_path / 'hub.db'}",
             "secret_key": TEST_SECRET_KEY,
-            "instance_id": "test-hub",
             "api_port": 0,
+            "share_group": f"g{token}",
         }
         values.update(overrides)
+        values["instance_id"] = f"{overrides.get('instance_id', 'test-hub')}-{token}"
         return Settings(**values)  # type: ignore[arg-type]
 
     return make

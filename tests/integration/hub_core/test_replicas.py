@@ -15,7 +15,7 @@ from tests.support.waiting import async_wait_until
 
 
 async def test_two_replicas_split_shared_telemetry_and_store_each_once(
-    postgres_url, settings_factory, mosquitto_session
+    postgres_url, settings_factory, private_mosquitto
 ) -> None:  # type: ignore[no-untyped-def]
     group = f"split{time.monotonic_ns() % 1_000_000}"
     first = settings_factory(database_url=postgres_url, instance_id="replica-a", share_group=group)
@@ -25,10 +25,10 @@ async def test_two_replicas_split_shared_telemetry_and_store_each_once(
     per_locker = 300
     base_ts = int(time.time() * 1000)
     async with (
-        running_hub(first, mosquitto_session.url) as replica_a,
-        running_hub(second, mosquitto_session.url) as replica_b,
+        running_hub(first, private_mosquitto.url) as replica_a,
+        running_hub(second, private_mosquitto.url) as replica_b,
     ):
-        device = ScriptedClient(mosquitto_session.url, f"{group}-device").connect()
+        device = ScriptedClient(private_mosquitto.url, f"{group}-device").connect()
         for seq in range(1, per_locker + 1):
             for locker in fleet.lockers:
                 device.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(seq, base_ts + seq))

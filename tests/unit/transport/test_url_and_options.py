@@ -51,7 +51,8 @@ def test_options_from_settings(settings_factory) -> None:  # type: ignore[no-unt
         mqtt_session_expiry_s=60,
     )
     options = TransportOptions.from_settings(settings, receive_maximum=1000)
-    assert (options.host, options.port, options.client_id) == ("broker", 1999, "hub-7")
+    assert (options.host, options.port, options.client_id) == ("broker", 1999, settings.instance_id)
+    assert settings.instance_id.startswith("hub-7")
     assert (options.username, options.password) == ("u", "p")
     assert (options.share_group, options.protocol) == ("blue", "3.1.1")
     assert (options.queue_size, options.effective_low_water) == (500, 250)
