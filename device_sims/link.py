@@ -113,7 +113,8 @@ Hook = Callable[[], None]
 class MqttLink:
     """A device's connection. ``connect()`` and ``disconnect()`` are the only awaits;
     ``publish()`` never blocks and returns None when the link is down, so the device can
-    buffer. ``on_connected`` runs after CONNACK and the subscriptions are sent;
+    buffer. ``connect()`` returns, and ``on_connected`` runs, once the broker has
+    acknowledged the subscriptions, so commands sent from then on arrive;
     ``on_lost`` runs when an established connection ends for any reason."""
 
     def __init__(
@@ -139,6 +140,7 @@ class MqttLink:
         self._on_message = on_message
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sock: Any = None  # the socket the loop watches
+        self._suback_mid: int | None = None
         self._writing = False
         self._hung = False
         self._connack: asyncio.Future[None] | None = None
@@ -158,6 +160,7 @@ class MqttLink:
         client.on_socket_close = self._socket_close
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
+        client.on_subscribe = self._subscribed
         client.on_message = self._message
         self._client = client
 
@@ -320,8 +323,20 @@ class MqttLink:
             return
         self.connected = True
         self.connects += 1
-        for topic_filter, qos in self.subscriptions:
-            client.subscribe(topic_filter, qos)
+        if not self.subscriptions:
+            self._ready()
+            return
+        _rc, self._suback_mid = client.subscribe(list(self.subscriptions))
+
+    def _subscribed(
+        self, _client: mqtt.Client, _userdata: Any, mid: int, _codes: Any, _props: Any
+    ) -> None:
+        if mid == self._suback_mid and self.connected:
+            self._suback_mid = None
+            self._ready()
+
+    def _ready(self) -> None:
+        """Connected and subscribed: commands sent from now on reach the device."""
         if self._connack is not None and not self._connack.done():
             self._connack.set_result(None)
         if self.on_connected is not None:

@@ -87,7 +87,7 @@ class Recorder:
         self._client.publish(message.topic, message.payload, message.qos, message.retain)
 
     async def wait(self, condition: Callable[[], Any], what: str) -> Any:
-        return await async_wait_until(condition, timeout_s=20, what=what)
+        return await async_wait_until(condition, what=what)
 
 
 class HubView:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from device_sims.device import SimDevice, SimOptions
+from device_sims.device import SimOptions
 from device_sims.faults import FaultProfile
 from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.broker
 KINDS = ["locker", "vending", "door"]
 
 
-def telemetry_topic(device: SimDevice, topic: str) -> bool:
+def telemetry_topic(topic: str) -> bool:
     return topic.endswith(("/telemetry", "/up")) or "/DDATA/" in topic
 
 
@@ -35,9 +35,7 @@ async def test_malformed_frames_are_refused_by_the_hub_decoder(
     assert expected >= 60
 
     def data() -> list[bytes]:
-        return [
-            m.payload for m in recorder.of(device.device_id) if telemetry_topic(device, m.topic)
-        ]
+        return [m.payload for m in recorder.of(device.device_id) if telemetry_topic(m.topic)]
 
     await recorder.wait(lambda: len(data()) >= 60, "all telemetry")
     session = hub.session(device.device_id)
