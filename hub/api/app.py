@@ -1,43 +1,73 @@
-"""Application factory: the API of one running hub."""
+"""Application factory: the API of one running hub.
+
+Operators (bearer token scoped to a node of the hierarchy) see fleet health, devices,
+history, commands, the audit trail and live events of their subtree; residents open
+their doors and collect their parcels. Errors are ``{"detail": ...}``; OpenAPI is at
+``/openapi.json`` and ``/docs``.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Response
+import logging
+
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub import __version__
+from hub.api.alarm_view import AlarmView
+from hub.api.context import ApiContext
+from hub.api.limits import ApiLimits
+from hub.api.routes import alarms as alarm_routes
+from hub.api.routes import (
+    audit,
+    commands,
+    devices,
+    doors,
+    fleet,
+    history,
+    me,
+    service,
+    stream,
+)
 from hub.runtime import HubRuntime
-from hub.store.health import store_reachable
+
+log = logging.getLogger(__name__)
+
+TAGS = [
+    {"name": "operators", "description": "Staff of a part of the city: needs an operator token."},
+    {"name": "residents", "description": "A resident's app: needs a resident token."},
+    {"name": "service", "description": "Health, readiness and metrics: no token."},
+]
 
 
-def create_app(runtime: HubRuntime) -> FastAPI:
+def create_app(
+    runtime: HubRuntime, *, limits: ApiLimits | None = None, alarms: AlarmView | None = None
+) -> FastAPI:
     app = FastAPI(
         title="Community device hub",
         version=__version__,
         description="Operators and residents reach the city's community devices through this API.",
+        openapi_tags=TAGS,
     )
     app.state.runtime = runtime
+    app.state.api = ApiContext.create(runtime, limits or ApiLimits(), alarms)
+    for module in (
+        service,
+        fleet,
+        devices,
+        history,
+        commands,
+        audit,
+        stream,
+        me,
+        doors,
+        alarm_routes,
+    ):
+        app.include_router(module.router)
 
-    @app.get("/healthz", tags=["service"])
-    async def healthz() -> dict[str, str]:
-        """The process is alive."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["service"])
-    async def readyz() -> JSONResponse:
-        """Ready when connected to the broker and the store answers."""
-        broker = runtime.transport.connected
-        store = await store_reachable(runtime.engine)
-        ready = broker and store
-        return JSONResponse(
-            {"ready": ready, "broker_connected": broker, "store_reachable": store},
-            status_code=200 if ready else 503,
-        )
-
-    @app.get("/metrics", tags=["service"], response_class=Response)
-    async def metrics() -> Response:
-        """Prometheus metrics of this replica."""
-        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
 
     return app

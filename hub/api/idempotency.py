@@ -1,0 +1,120 @@
+"""Idempotency keys: the same key never acts twice.
+
+A request claims ``(subject, key)`` by inserting a row in state ``in_flight`` (the primary
+key makes the claim atomic, across replicas too). Its answer is stored with its audit row,
+in one transaction, and every later request with the key gets that answer back. A repeat
+while the first is running gets :class:`InFlight`; a key reused for a different request
+(another door, another parcel) gets :class:`KeyMismatch`. Synchronous: run it in a thread.
+
+A claim whose request failed before sending any command is released (deleted), so the
+client may retry with the same key; one that failed after sending stays ``in_flight``: the
+device may have acted, and only a new key may try again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from hub.api.audit.tables import api_idempotency
+
+IN_FLIGHT = "in_flight"
+DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """The key is new: this request acts."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    status_code: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    since_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMismatch:
+    """The key was first used for a different request."""
+
+
+Claim = Claimed | StoredAnswer | InFlight | KeyMismatch
+
+
+def fingerprint(*parts: str) -> str:
+    """What a key is bound to (method and path), hashed to a fixed length."""
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class IdempotencyKeys:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def claim(self, subject: str, key: str, request: str, now_ms: int) -> Claim:
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    insert(api_idempotency).values(
+                        subject=subject,
+                        key=key,
+                        fingerprint=request,
+                        state=IN_FLIGHT,
+                        created_ms=now_ms,
+                    )
+                )
+            return Claimed()
+        except IntegrityError:
+            pass
+        with self._engine.connect() as conn:
+            row = conn.execute(select(api_idempotency).where(self._match(subject, key))).first()
+        if row is None:  # released between our insert and this read: the client may retry
+            return InFlight(now_ms)
+        if row.fingerprint != request:
+            return KeyMismatch()
+        if row.state == DONE and row.status_code is not None and row.body is not None:
+            return StoredAnswer(row.status_code, json.loads(row.body))
+        return InFlight(row.created_ms)
+
+    def complete(
+        self,
+        conn: Connection,
+        subject: str,
+        key: str,
+        status_code: int,
+        body: dict[str, Any],
+        now_ms: int,
+    ) -> None:
+        """Store the answer; called inside the audit row's transaction."""
+        conn.execute(
+            update(api_idempotency)
+            .where(self._match(subject, key), api_idempotency.c.state == IN_FLIGHT)
+            .values(
+                state=DONE,
+                status_code=status_code,
+                body=json.dumps(body, separators=(",", ":")),
+                completed_ms=now_ms,
+            )
+        )
+
+    def release(self, subject: str, key: str) -> None:
+        """Forget an unfinished claim whose request sent nothing."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(api_idempotency).where(
+                    self._match(subject, key), api_idempotency.c.state == IN_FLIGHT
+                )
+            )
+
+    @staticmethod
+    def _match(subject: str, key: str) -> Any:
+        return and_(api_idempotency.c.subject == subject, api_idempotency.c.key == key)

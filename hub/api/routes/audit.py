@@ -1,0 +1,77 @@
+"""GET /api/v1/audit: unlocks, compartment openings and commands, allowed or refused."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from hub.api.deps import ContextDep, OperatorDep
+from hub.api.schemas.audit import AuditEntryPublic, AuditPage
+from hub.api.schemas.common import errors
+from hub.api.timeparams import DAY_MS, time_range
+
+router = APIRouter(prefix="/api/v1", tags=["operators"])
+
+MAX_PAGE = 500
+Instant = Annotated[
+    str | None, Query(max_length=64, description="ISO 8601 (UTC if no zone) or Unix ms")
+]
+
+
+@router.get("/audit", responses=errors(401, 403))
+def audit_log(
+    operator: OperatorDep,
+    context: ContextDep,
+    device_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[
+        str | None, Query(max_length=64, description="unlock, collect or command:<name>")
+    ] = None,
+    result: Annotated[str | None, Query(max_length=32, description="e.g. confirmed")] = None,
+    resident_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    since: Instant = None,
+    until: Instant = None,
+    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> AuditPage:
+    """Audit entries of devices within the caller's scope, newest first: who, what,
+    when, the result and how long it took."""
+    start, end = None, None
+    if since is not None or until is not None:
+        now_ms = time.time_ns() // 1_000_000
+        start, end = time_range(since, until, now_ms, 3660 * DAY_MS, 3660 * DAY_MS)
+    found = context.audit.entries(
+        scope_path=operator.scope_path,
+        resident_id=resident_id,
+        device_id=device_id,
+        action=action,
+        result=result,
+        since_ms=start,
+        until_ms=end,
+        before_seq=cursor,
+        limit=limit + 1,
+    )
+    page = found[:limit]
+    return AuditPage(
+        items=[
+            AuditEntryPublic(
+                seq=r.seq,
+                ts_ms=r.ts_ms,
+                actor=r.actor,
+                role=r.role,
+                resident_id=r.resident_id,
+                action=r.action,
+                device_id=r.device_id,
+                parcel_id=r.parcel_id,
+                command_id=r.command_id,
+                result=r.result,
+                http_status=r.http_status,
+                latency_ms=None if r.latency_us is None else r.latency_us / 1000,
+                detail=r.detail,
+                hash=r.hash,
+            )
+            for r in page
+        ],
+        next_cursor=page[-1].seq if len(found) > limit else None,
+    )

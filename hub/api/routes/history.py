@@ -1,0 +1,142 @@
+"""GET /api/v1/devices/{device_id}/telemetry and /events: a device's history, in scope.
+
+Ranges are bounded per bucket (raw and minute: 7 days, hour: 92 days, day: 3660 days),
+and so are the rows one request returns.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from hub.api.deps import OperatorDep, RuntimeDep, SessionDep
+from hub.api.device_queries import device_in_scope
+from hub.api.routes.devices import not_found
+from hub.api.schemas.common import errors
+from hub.api.schemas.history import (
+    BucketName,
+    BucketPublic,
+    EventPage,
+    EventPublic,
+    PointPublic,
+    TelemetryPublic,
+)
+from hub.api.timeparams import DAY_MS, time_range
+from hub.store.queries import events, telemetry_buckets, telemetry_points
+
+router = APIRouter(prefix="/api/v1/devices", tags=["operators"])
+
+MAX_SPAN_MS: dict[BucketName, int] = {
+    "raw": 7 * DAY_MS,
+    "minute": 7 * DAY_MS,
+    "hour": 92 * DAY_MS,
+    "day": 3660 * DAY_MS,
+}
+DEFAULT_SPAN_MS: dict[BucketName, int] = {
+    "raw": DAY_MS,
+    "minute": DAY_MS,
+    "hour": 7 * DAY_MS,
+    "day": 90 * DAY_MS,
+}
+MAX_POINTS = 10_000
+MAX_EVENTS = 500
+DeviceId = Annotated[str, Path(max_length=64)]
+Instant = Annotated[
+    str | None, Query(max_length=64, description="ISO 8601 (UTC if no zone) or Unix ms")
+]
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@router.get("/{device_id}/telemetry", responses=errors(401, 403, 404))
+def device_telemetry(
+    device_id: DeviceId,
+    operator: OperatorDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    metric: Annotated[str, Query(min_length=1, max_length=128, description="metric name")],
+    since: Instant = None,
+    until: Instant = None,
+    bucket: BucketName = "raw",
+    limit: Annotated[int, Query(ge=1, le=MAX_POINTS)] = 1000,
+) -> TelemetryPublic:
+    """Points of one metric in [since, until), oldest first, raw or as min/max/mean
+    buckets (minute, hour, day; UTC). ``until`` defaults to now, ``since`` to a day (raw,
+    minute), a week (hour) or 90 days (day) before ``until``."""
+    if device_in_scope(session, device_id, operator.scope_path) is None:
+        raise not_found(device_id)
+    start, end = time_range(since, until, now_ms(), DEFAULT_SPAN_MS[bucket], MAX_SPAN_MS[bucket])
+    points: list[PointPublic] = []
+    buckets: list[BucketPublic] = []
+    if bucket == "raw":
+        rows = telemetry_points(runtime.engine, device_id, metric, start, end, limit + 1)
+        points = [PointPublic(ts_ms=p.ts_ms, value=p.value) for p in rows[:limit]]
+        truncated = len(rows) > limit
+    else:
+        found = telemetry_buckets(runtime.engine, device_id, metric, start, end, bucket, limit + 1)
+        buckets = [
+            BucketPublic(start_ms=b.start_ms, min=b.min, max=b.max, mean=b.mean, count=b.count)
+            for b in found[:limit]
+        ]
+        truncated = len(found) > limit
+    return TelemetryPublic(
+        device_id=device_id,
+        metric=metric,
+        since_ms=start,
+        until_ms=end,
+        bucket=bucket,
+        points=points,
+        buckets=buckets,
+        truncated=truncated,
+    )
+
+
+@router.get("/{device_id}/events", responses=errors(401, 403, 404))
+def device_events(
+    device_id: DeviceId,
+    operator: OperatorDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    type: Annotated[
+        list[str] | None, Query(max_length=20, description="event types (repeatable)")
+    ] = None,
+    since: Instant = None,
+    until: Instant = None,
+    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
+) -> EventPage:
+    """A device's events, newest first."""
+    if device_in_scope(session, device_id, operator.scope_path) is None:
+        raise not_found(device_id)
+    start, end = (None, None)
+    if since is not None or until is not None:
+        start, end = time_range(since, until, now_ms(), 3660 * DAY_MS, 3660 * DAY_MS)
+    found = events(
+        runtime.engine,
+        device_id,
+        since_ms=start,
+        until_ms=end,
+        types=type,
+        limit=limit + 1,
+        before_id=cursor,
+    )
+    page = found[:limit]
+    return EventPage(
+        items=[
+            EventPublic(
+                id=e.id,
+                device_id=e.device_id,
+                seq=e.seq,
+                ts_ms=e.ts_ms,
+                type=e.type,
+                data=dict(e.data),
+                received_ms=e.received_ms,
+            )
+            for e in page
+        ],
+        next_cursor=page[-1].id if len(found) > limit else None,
+    )

@@ -1,0 +1,36 @@
+"""Shapes shared by every area: errors, the strict request base, documented responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StrictBody(BaseModel):
+    """Base of every request body: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorPublic(BaseModel):
+    """Every error except a 422 answers ``{"detail": "<what went wrong>"}``."""
+
+    detail: str
+
+
+_DESCRIPTIONS = {
+    401: "Missing, unknown, revoked or expired bearer token",
+    403: "The token's role or owner may not do this",
+    404: "Not found (or outside the caller's scope)",
+    409: "Conflicts with the current state",
+    429: "Too many attempts; retry after the Retry-After header's seconds",
+    502: "The device refused or failed the command",
+    503: "The hub cannot reach the broker just now",
+    504: "The device did not confirm in time",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error codes an operation can answer."""
+    return {code: {"model": ErrorPublic, "description": _DESCRIPTIONS[code]} for code in codes}

@@ -1,0 +1,64 @@
+"""Time parameters of the API: ISO 8601 or Unix milliseconds, within bounds.
+
+``2024-05-01T08:00:00Z``, ``2024-05-01T08:00:00+08:00`` and ``1714550400000`` name the
+same instant; a time without a zone is taken as UTC. Anything else is a 422 shaped like
+FastAPI's own validation errors (``{"detail": [{"loc", "msg", "type"}]}``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Final
+
+from fastapi import HTTPException, status
+
+MIN_MS: Final = 0
+MAX_MS: Final = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+DAY_MS: Final = 86_400_000
+_INTEGER: Final = re.compile(r"-?[0-9]{1,20}")
+
+
+def unprocessable(name: str, message: str, location: str = "query") -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        [{"loc": [location, name], "msg": message, "type": "value_error"}],
+    )
+
+
+def parse_instant(value: str, name: str) -> int:
+    """Unix ms of ``value``; a 422 naming the parameter if it is not a time in range."""
+    text = value.strip()
+    if len(text) > 64:
+        raise unprocessable(name, "too long to be a time")
+    if _INTEGER.fullmatch(text):
+        ms = int(text)
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise unprocessable(name, f"{value!r} is neither ISO 8601 nor Unix ms") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        try:
+            ms = int(moment.timestamp() * 1000)
+        except (OverflowError, OSError, ValueError):
+            raise unprocessable(name, f"{value!r} is out of range") from None
+    if not MIN_MS <= ms <= MAX_MS:
+        raise unprocessable(name, f"{value!r} is outside the years 1970 to 9999")
+    return ms
+
+
+def time_range(
+    since: str | None, until: str | None, now_ms: int, default_span_ms: int, max_span_ms: int
+) -> tuple[int, int]:
+    """[since, until) in Unix ms: ``until`` defaults to now, ``since`` to ``until`` minus
+    the default span; the span must be positive and at most ``max_span_ms``."""
+    end = parse_instant(until, "until") if until is not None else now_ms
+    start = parse_instant(since, "since") if since is not None else max(0, end - default_span_ms)
+    if start >= end:
+        raise unprocessable("since", "since must be before until")
+    if end - start > max_span_ms:
+        days = max_span_ms / DAY_MS
+        raise unprocessable("since", f"the range from since to until is limited to {days:g} days")
+    return start, end

@@ -1,0 +1,234 @@
+"""The API through its real stack: a hub (transport, ingest, commands) in the test's event
+loop against a private Mosquitto, create_app served by uvicorn on a free port, an httpx
+client, the tiny fleet, and simulated door units (device_sims) or scripted ones."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+import paho.mqtt.client as mqtt
+import pytest
+import uvicorn
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlmodel import Session
+
+from device_sims.device import SimOptions
+from device_sims.door import Door
+from device_sims.inventory import CompartmentSpec, DeviceSpec
+from device_sims.link import BrokerAddress
+from device_sims.locker import Locker
+from firmware_protocols.osdp import topics
+from firmware_protocols.osdp.commands import OutCommand
+from firmware_protocols.osdp.device import (
+    CommandGuard,
+    ReceivedCommand,
+    encode_command_reply,
+    receive_command,
+)
+from firmware_protocols.osdp.envelope import ReplyStatus
+from firmware_protocols.osdp.status import LAST_WILL, DeviceStatus, encode_status
+from hub.api.app import create_app
+from hub.api.limits import ApiLimits
+from hub.config import Settings
+from hub.db.engine import make_engine
+from hub.registry.tokens import mint_operator_token, mint_resident_token
+from hub.runtime import HubRuntime
+from tests.support.broker import PrivateMosquitto
+from tests.support.hub_harness import running_hub
+from tests.support.ports import free_port
+from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
+from tests.support.waiting import async_wait_until
+
+pytestmark = pytest.mark.broker
+
+TEST_LIMITS = ApiLimits(unlock_timeout_s=1.5, unlock_rate_per_minute=10, sse_heartbeat_s=0.2)
+SIM_OPTIONS = SimOptions(speed=1000.0, behaviour=False)
+
+
+@dataclass
+class ApiHub:
+    """A running hub with its API, and the registry it was given."""
+
+    runtime: HubRuntime
+    url: str
+    client: httpx.AsyncClient
+    fleet: TinyFleet
+    broker_url: str
+
+    def operator_token(self, scope: str, ttl: timedelta | None = None) -> str:
+        with Session(self.runtime.engine) as session:
+            return mint_operator_token(session, scope, "test", ttl)
+
+    def resident_token(self, resident_id: int, ttl: timedelta | None = None) -> str:
+        with Session(self.runtime.engine) as session:
+            return mint_resident_token(session, resident_id, "test", ttl)
+
+    def resident(self, door_id: str, unit: str = "0101") -> int:
+        """A resident of the building of ``door_id``."""
+        return self.fleet.residents[f"{self.fleet.door_buildings[door_id]}/{unit}"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    settings: Settings, broker_url: str, limits: ApiLimits = TEST_LIMITS
+) -> AsyncIterator[ApiHub]:
+    engine = make_engine(settings.database_url)
+    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    engine.dispose()
+    async with running_hub(settings, broker_url) as runtime:
+        port = free_port()
+        config = uvicorn.Config(
+            create_app(runtime, limits=limits),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve(), name="api")
+        try:
+            await async_wait_until(lambda: server.started or task.done(), what="uvicorn")
+            url = f"http://127.0.0.1:{port}"
+            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                yield ApiHub(runtime, url, client, fleet, broker_url)
+        finally:
+            server.should_exit = True
+            await task
+
+
+@pytest.fixture
+async def api(settings_factory, private_mosquitto: PrivateMosquitto) -> AsyncIterator[ApiHub]:  # type: ignore[no-untyped-def]
+    settings = settings_factory(instance_id="api-test")
+    async with serving(settings, private_mosquitto.url) as hub:
+        yield hub
+
+
+# ------------------------------------------------------------------ door units
+async def start_door(hub: ApiHub, device_id: str) -> Door:
+    """The simulated door unit ``device_id``, online in the hub."""
+    building = hub.fleet.door_buildings[device_id]
+    spec = DeviceSpec(device_id, "door", "1.0.0", building, (building,))
+    door = Door(spec, BrokerAddress.parse(hub.broker_url), options=SIM_OPTIONS)
+    await door.start()
+    await async_wait_until(
+        lambda: hub.runtime.presence.is_online(device_id), what=f"{device_id} online"
+    )
+    return door
+
+
+async def start_locker(hub: ApiHub, device_id: str) -> Locker:
+    """The simulated locker ``device_id`` (compartments as in the tiny fleet), online."""
+    index = hub.fleet.lockers.index(device_id) + 1
+    community = f"c{index:04d}"
+    sizes = {n: "S" if n <= 4 else "M" if n <= 6 else "L" for n in range(1, 9)}
+    spec = DeviceSpec(
+        device_id,
+        "locker",
+        f"{index}.0.0",
+        community,
+        (f"{community}-b01",),
+        compartments=tuple(CompartmentSpec(n, size) for n, size in sizes.items()),
+    )
+    locker = Locker(spec, BrokerAddress.parse(hub.broker_url), options=SIM_OPTIONS)
+    await locker.start()
+    await async_wait_until(
+        lambda: hub.runtime.presence.is_online(device_id), what=f"{device_id} online"
+    )
+    return locker
+
+
+def strike_commands(door: Door) -> list[str]:
+    """Ids of commands that released the strike (OUT-bearing ones the unit accepted)."""
+    return [c for c in door.log.strikes if not c.startswith("allowlist:")]
+
+
+def unlock_commands(door: Door) -> list[str | None]:
+    """Every OUT-bearing command the unit received, whatever it decided."""
+    return [c.command_id for c in door.commands if c.name == "grant_access"]
+
+
+def _releases(received: ReceivedCommand) -> bool:
+    return any(isinstance(c, OutCommand) for c in received.commands)
+
+
+@dataclass
+class HeldDoor:
+    """A scripted door unit (firmware_protocols.osdp device side) that keeps the commands
+    it receives instead of handling them, so a test can deliver them late."""
+
+    url: str
+    device_id: str
+    guard: CommandGuard = field(default_factory=CommandGuard)
+    held: list[bytes] = field(default_factory=list)
+    executed: list[bytes] = field(default_factory=list)
+    verdicts: list[ReplyStatus] = field(default_factory=list)
+    _seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _client: mqtt.Client | None = None
+
+    def connect(self) -> HeldDoor:
+        broker = BrokerAddress.parse(self.url)
+        subscribed = threading.Event()
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"held-{self.device_id}")
+        status_topic = topics.topic(self.device_id, topics.STATUS)
+        client.will_set(status_topic, LAST_WILL, qos=1, retain=True)
+        client.on_connect = lambda c, *_: c.subscribe(topics.topic(self.device_id, topics.CMD), 1)
+        client.on_subscribe = lambda *_: subscribed.set()
+        client.on_message = self._on_message
+        client.connect(broker.host, broker.port, 30)
+        client.loop_start()
+        if not subscribed.wait(15):
+            raise AssertionError("held door did not subscribe")
+        online = DeviceStatus(online=True, firmware="1.0.0", ts=time.time_ns() // 1_000_000)
+        client.publish(status_topic, encode_status(online), qos=1, retain=True).wait_for_publish(15)
+        self._client = client
+        return self
+
+    def _on_message(self, _client: object, _userdata: object, message: mqtt.MQTTMessage) -> None:
+        with self._lock:
+            self.held.append(bytes(message.payload))
+
+    def held_unlocks(self) -> int:
+        """Held commands that would release the strike (the hub also pushes allow-lists)."""
+        with self._lock:
+            payloads = list(self.held)
+        return sum(1 for p in payloads if _releases(receive_command(p)))
+
+    def deliver_held(self) -> list[tuple[ReceivedCommand, ReplyStatus]]:
+        """Handle the held commands now, as firmware would, and reply to each; return the
+        unlock (strike-releasing) ones with the unit's verdict."""
+        assert self._client is not None
+        with self._lock:
+            payloads, self.held = self.held, []
+        handled = []
+        for payload in payloads:
+            received = receive_command(payload)
+            now_ms = time.time_ns() // 1_000_000
+            status = self.guard.judge(received.command_id, received.expires_at_ms, now_ms)
+            self.verdicts.append(status)
+            if status is ReplyStatus.CONFIRMED and _releases(received):
+                self.executed.append(received.command_id)
+            reply = encode_command_reply(received, status, next(self._seq), now_ms)
+            topic = topics.topic(self.device_id, topics.REPLY)
+            self._client.publish(topic, reply, qos=1).wait_for_publish(15)
+            if _releases(received):
+                handled.append((received, status))
+        return handled
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+            self._client = None
