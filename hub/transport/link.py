@@ -38,6 +38,7 @@ from hub.transport.errors import (
     PublishRejected,
 )
 from hub.transport.inbox import Inbox
+from hub.transport.lean_client import LeanClient
 from hub.transport.options import TransportOptions
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class Link:
     # ------------------------------------------------------------------ set-up
     def _make_client(self, will: Will | None) -> mqtt.Client:
         options = self.options
-        client = mqtt.Client(
+        client = LeanClient(
             CallbackAPIVersion.VERSION2,
             client_id=options.client_id,
             clean_session=None if self.v5 else False,

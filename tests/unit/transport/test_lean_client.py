@@ -1,0 +1,99 @@
+"""The lean MQTT 5 PUBLISH decoder gives exactly what paho's own decoder gives."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from paho.mqtt.enums import CallbackAPIVersion
+
+from hub.transport.lean_client import LeanClient
+
+MESSAGE_EXPIRY = b"\x02\x00\x00\x00\x3c"  # property 2, four-byte integer 60
+USER_PROPERTY = b"\x26\x00\x01k\x00\x01v"
+
+
+def publish_body(
+    topic: bytes, payload: bytes, qos: int, mid: int, properties: bytes | None
+) -> bytes:
+    body = struct.pack("!H", len(topic)) + topic
+    if qos:
+        body += struct.pack("!H", mid)
+    if properties is not None:
+        body += bytes([len(properties)]) + properties
+    return body + payload
+
+
+def handle(client_class: type[mqtt.Client], protocol: Any, header: int, body: bytes) -> Any:
+    """What a client makes of one PUBLISH: its result and the message it hands on."""
+    client = client_class(CallbackAPIVersion.VERSION2, protocol=protocol, manual_ack=True)
+    seen: list[mqtt.MQTTMessage] = []
+    client.on_message = lambda c, u, m: seen.append(m)
+    client._in_packet["command"] = header
+    client._in_packet["packet"] = bytearray(body)
+    try:
+        rc = client._handle_publish()
+    except Exception as exc:  # compared: whatever paho raises, the lean one must too
+        return ("raised", type(exc))
+    return (
+        rc,
+        [(m._topic, m.payload, m.qos, m.mid, m.retain, m.dup, type(m.payload)) for m in seen],
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    topic=st.text(min_size=0, max_size=40).map(str.encode),
+    payload=st.binary(max_size=300),
+    qos=st.integers(0, 2),
+    mid=st.integers(1, 65_535),
+    retain=st.booleans(),
+    dup=st.booleans(),
+    properties=st.sampled_from([b"", MESSAGE_EXPIRY, USER_PROPERTY, None]),
+    protocol=st.sampled_from([mqtt.MQTTv5, mqtt.MQTTv311]),
+)
+def test_decodes_like_paho(
+    topic: bytes,
+    payload: bytes,
+    qos: int,
+    mid: int,
+    retain: bool,
+    dup: bool,
+    properties: bytes | None,
+    protocol: Any,
+) -> None:
+    if protocol == mqtt.MQTTv311:
+        properties = None
+    header = 0x30 | (qos << 1) | retain | (dup << 3)
+    body = publish_body(topic, payload, qos, mid, properties)
+    assert handle(LeanClient, protocol, header, body) == handle(mqtt.Client, protocol, header, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"\x00", b"\x00\x05ab", b"\x00\x02ab", b"\x00\x02ab\x00", b"\x00\x02ab\x00\x01"],
+)
+@pytest.mark.parametrize("qos", [0, 1])
+def test_malformed_packets_fare_as_with_paho(body: bytes, qos: int) -> None:
+    header = 0x30 | (qos << 1)
+    expected = handle(mqtt.Client, mqtt.MQTTv5, header, body)
+    assert handle(LeanClient, mqtt.MQTTv5, header, body) == expected
+
+
+def test_the_lean_path_is_taken_only_without_properties() -> None:
+    def properties_of(client_class: type[mqtt.Client], properties: bytes) -> Any:
+        client = client_class(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        seen: list[mqtt.MQTTMessage] = []
+        client.on_message = lambda c, u, m: seen.append(m)
+        client._in_packet["command"] = 0x30
+        client._in_packet["packet"] = bytearray(publish_body(b"t", b"p", 0, 0, properties))
+        client._handle_publish()
+        return seen[0].properties
+
+    assert properties_of(LeanClient, b"") is None  # no Properties object built
+    assert properties_of(mqtt.Client, b"") is not None
+    assert properties_of(LeanClient, MESSAGE_EXPIRY).MessageExpiryInterval == 60
