@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from firmware_protocols.registry import DefinitionRegistry
+from hub.alarms.engine import AlarmEngine
 from hub.commands.service import CommandService
 from hub.config import Settings
 from hub.connection_watch import ConnectionObservers
@@ -35,3 +36,4 @@ class HubRuntime:
     commands: CommandService
     live: EventBus
     connection_observers: ConnectionObservers
+    alarms: AlarmEngine | None = None

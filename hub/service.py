@@ -15,6 +15,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from firmware_protocols.registry import default_registry
+from hub.alarms.config import AlarmRules
+from hub.alarms.engine import AlarmEngine
 from hub.commands.repository import CommandRepository
 from hub.commands.service import CommandService
 from hub.config import Settings
@@ -51,6 +53,7 @@ def build_runtime(
     *,
     use_shared_subscriptions: bool = True,
     metrics_registry: CollectorRegistry | None = None,
+    alarm_clock_ms: Callable[[], int] = wall_ms,
 ) -> HubRuntime:
     """Wire a hub. ``broker_url`` stands in for HUB_MQTT_URL (the embedded broker's)."""
     engine = make_engine(settings.database_url)
@@ -92,6 +95,17 @@ def build_runtime(
     decoder.set_reply_listener(commands.on_reply)
     live = EventBus()
     pipeline.add_observer(PresenceToLive(live, directory))
+    alarms = AlarmEngine(
+        engine=engine,
+        rules=AlarmRules.load(settings.alarm_rules_file),
+        directory=directory,
+        presence=presence,
+        twins=twins,
+        live=live,
+        metrics=metrics,
+        clock_ms=alarm_clock_ms,
+    )
+    pipeline.add_observer(alarms)
     metrics.ingest_queue_capacity.set(settings.ingest_queue_size)
     update_fleet_gauges(presence, metrics)
     return HubRuntime(
@@ -107,6 +121,7 @@ def build_runtime(
         commands=commands,
         live=live,
         connection_observers=connection_observers,
+        alarms=alarms,
     )
 
 
@@ -130,5 +145,7 @@ async def run_hub(
         group.create_task(runtime.pipeline.run(), name="ingest")
         group.create_task(runtime.commands.run(), name="command-persistence")
         group.create_task(presence_sweep_loop(runtime), name="presence-sweep")
+        if runtime.alarms is not None:
+            group.create_task(runtime.alarms.run(), name="alarms")
         for name, task in (extra_tasks or {}).items():
             group.create_task(task(runtime), name=name)

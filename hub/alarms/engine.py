@@ -1,0 +1,291 @@
+"""The alarm engine of a running hub: rules fed by ingest, the domain and the clock;
+alarms persisted, published on the live bus and counted in ``hub_alarms_active``.
+
+- ``on_committed`` (an ingest observer) evaluates the batch at once (in memory, cheap)
+  and queues the resulting signals; it never waits for the database.
+- A worker applies queued signals in order, in the engine's own database thread.
+- The domain's conclusions (door forced or held open, access denied) arrive on the live
+  event bus, which :meth:`AlarmEngine.run` subscribes to.
+- :meth:`AlarmEngine.tick` evaluates the timed conditions at the engine's clock (or the
+  time a test passes), the overdue parcels, and clears open alarms whose condition is
+  known over; ``run`` calls it every ``tick_interval_s``. After a tick returns, every
+  signal queued before it has been applied.
+
+The gauge is recounted from the table after changes and on every tick, so it stays exact
+across replicas (each replica reports the same, whole count).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+
+from hub.alarms import repository
+from hub.alarms.config import AlarmRules
+from hub.alarms.evaluator import Evaluator
+from hub.alarms.lifecycle import Alarm, Change
+from hub.alarms.queries import (
+    OpenAlarm,
+    active_alarm_device_ids,
+    active_alarms_by_severity,
+    get_alarm,
+    open_alarms,
+    open_counts,
+)
+from hub.alarms.sources import offline_since, waiting_parcels
+from hub.alarms.vocabulary import AlarmType, Clear, Signal
+from hub.ingest.batch import CommittedBatch
+from hub.ingest.directory import DeviceDirectory
+from hub.live import EventBus, LiveEvent
+from hub.metrics import HubMetrics
+from hub.presence import PresenceTracker
+from hub.twin import TwinStore
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+LIVE_TYPE = "alarm"
+TICK_INTERVAL_S = 5.0
+PARCEL_INTERVAL_MS = 60_000
+QUEUE_SIGNALS = 10_000
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def live_data(alarm: Alarm, change: Change) -> dict[str, Any]:
+    """The ``data`` of the live event for one change of an alarm."""
+    return {
+        "id": alarm.id,
+        "alarm_type": alarm.type.value,
+        "kind": alarm.kind,
+        "severity": alarm.severity.value,
+        "state": alarm.state.value,
+        "action": change.action.value,
+        "actor": change.actor,
+        "occurrences": alarm.occurrences,
+        "condition_active": alarm.condition_active,
+        "stock_unsellable": alarm.stock_unsellable,
+        "raised_ms": alarm.raised_ms,
+        "details": dict(alarm.details),
+    }
+
+
+class AlarmEngine:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        rules: AlarmRules,
+        directory: DeviceDirectory,
+        presence: PresenceTracker,
+        twins: TwinStore,
+        live: EventBus,
+        metrics: HubMetrics,
+        clock_ms: Callable[[], int] = wall_ms,
+        tick_interval_s: float = TICK_INTERVAL_S,
+    ) -> None:
+        self._engine = engine
+        self._directory = directory
+        self._live = live
+        self._metrics = metrics
+        self._clock_ms = clock_ms
+        self._tick_interval_s = tick_interval_s
+        self.evaluator = Evaluator(
+            rules,
+            lambda d: None if (entry := directory.get(d)) is None else entry.info,
+            twins.get,
+            presence.is_online,
+        )
+        self._queue: asyncio.Queue[Signal] = asyncio.Queue(QUEUE_SIGNALS)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarms")
+        self._open: dict[tuple[str, AlarmType], OpenAlarm] = {}
+        self._gauge_labels: set[tuple[str, str, str]] = set()
+        self._last_parcel_check_ms: int | None = None
+        self._running = False
+        self.dropped = 0
+        self.failed = 0
+        self.changes = 0
+
+    def now_ms(self) -> int:
+        return self._clock_ms()
+
+    async def _db(self, call: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    # ------------------------------------------------------------ inputs
+    def on_committed(self, batch: CommittedBatch) -> None:
+        self._offer(self.evaluator.on_batch(batch, self._clock_ms()))
+
+    def on_live(self, event: LiveEvent) -> None:
+        if event.type != LIVE_TYPE:
+            self._offer(self.evaluator.on_live(event, self._clock_ms()))
+
+    def _offer(self, signals: list[Signal]) -> None:
+        for signal in signals:
+            try:
+                self._queue.put_nowait(signal)
+            except asyncio.QueueFull:
+                self.dropped += 1
+                if self.dropped == 1 or self.dropped % 1000 == 0:
+                    log.error("alarm queue full: %d signals dropped so far", self.dropped)
+
+    # ------------------------------------------------------------ applying signals
+    async def _apply(self, signal: Signal) -> None:
+        how = None
+        if isinstance(signal, Clear):
+            known = self._open.get((signal.device_id, signal.type))
+            if known is None or not known.condition_active:
+                return
+        else:
+            how = self.evaluator.raise_as(signal.device_id, signal.type)
+            if how is None:
+                return
+        change = await self._db(partial(repository.apply_signal, self._engine, signal, how))
+        if change is not None:
+            self._changed(change)
+
+    async def _apply_logged(self, signal: Signal) -> None:
+        try:
+            await self._apply(signal)
+        except Exception:  # the loop's edge: one failed write must not stop the alarms
+            self.failed += 1
+            log.exception("alarm signal %s failed", signal)
+
+    def _changed(self, change: Change) -> None:
+        alarm = change.alarm
+        assert alarm.id is not None
+        key = (alarm.device_id, alarm.type)
+        if alarm.is_open:
+            self._open[key] = OpenAlarm(alarm.id, alarm.kind, alarm.condition_active, alarm.last_ms)
+        else:
+            self._open.pop(key, None)
+        self.changes += 1
+        log.info("alarm %s %s at %s", alarm.type.value, change.action.value, alarm.device_id)
+        self._live.publish(
+            LiveEvent(
+                LIVE_TYPE, alarm.device_id, alarm.path, alarm.updated_ms, live_data(alarm, change)
+            )
+        )
+
+    async def _refresh_gauge(self) -> None:
+        counts = await self._db(partial(open_counts, self._engine))
+        gauge = self._metrics.alarms_active
+        for labels in self._gauge_labels - set(counts):
+            gauge.labels(*labels).set(0)
+        for labels, count in counts.items():
+            gauge.labels(*labels).set(count)
+        self._gauge_labels |= set(counts)
+
+    async def _drain(self) -> None:
+        """Apply every queued signal (the worker's, or here when it is not running)."""
+        if self._running:
+            await self._queue.join()
+            return
+        while not self._queue.empty():
+            signal = self._queue.get_nowait()
+            await self._apply_logged(signal)
+            self._queue.task_done()
+
+    # ------------------------------------------------------------ time
+    async def tick(self, now_ms: int | None = None) -> None:
+        """Evaluate timed conditions, overdue parcels and open alarms at ``now_ms``."""
+        now = self._clock_ms() if now_ms is None else now_ms
+        await self._drain()
+        self._open = await self._db(partial(open_alarms, self._engine))
+        signals = self.evaluator.due(now, self._directory.devices())
+        last = self._last_parcel_check_ms
+        if last is None or now - last >= PARCEL_INTERVAL_MS or now < last:
+            self._last_parcel_check_ms = now
+            before = now - int(self.evaluator.shortest_parcel_limit_s() * 1000)
+            waiting = await self._db(partial(waiting_parcels, self._engine, before))
+            signals += self.evaluator.on_parcels(waiting, now)
+        for signal in signals:
+            await self._apply_logged(signal)
+        for signal in self.evaluator.reconcile(self._open, now):
+            await self._apply_logged(signal)
+        await self._refresh_gauge()
+
+    # ------------------------------------------------------------ operators
+    async def acknowledge(self, alarm_id: int, scope_path: str, actor: str) -> Alarm | None:
+        """Acknowledge an alarm within the scope (None: no such alarm there)."""
+        now = self._clock_ms()
+
+        def work() -> tuple[Alarm, Change | None] | None:
+            if get_alarm(self._engine, alarm_id, scope_path) is None:
+                return None
+            return repository.acknowledge(self._engine, alarm_id, actor, now)
+
+        result = await self._db(work)
+        if result is None:
+            return None
+        alarm, change = result
+        if change is not None:
+            self._changed(change)
+            await self._refresh_gauge()
+        return alarm
+
+    def active_device_ids(self, scope_path: str) -> set[str]:
+        """Devices in scope with an open alarm (the API's ``has_alarm`` filter)."""
+        return active_alarm_device_ids(self._engine, scope_path)
+
+    def active_by_severity(self, scope_path: str) -> dict[str, int]:
+        """Open alarms in scope by severity (the API's fleet summary)."""
+        return active_alarms_by_severity(self._engine, scope_path)
+
+    # ------------------------------------------------------------ running
+    async def start(self) -> None:
+        """Load what the database knows: devices last seen going offline, open alarms."""
+        since = await self._db(partial(offline_since, self._engine))
+        for device_id, since_ms in since.items():
+            if self._directory.get(device_id) is not None:
+                self.evaluator.offline.went_offline(device_id, since_ms)
+        self._open = await self._db(partial(open_alarms, self._engine))
+        await self._refresh_gauge()
+
+    async def _worker(self) -> None:
+        while True:
+            signal = await self._queue.get()
+            try:
+                await self._apply_logged(signal)
+            finally:
+                self._queue.task_done()
+            if self._queue.empty():
+                try:
+                    await self._refresh_gauge()
+                except Exception:  # the loop's edge: a database hiccup
+                    log.exception("alarm gauge refresh failed")
+
+    async def _listen(self) -> None:
+        with self._live.subscribe() as subscription:
+            while True:
+                self.on_live(await subscription.get())
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self._tick_interval_s)
+            try:
+                await self.tick()
+            except Exception:  # the loop's edge: a database hiccup must not stop alarms
+                log.exception("alarm tick failed")
+
+    async def run(self) -> None:
+        """Run the worker, the live-bus listener and the ticker until cancelled."""
+        try:
+            await self.start()
+            self._running = True
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._worker(), name="alarms-worker")
+                group.create_task(self._listen(), name="alarms-live")
+                group.create_task(self._ticker(), name="alarms-tick")
+        finally:
+            self._running = False
+            self._executor.shutdown(wait=False, cancel_futures=True)

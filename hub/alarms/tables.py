@@ -1,0 +1,113 @@
+"""Tables of the alarm engine: ``alarm`` (one row per alarm, its current state) and
+``alarm_history`` (one row per action: raised, repeated, acknowledged, ended, cleared).
+
+Migration 0006 creates exactly these (a test compares the two). A partial unique index
+keeps at most one open (not cleared) alarm per device and type, on SQLite and PostgreSQL
+alike, so two replicas raising the same alarm end up with one row. ``device_path`` is a
+copy of the device's path when the alarm was raised: operators' scopes filter on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Table,
+    text,
+)
+from sqlmodel import Field, SQLModel
+
+ALARM_TABLES: Final = frozenset({"alarm", "alarm_history"})
+OPEN_ONLY: Final = "state <> 'cleared'"
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY (the rowid alias), never a BIGINT one.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _ms(*, nullable: bool = False) -> Any:
+    return Field(default=None if nullable else ..., sa_column=Column(BigInteger, nullable=nullable))
+
+
+class AlarmRow(SQLModel, table=True):
+    __tablename__ = "alarm"
+    __table_args__ = (
+        CheckConstraint("state IN ('active', 'acknowledged', 'cleared')", name="ck_alarm_state"),
+        CheckConstraint(
+            "severity IN ('critical', 'major', 'minor', 'warning')", name="ck_alarm_severity"
+        ),
+        Index(
+            "uq_alarm_open",
+            "device_id",
+            "type",
+            unique=True,
+            sqlite_where=text(OPEN_ONLY),
+            postgresql_where=text(OPEN_ONLY),
+        ),
+        Index("ix_alarm_state_severity", "state", "severity"),
+        Index(
+            "ix_alarm_device_path",
+            "device_path",
+            postgresql_ops={"device_path": "varchar_pattern_ops"},
+        ),
+        Index("ix_alarm_device_id", "device_id", "id"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
+    )
+    device_id: str = Field(max_length=64)
+    device_kind: str = Field(max_length=16)
+    device_path: str = Field(max_length=255)
+    type: str = Field(max_length=32)
+    severity: str = Field(max_length=16)
+    state: str = Field(max_length=16)
+    raised_ms: int = _ms()
+    last_ms: int = _ms()
+    occurrences: int
+    condition_active: bool
+    condition_ended_ms: int | None = _ms(nullable=True)
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+    acknowledged_ms: int | None = _ms(nullable=True)
+    cleared_ms: int | None = _ms(nullable=True)
+    cleared_by: str | None = Field(default=None, max_length=64)
+    latching: bool
+    stock_unsellable: bool
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_ms: int = _ms()
+
+
+class AlarmHistoryRow(SQLModel, table=True):
+    """What happened to an alarm, in order. ``actor`` is an operator for acknowledgements
+    and releases, None for what the hub did."""
+
+    __tablename__ = "alarm_history"
+    __table_args__ = (Index("ix_alarm_history_alarm", "alarm_id", "id"),)
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
+    )
+    alarm_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("alarm.id", ondelete="CASCADE"), nullable=False)
+    )
+    ts_ms: int = _ms()
+    action: str = Field(max_length=32)
+    actor: str | None = Field(default=None, max_length=64)
+    state: str = Field(max_length=16)
+    occurrences: int
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+ALARM = table_of(AlarmRow)
+ALARM_HISTORY = table_of(AlarmHistoryRow)
