@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     device_keepalive_s: int = Field(default=30, ge=1, le=3600)
     command_timeout_s: float = Field(default=5.0, gt=0, le=300)
     sparkplug_host_id: str = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    sparkplug_primary: bool = Field(default=True, description="Publish the host STATE.")
     alarm_rules_file: str | None = Field(default=None, description="Alarm thresholds (JSON/YAML).")
 
     @field_validator("mqtt_url")

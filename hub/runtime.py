@@ -13,6 +13,7 @@ from hub.alarms.engine import AlarmEngine
 from hub.commands.service import CommandService
 from hub.config import Settings
 from hub.connection_watch import ConnectionObservers
+from hub.domain.services import DomainServices
 from hub.ingest.directory import DeviceDirectory
 from hub.ingest.pipeline import IngestPipeline
 from hub.live import EventBus
@@ -36,4 +37,5 @@ class HubRuntime:
     commands: CommandService
     live: EventBus
     connection_observers: ConnectionObservers
+    domain: DomainServices | None = None
     alarms: AlarmEngine | None = None

@@ -23,6 +23,8 @@ from hub.config import Settings
 from hub.connection_watch import BrokerMetrics, ConnectionObservers
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
+from hub.domain.services import build_domain
+from hub.domain.sparkplug_host import SparkplugHost
 from hub.fleet_gauges import update_fleet_gauges
 from hub.ingest.decoder import MessageDecoder
 from hub.ingest.directory import DeviceDirectory
@@ -73,7 +75,11 @@ def build_runtime(
     )
     connection_observers = ConnectionObservers()
     connection_observers.add(BrokerMetrics(metrics))
-    transport = PahoTransport(options, codecs.subscriptions(), observer=connection_observers)
+    sparkplug_host = SparkplugHost(settings.sparkplug_host_id, primary=settings.sparkplug_primary)
+    connection_observers.add(sparkplug_host)
+    transport = PahoTransport(
+        options, codecs.subscriptions(), observer=connection_observers, will=sparkplug_host.will
+    )
     decoder = MessageDecoder(codecs, directory, presence, twins, metrics, settings.instance_id)
     pipeline = IngestPipeline(
         transport,
@@ -95,6 +101,18 @@ def build_runtime(
     decoder.set_reply_listener(commands.on_reply)
     live = EventBus()
     pipeline.add_observer(PresenceToLive(live, directory))
+    domain = build_domain(
+        settings=settings,
+        engine=engine,
+        metrics=metrics,
+        directory=directory,
+        twins=twins,
+        transport=transport,
+        commands=commands,
+        live=live,
+        host=sparkplug_host,
+    )
+    pipeline.add_observer(domain)
     alarms = AlarmEngine(
         engine=engine,
         rules=AlarmRules.load(settings.alarm_rules_file),
@@ -121,6 +139,7 @@ def build_runtime(
         commands=commands,
         live=live,
         connection_observers=connection_observers,
+        domain=domain,
         alarms=alarms,
     )
 
@@ -145,6 +164,8 @@ async def run_hub(
         group.create_task(runtime.pipeline.run(), name="ingest")
         group.create_task(runtime.commands.run(), name="command-persistence")
         group.create_task(presence_sweep_loop(runtime), name="presence-sweep")
+        if runtime.domain is not None:
+            group.create_task(runtime.domain.run(), name="domain")
         if runtime.alarms is not None:
             group.create_task(runtime.alarms.run(), name="alarms")
         for name, task in (extra_tasks or {}).items():

@@ -1,0 +1,107 @@
+"""Desired configuration sent again when a device comes online (SPEC section 7, twins).
+
+- Vending machines: ``set_temperature`` with the twin's desired ``setpoint_c``, if set.
+- Door units: ``push_allowlist`` with the building's card allow-list
+  (:mod:`hub.domain.allowlist`), unless the unit reported holding that very version; the
+  version the hub wants is written to the twin's desired ``allowlist_version``.
+- Lockers have no configuration to resend.
+
+Commands go out in the background; their outcomes are logged, never waited for here.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from hub.domain.allowlist import BuildingAllowList, building_allowlist
+from hub.domain.background import BackgroundTasks
+from hub.domain.db_lane import DbLane
+from hub.domain.desired import ALLOWLIST_VERSION, SETPOINT_C
+from hub.domain.door_access import door_building_id
+from hub.domain.issuing import CommandIssuer, issue_logged
+from hub.domain.twin_writes import persist_twin
+from hub.ingest.directory import DeviceInfo
+from hub.registry.credentials import building_credentials
+from hub.store.writer import StoreWriter
+from hub.twin import TwinStore
+
+log = logging.getLogger(__name__)
+
+ISSUED_BY = "desired-config"
+
+
+def door_allowlist(engine: Engine, device_id: str) -> BuildingAllowList | None:
+    """The allow-list for a door unit's building, or None if it has no building."""
+    with Session(engine) as session:
+        building_id = door_building_id(session, device_id)
+        if building_id is None:
+            return None
+        return building_allowlist(building_credentials(session, building_id))
+
+
+class DesiredConfig:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        lane: DbLane,
+        writer: StoreWriter,
+        twins: TwinStore,
+        commands: CommandIssuer,
+        tasks: BackgroundTasks,
+        clock_ms: Callable[[], int],
+    ) -> None:
+        self._engine = engine
+        self._lane = lane
+        self._writer = writer
+        self._twins = twins
+        self._commands = commands
+        self._tasks = tasks
+        self._clock_ms = clock_ms
+
+    async def on_online(self, device: DeviceInfo) -> list[str]:
+        """Send what the device's desired configuration implies; the command names sent."""
+        if device.kind == "vending":
+            return self._vending(device)
+        if device.kind == "door":
+            return await self._door(device)
+        return []
+
+    def _send(self, device_id: str, name: str, params: dict[str, object]) -> str:
+        self._tasks.spawn(
+            issue_logged(self._commands, device_id, name, params, issued_by=ISSUED_BY),
+            f"{name}-{device_id}",
+        )
+        return name
+
+    def _vending(self, device: DeviceInfo) -> list[str]:
+        twin = self._twins.get(device.device_id)
+        setpoint = None if twin is None else twin.desired.get(SETPOINT_C)
+        if (
+            isinstance(setpoint, bool)
+            or not isinstance(setpoint, int | float)
+            or not math.isfinite(setpoint)
+        ):
+            return []
+        return [self._send(device.device_id, "set_temperature", {"setpoint_c": float(setpoint)})]
+
+    async def _door(self, device: DeviceInfo) -> list[str]:
+        device_id = device.device_id
+        allowlist = await self._lane.run(lambda: door_allowlist(self._engine, device_id))
+        if allowlist is None:
+            log.warning("door %s is not under a building: no allow-list", device_id)
+            return []
+        changed = self._twins.desire(
+            device_id, {ALLOWLIST_VERSION: allowlist.version}, self._clock_ms()
+        )
+        if changed is not None:
+            await persist_twin(self._lane, self._writer, changed)
+        twin = self._twins.get(device_id)
+        if twin is not None and twin.reported.get(ALLOWLIST_VERSION) == allowlist.version:
+            return []
+        return [self._send(device_id, "push_allowlist", allowlist.params())]

@@ -1,0 +1,122 @@
+"""DEX audits: the text of a ``dex_audit`` event, read with :func:`read_dex`, becomes one
+``dex_audit`` row with its totals and checks.
+
+The row keeps what the file states, checked or not (``complete``, ``g85_ok``, ``se_ok``
+say how far to trust it): VA1 (all paid vends, since initialisation and since reset),
+CA2 (cash), DA2 (cashless), and per selection PA1/PA2. Text that is not DEX at all still
+gets a row, with ``error`` set, so a machine sending garbage shows up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine
+
+from firmware_protocols.base import Event
+from firmware_protocols.dex import (
+    AuditData,
+    DexAudit,
+    DexError,
+    Product,
+    SalesTotals,
+    read_dex,
+)
+from hub.domain.db_lane import DbLane
+from hub.domain.models import DEX_AUDIT
+from hub.store.writer import insert_for
+
+log = logging.getLogger(__name__)
+
+
+def _totals(prefix: str, totals: SalesTotals | None, *, reset: bool) -> dict[str, int | None]:
+    values = {
+        f"{prefix}_value": totals.value_since_init if totals else None,
+        f"{prefix}_count": totals.count_since_init if totals else None,
+    }
+    if reset:
+        values[f"{prefix}_value_reset"] = totals.value_since_reset if totals else None
+        values[f"{prefix}_count_reset"] = totals.count_since_reset if totals else None
+    return values
+
+
+def product_totals(product: Product) -> dict[str, Any]:
+    return {
+        "selection": product.product_id,
+        "name": product.name,
+        "price": product.price,
+        "count": product.count_since_init,
+        "value": product.value_since_init,
+        "count_reset": product.count_since_reset,
+        "value_reset": product.value_since_reset,
+    }
+
+
+def audit_values(audit: DexAudit) -> dict[str, Any]:
+    """The ``dex_audit`` columns an audit fills (no device, seq or times)."""
+    data = audit.data
+    return {
+        "complete": audit.complete,
+        "g85_ok": None if audit.crc is None else audit.crc.ok,
+        "se_ok": None if audit.segment_count is None else audit.segment_count.ok,
+        "decimal_places": data.currency.decimal_places if data.currency else None,
+        **_totals("va1", data.paid_vends, reset=True),
+        **_totals("ca2", data.cash, reset=False),
+        **_totals("da2", data.cashless, reset=False),
+        "products": [product_totals(product) for product in data.products],
+        "warnings": len(audit.warnings),
+        "error": None,
+    }
+
+
+def audit_row(device_id: str, event: Event, received_ms: int) -> dict[str, Any]:
+    """The row for a ``dex_audit`` event {text}: totals, or ``error`` when not DEX."""
+    text = event.data.get("text")
+    row: dict[str, Any] = {
+        "device_id": device_id,
+        "seq": event.seq,
+        "ts_ms": event.ts_ms,
+        "received_ms": received_ms,
+    }
+    try:
+        audit = read_dex(text if isinstance(text, str) else b"")
+    except DexError as exc:
+        nothing = audit_values(DexAudit(AuditData(), (), False, None, None, None, ()))
+        return row | nothing | {"error": exc.reason[:64]}
+    return row | audit_values(audit)
+
+
+class DexAudits:
+    def __init__(self, *, engine: Engine, lane: DbLane, clock_ms: Callable[[], int]) -> None:
+        self._engine = engine
+        self._lane = lane
+        self._clock_ms = clock_ms
+        self._insert = (
+            insert_for(engine)(DEX_AUDIT)
+            .on_conflict_do_nothing(index_elements=["device_id", "seq"])
+            .returning(DEX_AUDIT.c.id)
+        )
+
+    def record(self, device_id: str, event: Event, received_ms: int) -> dict[str, Any] | None:
+        """Parse and insert (in the lane's thread: a large file takes a while); the row,
+        or None if this audit was stored before."""
+        row = audit_row(device_id, event, received_ms)
+        with self._engine.begin() as conn:
+            inserted = conn.execute(self._insert.values(row)).first() is not None
+        return row if inserted else None
+
+    async def on_audit(self, device_id: str, event: Event) -> dict[str, Any] | None:
+        received = self._clock_ms()
+        row = await self._lane.run(lambda: self.record(device_id, event, received))
+        if row is not None and (row["error"] or not row["complete"] or not row["g85_ok"]):
+            log.warning(
+                "DEX audit from %s: complete=%s g85=%s se=%s error=%s",
+                device_id,
+                row["complete"],
+                row.get("g85_ok"),
+                row.get("se_ok"),
+                row["error"],
+            )
+        return row

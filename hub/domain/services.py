@@ -1,0 +1,306 @@
+"""The domain logic of a running hub, fed by committed ingest batches.
+
+:class:`DomainServices` is an ingest observer. ``on_committed`` only sorts the batch (and
+updates the in-memory locker occupancy) and hands the work to two bounded queues, each
+drained in order by its own worker with its own database thread:
+
+- the *door* lane: card reads and PINs (decided and answered), door contact reports
+  (forced and held open); nothing slow ever waits in front of an unlock;
+- the *records* lane: parcels, vending sales and stock, DEX audits, rebirth requests and
+  desired configuration for devices that came online.
+
+A full queue drops the batch's domain work (counted in ``dropped`` and logged) rather
+than block ingest; the events themselves are in the store either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from hub.commands.service import CommandService
+from hub.config import Settings
+from hub.domain.background import BackgroundTasks
+from hub.domain.db_lane import DbLane
+from hub.domain.desired_config import DesiredConfig
+from hub.domain.dex_audits import DexAudits
+from hub.domain.door_access import ACCESS_EVENTS, DoorAccess
+from hub.domain.door_watch import DoorWatch
+from hub.domain.occupancy import LockerOccupancy
+from hub.domain.parcels import ParcelBook
+from hub.domain.sparkplug_host import Rebirths, SparkplugHost
+from hub.domain.stock import Vend, slot_stock
+from hub.domain.vending_sales import VendingSales, vend_from_event
+from hub.ingest.batch import CommittedBatch, DeviceEvent
+from hub.ingest.directory import DeviceDirectory, DeviceInfo
+from hub.live import EventBus
+from hub.metrics import HubMetrics
+from hub.store.writer import StoreWriter
+from hub.transport.base import Transport
+from hub.twin import TwinStore
+
+log = logging.getLogger(__name__)
+
+QUEUE_BATCHES = 1_000
+W = TypeVar("W")
+RECORD_EVENTS = frozenset({("locker", "deposit"), ("locker", "pickup"), ("vending", "dex_audit")})
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(slots=True)
+class DeviceVends:
+    device: DeviceInfo
+    vends: list[Vend] = field(default_factory=list)
+    stock_at_commit: dict[int, int | None] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RecordWork:
+    """The records lane's share of one batch."""
+
+    events: list[DeviceEvent] = field(default_factory=list)
+    vends: dict[str, DeviceVends] = field(default_factory=dict)
+    gaps: list[str] = field(default_factory=list)
+    online: list[DeviceInfo] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.events or self.vends or self.gaps or self.online)
+
+
+class DomainServices:
+    def __init__(
+        self,
+        *,
+        access: DoorAccess,
+        doors: DoorWatch,
+        parcels: ParcelBook,
+        sales: VendingSales,
+        audits: DexAudits,
+        rebirths: Rebirths,
+        desired: DesiredConfig,
+        host: SparkplugHost,
+        twins: TwinStore,
+        directory: DeviceDirectory,
+        metrics: HubMetrics,
+        lanes: tuple[DbLane, ...],
+        tasks: BackgroundTasks,
+    ) -> None:
+        self.access = access
+        self.doors = doors
+        self.parcels = parcels
+        self.sales = sales
+        self.audits = audits
+        self.rebirths = rebirths
+        self.desired = desired
+        self.host = host
+        self.occupancy = LockerOccupancy()
+        self._twins = twins
+        self._directory = directory
+        self._metrics = metrics
+        self._lanes = lanes
+        self.tasks = tasks
+        self._door_queue: asyncio.Queue[list[DeviceEvent]] = asyncio.Queue(QUEUE_BATCHES)
+        self._record_queue: asyncio.Queue[RecordWork] = asyncio.Queue(QUEUE_BATCHES)
+        self.dropped = 0
+        self.failed = 0
+        self._busy = 0
+
+    # ------------------------------------------------------------ observer
+    def on_committed(self, batch: CommittedBatch) -> None:
+        self._count_compartments(batch)
+        door_work: list[DeviceEvent] = []
+        records = RecordWork()
+        for item in batch.new_events:
+            kind, event_type = item.device.kind, item.event.type
+            if kind == "door" and (event_type in ACCESS_EVENTS or event_type == "inputs"):
+                door_work.append(item)
+            elif (kind, event_type) in RECORD_EVENTS:
+                records.events.append(item)
+            elif kind == "vending" and event_type == "vend":
+                self._add_vend(records, item)
+        records.gaps = sorted({gap.device.device_id for gap in batch.gaps})
+        for transition in batch.transitions:
+            entry = self._directory.get(transition.device_id)
+            if transition.online and entry is not None:
+                records.online.append(entry.info)
+        if door_work:
+            self._offer(self._door_queue, door_work)
+        if records:
+            self._offer(self._record_queue, records)
+
+    def _count_compartments(self, batch: CommittedBatch) -> None:
+        lockers = [
+            twin
+            for twin in batch.twins
+            if (entry := self._directory.get(twin.device_id)) and entry.info.kind == "locker"
+        ]
+        if not lockers:
+            return
+        for twin in lockers:
+            self.occupancy.update(twin.device_id, twin.reported)
+        for state, count in self.occupancy.totals().items():
+            self._metrics.locker_compartments.labels(state).set(count)
+
+    def _add_vend(self, records: RecordWork, item: DeviceEvent) -> None:
+        vend = vend_from_event(item.event)
+        if vend is None:
+            return
+        device_id = item.device.device_id
+        entry = records.vends.get(device_id)
+        if entry is None:
+            entry = records.vends[device_id] = DeviceVends(item.device)
+        entry.vends.append(vend)
+        if vend.slot not in entry.stock_at_commit:
+            twin = self._twins.get(device_id)
+            stock = None if twin is None else slot_stock(twin.reported, vend.slot)
+            entry.stock_at_commit[vend.slot] = stock
+
+    def _offer(self, queue: asyncio.Queue[W], work: W) -> None:
+        try:
+            queue.put_nowait(work)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            log.error("domain queue full: one batch's domain work dropped")
+
+    # ------------------------------------------------------------ workers
+    async def _door_worker(self) -> None:
+        while True:
+            work = await self._door_queue.get()
+            self._busy += 1
+            for item in work:
+                try:
+                    if item.event.type == "inputs":
+                        await self.doors.on_inputs(item.device, item.event)
+                    else:
+                        await self.access.handle(item.device, item.event)
+                except Exception:  # the loop's edge: one bad event must not stop the doors
+                    self.failed += 1
+                    log.exception("door event %s of %s failed", item.event.type, item.device)
+            self._busy -= 1
+
+    async def _record_worker(self) -> None:
+        while True:
+            work = await self._record_queue.get()
+            self._busy += 1
+            try:
+                await self._records(work)
+            except Exception:  # the loop's edge: count, log, keep going
+                self.failed += 1
+                log.exception("domain records of a batch failed")
+            finally:
+                self._busy -= 1
+
+    async def _records(self, work: RecordWork) -> None:
+        for item in work.events:
+            event_type = item.event.type
+            if event_type == "deposit":
+                await self.parcels.on_deposit(item.device, item.event)
+            elif event_type == "pickup":
+                await self.parcels.on_pickup(item.device, item.event)
+            elif event_type == "dex_audit":
+                await self.audits.on_audit(item.device.device_id, item.event)
+        for entry in work.vends.values():
+            await self.sales.on_vends(entry.device.device_id, entry.vends, entry.stock_at_commit)
+        for node_id in work.gaps:
+            await self.rebirths.on_gap(node_id)
+        for device in work.online:
+            await self.desired.on_online(device)
+
+    def idle(self) -> bool:
+        """Nothing queued (for tests and orderly shutdown)."""
+        return self._busy == 0 and self._door_queue.empty() and self._record_queue.empty()
+
+    async def run(self) -> None:
+        """Run the workers and the door check until cancelled."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._door_worker(), name="domain-doors")
+                group.create_task(self._record_worker(), name="domain-records")
+                group.create_task(self.doors.run(), name="domain-door-check")
+        finally:
+            self.host.go_offline()
+            await self.tasks.cancel_all()
+            await self.host.close()
+            for lane in self._lanes:
+                lane.close()
+
+
+def build_domain(
+    *,
+    settings: Settings,
+    engine: Engine,
+    metrics: HubMetrics,
+    directory: DeviceDirectory,
+    twins: TwinStore,
+    transport: Transport,
+    commands: CommandService,
+    live: EventBus,
+    host: SparkplugHost,
+    clock_ms: Callable[[], int] = wall_ms,
+) -> DomainServices:
+    """Wire the domain's parts (no I/O). Register the result as an ingest observer and
+    ``host`` as a connection observer, and run :meth:`DomainServices.run`."""
+    door_lane, record_lane = DbLane("domain-doors"), DbLane("domain-records")
+    writer = StoreWriter(engine)
+    tasks = BackgroundTasks()
+    host.attach(transport)
+    doors = DoorWatch(
+        engine=engine,
+        lane=door_lane,
+        writer=writer,
+        twins=twins,
+        directory=directory,
+        live=live,
+        clock_ms=clock_ms,
+    )
+    access = DoorAccess(
+        engine=engine,
+        secret_key=settings.effective_secret_key,
+        instance_id=settings.instance_id,
+        lane=door_lane,
+        commands=commands,
+        twins=twins,
+        grants=doors,
+        live=live,
+        tasks=tasks,
+        clock_ms=clock_ms,
+    )
+    return DomainServices(
+        access=access,
+        doors=doors,
+        parcels=ParcelBook(engine=engine, lane=record_lane, live=live),
+        sales=VendingSales(
+            engine=engine,
+            lane=record_lane,
+            writer=writer,
+            twins=twins,
+            metrics=metrics,
+            clock_ms=clock_ms,
+        ),
+        audits=DexAudits(engine=engine, lane=record_lane, clock_ms=clock_ms),
+        rebirths=Rebirths(transport, metrics, clock_ms),
+        desired=DesiredConfig(
+            engine=engine,
+            lane=record_lane,
+            writer=writer,
+            twins=twins,
+            commands=commands,
+            tasks=tasks,
+            clock_ms=clock_ms,
+        ),
+        host=host,
+        twins=twins,
+        directory=directory,
+        metrics=metrics,
+        lanes=(door_lane, record_lane),
+        tasks=tasks,
+    )

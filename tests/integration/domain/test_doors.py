@@ -1,0 +1,229 @@
+"""Door units against a real hub, broker and database: card reads and PINs answered with
+grant or deny and logged; forced-open and held-open doors; the offline allow-list pushed
+when a unit comes online."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from hub.commands.models import CommandRecord
+from hub.db.engine import make_engine
+from hub.domain.models import ACCESS_LOG
+from hub.live import LiveEvent, Subscription
+from hub.registry.models import DoorCredential
+from hub.store.queries import event_count
+from tests.integration.domain.devices import DoorUnit, feedback, now_ms, strikes, unique
+from tests.support.hub_harness import running_hub
+from tests.support.tiny_fleet import create_tiny_fleet
+from tests.support.waiting import async_wait_until
+
+
+def revoke_card(engine: Engine, resident_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(DoorCredential)
+            .where(DoorCredential.resident_id == resident_id, DoorCredential.kind == "card")  # type: ignore[arg-type]
+            .values(revoked=True)
+        )
+
+
+def access_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    columns = (
+        ACCESS_LOG.c.credential_kind,
+        ACCESS_LOG.c.result,
+        ACCESS_LOG.c.reason,
+        ACCESS_LOG.c.resident_id,
+    )
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(select(*columns).order_by(ACCESS_LOG.c.id))]
+
+
+def command_states(engine: Engine, device_id: str) -> list[tuple[str, str]]:
+    table = CommandRecord.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(table.c.name, table.c.state)
+            .where(table.c.device_id == device_id)
+            .order_by(table.c.created_ms)
+        )
+        return [(row.name, row.state) for row in rows]
+
+
+def drain(subscription: Subscription) -> list[LiveEvent]:
+    events = []
+    while not subscription.queue.empty():
+        events.append(subscription.queue.get_nowait())
+    return events
+
+
+async def test_cards_and_pins_are_answered_once_and_logged(
+    database_url, settings_factory, mosquitto_session
+) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_factory(database_url=database_url, instance_id=unique("domain-doors"))
+    engine = make_engine(database_url)
+    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    door, other_door = fleet.doors
+    building, other_building = fleet.door_buildings[door], fleet.door_buildings[other_door]
+    holder = fleet.residents[f"{building}/0101"]
+    revoked = fleet.residents[f"{building}/0102"]
+    stranger = fleet.residents[f"{other_building}/0101"]
+    revoke_card(engine, revoked)
+    async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
+        unit = DoorUnit(mosquitto_session.url, door)
+        unit.online()
+        # Coming online, the unit is sent its building's allow-list: live cards only.
+        [push] = await unit.wait_commands(1)
+        assert push.allowlist is not None and push.problem is None
+        holder_card = fleet.cards[holder]
+        assert {(e.format, e.facility, e.card) for e in push.allowlist.entries} == {holder_card}
+        twin = runtime.twins.get(door)
+        assert twin is not None and twin.desired["allowlist_version"] == push.allowlist.version
+        assert strikes(push) == []
+        unit.answer_all()
+
+        reads = [
+            (lambda: unit.card(*holder_card), "granted"),
+            (lambda: unit.card("H10301", 200, 999), "denied"),  # nobody's card
+            (lambda: unit.card(*fleet.cards[revoked]), "denied"),
+            (lambda: unit.card(*fleet.cards[stranger]), "denied"),  # another building's
+            (lambda: unit.pin(fleet.pins[holder]), "granted"),
+            (lambda: unit.pin("0000"), "denied"),
+        ]
+        runtime.twins.desire(door, {"unlock_pulse_ms": 5000}, now_ms())
+        for count, (read, result) in enumerate(reads, start=2):
+            read()
+            received = (await unit.wait_commands(count))[-1]
+            if result == "granted":
+                [strike] = strikes(received)  # exactly one strike pulse...
+                assert [o.timer for o in strike.outputs] == [50]  # ...of the desired 5 s
+            else:
+                assert strikes(received) == []  # no strike for a denial
+            assert feedback(received) == (1, 1)  # LED and buzzer either way
+            unit.answer_all()
+        everything = unit.commands()
+        assert len(everything) == 7
+        assert sum(len(strikes(c)) for c in everything) == 2
+        await async_wait_until(
+            lambda: [s for _, s in command_states(engine, door)] == ["confirmed"] * 7,
+            what="every command confirmed",
+            detail=lambda: str(command_states(engine, door)),
+        )
+        assert [name for name, _ in command_states(engine, door)] == [
+            "push_allowlist",
+            "grant_access",
+            "deny_access",
+            "deny_access",
+            "deny_access",
+            "grant_access",
+            "deny_access",
+        ]
+        unit.close()
+    assert access_rows(engine) == [
+        ("card", "granted", "card_ok", holder),
+        ("card", "denied", "unknown_card", None),
+        ("card", "denied", "revoked_card", revoked),
+        ("card", "denied", "other_building", stranger),
+        ("pin", "granted", "pin_ok", holder),
+        ("pin", "denied", "unknown_pin", None),
+    ]
+    engine.dispose()
+
+
+async def test_forced_open_and_held_open(database_url, settings_factory, mosquitto_session) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_factory(database_url=database_url, instance_id=unique("domain-door-watch"))
+    engine = make_engine(database_url)
+    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    door = fleet.doors[0]
+    holder = fleet.residents[f"{fleet.door_buildings[door]}/0101"]
+    async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
+        domain = runtime.domain
+        assert domain is not None
+        live = runtime.live.subscribe()
+        unit = DoorUnit(mosquitto_session.url, door)
+        unit.online()
+        await unit.wait_commands(1)  # the allow-list
+
+        def forced() -> int:
+            return event_count(engine, door, type="door_forced_open")
+
+        unit.contact(False)
+        opened = unit.contact(True)  # no grant, no exit request: forced
+        await async_wait_until(lambda: forced() == 1, what="forced-open event")
+        unit.contact(False)
+        # The exit button, then the door opens: that is no forced door.
+        unit.contact(False, exit_request=True)
+        unit.contact(True)
+        unit.contact(False)
+        # A valid card: the strike pulse, then the door opens and stays open.
+        unit.card(*fleet.cards[holder])
+        [grant] = (await unit.wait_commands(2))[1:]
+        assert len(strikes(grant)) == 1
+        held = unit.contact(True)
+        await async_wait_until(
+            lambda: (o := domain.doors.machine(door).opening) is not None and o.seq == held,
+            what="the held door's opening seen",
+        )
+        assert forced() == 1  # neither the exit nor the granted opening counted as forced
+        # Drive the clock past the limit (30 s by default): one held-open alert, once.
+        assert await domain.doors.check(now_ms() + 29_000) == 0
+        assert await domain.doors.check(now_ms() + 31_000) == 1
+        assert await domain.doors.check(now_ms() + 90_000) == 0
+        assert event_count(engine, door, type="door_held_open") == 1
+        unit.contact(False)
+        await async_wait_until(
+            lambda: domain.doors.machine(door).opening is None, what="door closed"
+        )
+        events = [e for e in drain(live) if e.device_id == door]
+        live.close()
+        unit.close()
+    kinds = [e.type for e in events if e.type.startswith("door_") and e.type != "door_access"]
+    assert kinds == [
+        "door_forced_open",
+        "door_alert_cleared",
+        "door_held_open",
+        "door_alert_cleared",
+    ]
+    forced_event = next(e for e in events if e.type == "door_forced_open")
+    assert forced_event.path is not None and forced_event.path.endswith(fleet.door_buildings[door])
+    with engine.connect() as conn:
+        from hub.store.schema import event
+
+        rows = conn.execute(
+            select(event.c.type, event.c.seq).where(event.c.type.like("door_%"))
+        ).all()
+    assert sorted((row.type, row.seq) for row in rows) == [
+        ("door_forced_open", opened),
+        ("door_held_open", held),
+    ]
+    engine.dispose()
+
+
+async def test_allowlist_pushed_on_reconnect_only_when_the_unit_lacks_it(
+    sqlite_url, settings_factory, mosquitto_session
+) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_factory(database_url=sqlite_url, instance_id=unique("domain-allowlist"))
+    engine = make_engine(sqlite_url)
+    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    door = fleet.doors[1]
+    async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
+        domain = runtime.domain
+        assert domain is not None
+        unit = DoorUnit(mosquitto_session.url, door)
+        unit.online()
+        [push] = await unit.wait_commands(1)
+        assert push.allowlist is not None and len(push.allowlist.entries) == 2
+        version = push.allowlist.version
+        unit.answer_all()
+        for holding in (version, version + 1):  # reconnects: with that list, with an old one
+            unit.offline()
+            await async_wait_until(lambda: not runtime.presence.is_online(door), what="offline")
+            unit.online(allowlist_version=holding)
+            await async_wait_until(lambda: runtime.presence.is_online(door), what="online")
+        await unit.wait_commands(2)
+        await async_wait_until(domain.idle, what="domain work done")
+        assert len(unit.commands()) == 2  # nothing for the unit that held the version
+        assert unit.commands()[1].allowlist == push.allowlist
+        unit.close()
+    engine.dispose()
