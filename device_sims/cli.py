@@ -139,8 +139,8 @@ async def _run_fleet(args: argparse.Namespace) -> int:
     started = time.monotonic()
     await fleet.start(wait_online=False)
     try:
-        await fleet.wait_online(timeout_s=120)
-        print(f"all {len(fleet)} devices online in {time.monotonic() - started:.1f} s")
+        await fleet.wait_online(timeout_s=120, ever=True)
+        print(f"all {len(fleet)} devices connected in {time.monotonic() - started:.1f} s")
     except TimeoutError as exc:
         print(f"warning: {exc}", file=sys.stderr)
     deadline = None if args.duration is None else started + args.duration

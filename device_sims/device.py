@@ -110,6 +110,7 @@ class SimDevice(ABC):
         self.task_failures = 0
         self.sent: Counter[str] = Counter()
         self.online = asyncio.Event()
+        self.ever_online = asyncio.Event()  # set at the first connection, never cleared
         self._own_ticker = ticker is None
         self._ticker = ticker or Ticker.for_keepalive(self.options.keepalive_s)
         self._want_online = asyncio.Event()
@@ -381,6 +382,7 @@ class SimDevice(ABC):
         if self.ready_to_flush():
             self.flush_buffer()
         self.online.set()
+        self.ever_online.set()
 
     def ready_to_flush(self) -> bool:
         """Whether buffered messages may go out right after the online messages (a

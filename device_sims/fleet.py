@@ -155,12 +155,15 @@ class Fleet:
         if wait_online:
             await self.wait_online(timeout_s)
 
-    async def wait_online(self, timeout_s: float = 60.0) -> None:
-        waits = [asyncio.ensure_future(d.online.wait()) for d in self.devices.values()]
+    async def wait_online(self, timeout_s: float = 60.0, *, ever: bool = False) -> None:
+        """Until every device is online at once, or (``ever``) has connected at least
+        once, which is what a run with faults can promise."""
+        events = [d.ever_online if ever else d.online for d in self.devices.values()]
+        waits = [asyncio.ensure_future(event.wait()) for event in events]
         try:
             await asyncio.wait_for(asyncio.gather(*waits), timeout_s)
         except TimeoutError:
-            missing = sum(1 for d in self.devices.values() if not d.online.is_set())
+            missing = sum(1 for event in events if not event.is_set())
             raise TimeoutError(
                 f"{missing} of {len(self)} devices not online after {timeout_s} s"
             ) from None

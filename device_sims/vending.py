@@ -100,6 +100,7 @@ class VendingMachine(SimDevice):
         self._restocked_day = -1
         self._host_online = False
         self._host_timestamp = -1
+        self._reported: dict[str, MetricValue] = {}
 
     # ------------------------------------------------------------ protocol hooks
     def subscriptions(self) -> tuple[tuple[str, int], ...]:
@@ -175,6 +176,7 @@ class VendingMachine(SimDevice):
         if open_ and not self.door_open:
             self._door_opens += 1
         self.door_open = open_
+        self._reported[DOOR] = open_
         self._data({DOOR: open_})
 
     def fail_compressor(self, failed: bool = True) -> None:
@@ -362,6 +364,10 @@ class VendingMachine(SimDevice):
     # ------------------------------------------------------------ internals
     def _births(self) -> list[Outbound]:
         now = self.clock.now_ms()
+        self._reported = {
+            COMPRESSOR: self.compressor_on and not self.compressor_failed,
+            DOOR: self.door_open,
+        }
         nbirth = self.node.nbirth(
             node_birth_metrics(self.spec.firmware_version, "VM-FRESH-40"), now
         )
@@ -371,7 +377,7 @@ class VendingMachine(SimDevice):
                 temperature_c=self.temperature_c,
                 setpoint_c=self.setpoint_c,
                 door_open=self.door_open,
-                compressor_on=self.compressor_on,
+                compressor_on=self.compressor_on and not self.compressor_failed,
                 slots={n: SlotState(s.stock, s.price, s.capacity) for n, s in self.stock.items()},
                 fault_code="compressor_failure" if self.compressor_failed else "",
             ),
@@ -380,11 +386,17 @@ class VendingMachine(SimDevice):
         return [nbirth, dbirth]
 
     def _live_values(self) -> dict[str, MetricValue]:
-        return {
-            TEMPERATURE: self.temperature_c,
-            COMPRESSOR: self.compressor_on and not self.compressor_failed,
-            DOOR: self.door_open,
-        }
+        """The temperature every time (PROTOCOL.md: at least every 60 s), the compressor
+        and door only when they changed (report by exception)."""
+        values: dict[str, MetricValue] = {TEMPERATURE: self.temperature_c}
+        for name, value in (
+            (COMPRESSOR, self.compressor_on and not self.compressor_failed),
+            (DOOR, self.door_open),
+        ):
+            if self._reported.get(name) != value:
+                values[name] = value
+                self._reported[name] = value
+        return values
 
     def _data(self, values: dict[str, MetricValue]) -> None:
         """DDATA now, or buffered (with its time) until the next births."""

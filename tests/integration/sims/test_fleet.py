@@ -122,5 +122,5 @@ def test_run_command_runs_for_its_duration(
     argv += ["--mqtt-url", private_mosquitto.url, "--duration", "1", "--stats-every", "0.5"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "all 4 devices online" in out
+    assert "all 4 devices connected" in out
     assert "online 4/4" in out
