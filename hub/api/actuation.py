@@ -26,6 +26,7 @@ from hub.api.audit.chain import AuditDraft
 from hub.api.audit.trail import AuditTrail
 from hub.api.auth import ResidentCaller
 from hub.api.idempotency import (
+    Claim,
     Claimed,
     IdempotencyKeys,
     InFlight,
@@ -157,17 +158,28 @@ class Actuator:
             )
             return await self._finish(attempt, row, started, now_ms, store=False)
         request = fingerprint(attempt.request)
-        claim = await run_in_threadpool(
-            self._keys.claim, subject, attempt.idempotency_key, request, now_ms
-        )
+        keys, key = self._keys, attempt.idempotency_key
+
+        def claim_and_check() -> tuple[Claim, Target | Refusal | None]:
+            """One trip to a worker thread for both (a thread hop costs on a busy host)."""
+            claim = keys.claim(subject, key, request, now_ms)
+            if not isinstance(claim, Claimed):
+                return claim, None
+            try:
+                return claim, check()
+            except BaseException:
+                keys.release(subject, key)  # nothing was sent: the key may be used again
+                raise
+
+        claim, target = await run_in_threadpool(claim_and_check)
         if not isinstance(claim, Claimed):
             return await self._finish(
                 attempt, await self._repeat(attempt, claim), started, now_ms, store=False
             )
+        assert target is not None
         sent = False
         finished = False
         try:
-            target = await run_in_threadpool(check)
             if isinstance(target, Refusal):
                 path = target.device_path or await run_in_threadpool(
                     self._building_path, attempt.caller.building_id
@@ -263,6 +275,9 @@ class Actuator:
 
     async def _repeat(self, attempt: Attempt, claim: StoredAnswer | InFlight | KeyMismatch) -> _Row:
         if isinstance(claim, StoredAnswer):
+            answered = claim.body.get("device_id")
+            if isinstance(answered, str) and attempt.device_id is None:
+                attempt = replace(attempt, device_id=answered)  # a collection's locker
             base = await self._early(attempt, claim.status_code, "replayed", "")
             command_id = claim.body.get("command_id")
             return _Row(

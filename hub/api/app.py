@@ -26,10 +26,12 @@ from hub.api.routes import (
     fleet,
     history,
     me,
+    parcels,
     service,
     stream,
 )
 from hub.runtime import HubRuntime
+from hub.web import routes as web
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,11 @@ def create_app(
         stream,
         me,
         doors,
+        parcels,
         alarm_routes,
     ):
         app.include_router(module.router)
+    app.include_router(web.router)  # the operator page at /
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
