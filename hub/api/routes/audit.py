@@ -1,4 +1,6 @@
-"""GET /api/v1/audit: unlocks, compartment openings and commands, allowed or refused."""
+"""GET /api/v1/audit: unlocks, compartment openings and commands, allowed or refused, as
+requested through the API; GET /api/v1/audit/door-access: card and PIN decisions the hub
+made for door units (the domain's access log)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,15 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlmodel import col, select
 
-from hub.api.deps import ContextDep, OperatorDep
-from hub.api.schemas.audit import AuditEntryPublic, AuditPage
+from hub.api.deps import ContextDep, OperatorDep, SessionDep
+from hub.api.schemas.audit import AuditEntryPublic, AuditPage, DoorAccessPage, DoorAccessPublic
 from hub.api.schemas.common import errors
 from hub.api.timeparams import DAY_MS, time_range
+from hub.domain.models import AccessLog
+from hub.registry.models import Device
+from hub.registry.queries import scope_filter
 
 router = APIRouter(prefix="/api/v1", tags=["operators"])
 
@@ -74,4 +80,51 @@ def audit_log(
             for r in page
         ],
         next_cursor=page[-1].seq if len(found) > limit else None,
+    )
+
+
+@router.get("/audit/door-access", responses=errors(401, 403))
+def door_access(
+    operator: OperatorDep,
+    session: SessionDep,
+    device_id: Annotated[str | None, Query(max_length=64)] = None,
+    result: Annotated[str | None, Query(max_length=8, description="granted or denied")] = None,
+    resident_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> DoorAccessPage:
+    """Card and PIN reads at door units within the caller's scope, newest first."""
+    query = (
+        select(AccessLog)
+        .join(Device, col(Device.id) == col(AccessLog.device_id))
+        .where(scope_filter(operator.scope_path))
+    )
+    if device_id is not None:
+        query = query.where(col(AccessLog.device_id) == device_id)
+    if result is not None:
+        query = query.where(col(AccessLog.result) == result)
+    if resident_id is not None:
+        query = query.where(col(AccessLog.resident_id) == resident_id)
+    if cursor is not None:
+        query = query.where(col(AccessLog.id) < cursor)
+    found = list(session.exec(query.order_by(col(AccessLog.id).desc()).limit(limit + 1)).all())
+    page = found[:limit]
+    return DoorAccessPage(
+        items=[
+            DoorAccessPublic(
+                id=row.id or 0,
+                device_id=row.device_id,
+                ts_ms=row.ts_ms,
+                credential_kind=row.credential_kind,
+                card_format=row.card_format,
+                facility_code=row.facility_code,
+                card_number=row.card_number,
+                resident_id=row.resident_id,
+                result=row.result,
+                reason=row.reason,
+                latency_ms=max(0, row.ts_ms - row.event_ts_ms),
+            )
+            for row in page
+        ],
+        next_cursor=page[-1].id if len(found) > limit else None,
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from device_sims.inventory import Card
 from hub.registry.tokens import mint_operator_token, revoke_token
 from tests.integration.api.conftest import (
     ApiHub,
@@ -257,3 +258,41 @@ async def test_tokens_missing_unknown_revoked_expired_and_wrong_role(api: ApiHub
     assert doors == [{"device_id": "door-0001", "name": "door-0001", "online": False}]
     no_key = await api.client.post("/api/v1/doors/door-0001/unlock", headers=bearer(resident))
     assert no_key.status_code == 422
+
+
+async def test_door_access_decisions_are_listed_in_scope(api: ApiHub) -> None:
+    resident = api.resident("door-0001")
+    card_format, facility, number = api.fleet.cards[resident]
+    door = await start_door(api, "door-0001")
+    try:
+        await door.present_card(Card(card_format, facility, number))
+        await door.present_card(Card("H10301", 250, 60_000))
+        north = api.operator_token(NORTH)
+
+        async def decisions() -> list[dict[str, object]]:
+            response = await api.client.get("/api/v1/audit/door-access", headers=bearer(north))
+            items: list[dict[str, object]] = response.json()["items"]
+            return items if len(items) == 2 else []
+
+        found = await async_wait_until(decisions, what="two access decisions")
+        assert [(d["result"], d["resident_id"]) for d in found] == [
+            ("denied", None),
+            ("granted", resident),
+        ]
+        south = api.operator_token(SOUTH)
+        other = await api.client.get("/api/v1/audit/door-access", headers=bearer(south))
+        assert other.json()["items"] == []
+    finally:
+        await door.stop()
+
+
+async def test_openapi_and_docs_are_served(api: ApiHub) -> None:
+    document = (await api.client.get("/openapi.json")).json()
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    unlock = document["paths"]["/api/v1/doors/{device_id}/unlock"]["post"]
+    assert {"200", "403", "409", "429", "504"} <= set(unlock["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in unlock["parameters"])
+    body = document["paths"]["/api/v1/devices/{device_id}/commands"]["post"]["requestBody"]
+    assert body["required"] is True
+    docs = await api.client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()

@@ -6,6 +6,9 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
+import pytest
+
+from hub.live import Subscription
 from tests.integration.api.conftest import ApiHub, bearer, start_door
 from tests.support.waiting import async_wait_until
 
@@ -21,16 +24,31 @@ async def frames(lines: AsyncIterator[str]) -> AsyncIterator[list[str]]:
             frame = []
 
 
-async def test_scoped_events_heartbeats_and_disconnect(api: ApiHub) -> None:
+async def test_scoped_events_heartbeats_and_disconnect(
+    api: ApiHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bus = api.runtime.live
+    opened: list[Subscription] = []
+    closed: list[Subscription] = []
+    subscribe, unsubscribe = bus.subscribe, bus.unsubscribe
+
+    def recording_subscribe() -> Subscription:
+        opened.append(subscribe())
+        return opened[-1]
+
+    def recording_unsubscribe(subscription: Subscription) -> None:
+        closed.append(subscription)
+        unsubscribe(subscription)
+
+    monkeypatch.setattr(bus, "subscribe", recording_subscribe)
+    monkeypatch.setattr(bus, "unsubscribe", recording_unsubscribe)
     north = api.operator_token("testcity-north")
-    others = bus.subscriber_count  # the hub's own listeners
     async with api.client.stream("GET", "/api/v1/events/stream", headers=bearer(north)) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         stream = frames(response.aiter_lines())
         assert (await anext(stream))[0] == ": connected"
-        assert bus.subscriber_count == others + 1
+        assert opened and closed == []  # ours (the alarm engine may subscribe meanwhile)
         # One door in each district comes online: only the north one reaches this client.
         south_door = await start_door(api, "door-0002")
         north_door = await start_door(api, "door-0001")
@@ -53,7 +71,8 @@ async def test_scoped_events_heartbeats_and_disconnect(api: ApiHub) -> None:
             await north_door.stop()
             await south_door.stop()
     # The client went away: the server closes its subscription.
-    await async_wait_until(lambda: bus.subscriber_count == others, what="subscription closed")
+    await async_wait_until(lambda: len(closed) == 1, what="subscription closed")
+    assert closed[0] in opened
 
 
 async def test_stream_needs_an_operator(api: ApiHub) -> None:
