@@ -31,7 +31,6 @@ from hub.api.routes import (
     stream,
 )
 from hub.runtime import HubRuntime
-from hub.web import routes as web
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,6 @@ def create_app(
         alarm_routes,
     ):
         app.include_router(module.router)
-    app.include_router(web.router)  # the operator page at /
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
