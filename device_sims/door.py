@@ -23,9 +23,9 @@ from device_sims.patterns import door_passages_per_hour, poisson
 from device_sims.sequence import SequenceCounter, boot_sequence_u32
 from firmware_protocols.base import Outbound
 from firmware_protocols.osdp import topics
-from firmware_protocols.osdp.allowlist import AllowList, allowlist_from_commands, is_allowlist
-from firmware_protocols.osdp.codes import NakError, OutputControl, nak_reason
-from firmware_protocols.osdp.commands import LedCommand, MfgCommand, OutCommand, UnknownCommand
+from firmware_protocols.osdp.allowlist import AllowList
+from firmware_protocols.osdp.codes import OutputControl, nak_reason
+from firmware_protocols.osdp.commands import LedCommand, OutCommand
 from firmware_protocols.osdp.device import (
     CommandGuard,
     ReceivedCommand,
@@ -42,7 +42,7 @@ from firmware_protocols.osdp.door import (
 )
 from firmware_protocols.osdp.envelope import ReplyStatus
 from firmware_protocols.osdp.errors import OsdpError
-from firmware_protocols.osdp.replies import KeypadReply, Nak, RawCardReply, ReplyPayload
+from firmware_protocols.osdp.replies import KeypadReply, RawCardReply, ReplyPayload
 from firmware_protocols.osdp.status import LAST_WILL, DeviceStatus, encode_status
 from firmware_protocols.wiegand import WiegandCard, WiegandError, encode_bits
 
@@ -191,47 +191,27 @@ class Door(SimDevice):
 
     # ------------------------------------------------------------ commands
     def handle_command(self, topic: str, payload: bytes) -> None:
-        """PROTOCOL.md section 7.1: replay and expiry (the guard), then validate every
-        packet, then execute them in order and answer."""
+        """PROTOCOL.md section 7.1: replay and expiry (the guard), then the problems
+        ``receive_command`` found in the packets, then execute them in order and answer."""
         try:
             received = receive_command(payload)
-        except OsdpError as exc:
+        except OsdpError as exc:  # not even the header: nothing to answer
             self.record(None, "?", "undecodable", exc.reason)
             return
         command_id = received.command_id.hex()
-        name = _name(received)
         status = self.guard.judge(received.command_id, received.expires_at_ms, self.clock.now_ms())
         replies: list[ReplyPayload] | None = None
         reason = None
-        allowlist: AllowList | None = None
-        if status is ReplyStatus.CONFIRMED:
-            nak, allowlist = self._validate(received)
-            if nak is not None:
-                status, reason, replies = ReplyStatus.REJECTED, nak_reason(nak), [Nak(nak)]
+        if status is ReplyStatus.CONFIRMED and received.problem is not None:
+            status, reason = ReplyStatus.REJECTED, nak_reason(received.problem.error)
+            replies = [received.problem]
         verdict = "accepted" if status is ReplyStatus.CONFIRMED else _STATUS_NAMES[status]
-        self.record(command_id, name, verdict, reason)
+        self.record(command_id, _name(received), verdict, reason)
         if status is ReplyStatus.CONFIRMED:
-            if allowlist is not None:
-                self.allowlist = allowlist
+            if received.allowlist is not None:
+                self.allowlist = received.allowlist
             self._execute(received, command_id)
         self.spawn(self._answer(received, status, replies), "reply")
-
-    def _validate(self, received: ReceivedCommand) -> tuple[int | None, AllowList | None]:
-        """The first problem as a NAK code, or the allow-list the packets carry."""
-        chunks: list[MfgCommand] = []
-        for command in received.commands:
-            if isinstance(command, UnknownCommand):
-                return NakError.UNKNOWN_COMMAND, None
-            if isinstance(command, MfgCommand):
-                if not is_allowlist(command):
-                    return NakError.UNKNOWN_COMMAND, None
-                chunks.append(command)
-        if not chunks:
-            return None, None
-        try:
-            return None, allowlist_from_commands(chunks)
-        except OsdpError:
-            return NakError.UNABLE_TO_PROCESS, None
 
     async def _answer(
         self,

@@ -36,7 +36,7 @@ from firmware_protocols.sparkplug_b.edge_node import EdgeNode
 from firmware_protocols.sparkplug_b.guard import CommandGuard
 from firmware_protocols.sparkplug_b.host_state import decode_host_state
 from firmware_protocols.sparkplug_b.topics import MessageType, host_state_topic
-from firmware_protocols.sparkplug_b.vending_commands import VendingCommand, admit, parse_command
+from firmware_protocols.sparkplug_b.vending_commands import VendingCommand, judge_command
 from firmware_protocols.sparkplug_b.vending_model import (
     COMPRESSOR,
     DEVICE_ID,
@@ -44,6 +44,9 @@ from firmware_protocols.sparkplug_b.vending_model import (
     DOOR,
     FAULT_CODE,
     GROUP_ID,
+    REPLY_ID,
+    REPLY_REASON,
+    REPLY_STATUS,
     SETPOINT,
     TEMPERATURE,
     SlotState,
@@ -241,44 +244,50 @@ class VendingMachine(SimDevice):
             self._host_state(payload)
             return
         try:
-            command = parse_command(self.node.decode_command(topic, payload))
+            edge_command = self.node.decode_command(topic, payload)
         except CodecError as exc:
             self.record(None, "?", "undecodable", exc.reason)
             return
-        verdict = admit(command, self.guard, self.clock.now_ms())
+        decision = judge_command(edge_command, self.guard, self.clock.now_ms())
+        command, verdict = decision.command, decision.verdict
+        first = None if decision.reply is None else dict(decision.reply)
+        command_id = command.command_id if command else str((first or {}).get(REPLY_ID, ""))
         self.record(
-            command.command_id,
-            command.name,
+            command_id or None,
+            command.name if command else "?",
             verdict.status,
             verdict.reason or None,
-            command.params,
+            command.params if command else {},
         )
-        if verdict.execute:
-            self._execute(command)
-        elif command.command_id:
-            self._answer(command, verdict.status, verdict.reason)
+        replies = [] if first is None else [first]
+        if verdict.execute and command is not None and command.name == "reboot":
+            self.spawn(self._reboot(command.command_id, replies), "reboot")
+            return
+        if verdict.execute and command is not None:
+            outcome = self._execute(command)
+            if command.command_id:
+                replies.append(reply_values(command.command_id, *outcome))
+        if replies:
+            self.spawn(self._answer(replies, node=decision.node), "reply")
 
-    def _execute(self, command: VendingCommand) -> None:
+    def _execute(self, command: VendingCommand) -> tuple[str, str]:
+        """Carry out an accepted command (not a reboot); the final (status, reason)."""
         if command.name == "rebirth":
             for message in self._births():
                 self._send(message)
-            if command.command_id:
-                self._answer(command, "confirmed")
-        elif command.name == "set_temperature":
+            return "confirmed", ""
+        if command.name == "set_temperature":
             self.setpoint_c = float(command.params["setpoint_c"])
             self._data({SETPOINT: self.setpoint_c})
-            self._answer(command, "confirmed")
-        elif command.name == "set_price":
+            return "confirmed", ""
+        if command.name == "set_price":
             slot, price = int(command.params["slot"]), int(command.params["price"])
             if slot not in self.stock:
-                self._answer(command, "rejected", f"no slot {slot}")
-                return
+                return "failed", f"no slot {slot}"
             self.stock[slot].price = price
             self._data({slot_metric(slot, "Price"): price})
-            self._answer(command, "confirmed")
-        elif command.name == "reboot":
-            self._answer(command, "accepted")
-            self.spawn(self._reboot(), "reboot")
+            return "confirmed", ""
+        raise ValueError(f"no action for {command.name}")
 
     def _host_state(self, payload: bytes) -> None:
         """Sparkplug 3.0 section 8: birth when the primary host is online; when it goes
@@ -303,24 +312,26 @@ class VendingMachine(SimDevice):
         await self.say_goodbye("host_offline")
         await self.link.disconnect()  # the supervisor connects again, with a new bdSeq
 
-    async def _reboot(self) -> None:
+    async def _reboot(self, command_id: str | None, replies: list[dict[str, MetricValue]]) -> None:
+        """accepted, NDEATH, down, back with new births, then confirmed (node commands
+        are answered in NDATA, which needs a birth)."""
+        await self._answer(replies, node=True)
         await self.restart("reboot")
+        if command_id:
+            await self._answer([reply_values(command_id, "confirmed", "")], node=True)
 
-    def _answer(self, command: VendingCommand, status: str, reason: str = "") -> None:
-        command_id = command.command_id or ""
-
-        async def send() -> None:
-            if not await self.delay_reply():
-                return
-            self.replies.append(SentReply(command_id, status, reason or None))
-            values = reply_values(command_id, status, reason)
-            if command.node:
-                if self.node.born and self.link.connected:
-                    self._send(self.node.ndata(values, self.clock.now_ms()))
-            else:
+    async def _answer(self, replies: list[dict[str, MetricValue]], *, node: bool) -> None:
+        """Reply metrics in NDATA (node commands) or ``vmc`` DDATA, in order, with the
+        reply faults applied once for the command."""
+        if not await self.delay_reply():
+            return
+        for values in replies:
+            reason = str(values.get(REPLY_REASON) or "") or None
+            self.replies.append(SentReply(str(values[REPLY_ID]), str(values[REPLY_STATUS]), reason))
+            if not node:
                 self._data(values)
-
-        self.spawn(send(), "reply")
+            elif self.node.born and self.link.connected:
+                self._send(self.node.ndata(values, self.clock.now_ms()))
 
     # ------------------------------------------------------------ behaviour
     async def behave(self) -> None:

@@ -188,3 +188,16 @@ async def test_unknown_packets_are_refused_before_anything_runs(
     ]
     assert door.commands[-1].verdict == "rejected"
     assert not door.log.strikes
+
+
+async def test_a_frame_with_a_bad_crc_is_refused(
+    door: Door, recorder: Recorder, hub: HubView
+) -> None:
+    command_id, message = hub.command(door.device_id, "grant_access", {})
+    broken = message.payload[:-1] + bytes([message.payload[-1] ^ 0xFF])  # last CRC byte
+    recorder.publish(Outbound(message.topic, broken, 1, False))
+    got = await recorder.wait(lambda: replies(recorder, hub, door), "reply")
+    assert [(r.command_id, r.status, r.reason) for r in got] == [
+        (command_id, "rejected", "nak_bad_check")
+    ]
+    assert not door.log.strikes

@@ -21,7 +21,9 @@ from firmware_protocols.base import (
     Uplink,
 )
 from firmware_protocols.dex import read_dex
+from firmware_protocols.sparkplug_b.datatypes import DataType
 from firmware_protocols.sparkplug_b.host_state import HostState, encode_host_state
+from firmware_protocols.sparkplug_b.payload import Metric, Payload, encode_payload
 from firmware_protocols.sparkplug_b.topics import host_state_topic
 from tests.integration.sims.conftest import FAST, HubView, Recorder, vending_spec
 
@@ -104,9 +106,17 @@ async def test_setpoint_command_replayed_and_expired(
         machine.device_id, "set_temperature", {"setpoint_c": 2.0}, ttl_ms=-1
     )
     recorder.publish(late)
-    await recorder.wait(lambda: len(replies(recorder, hub, machine.device_id)) >= 3, "replies")
-    got = {(r.command_id, r.status) for r in replies(recorder, hub, machine.device_id)}
-    assert got == {(command_id, "confirmed"), (command_id, "replayed"), (late_id, "expired")}
+    await recorder.wait(lambda: len(replies(recorder, hub, machine.device_id)) >= 4, "replies")
+    got = [(r.command_id, r.status) for r in replies(recorder, hub, machine.device_id)]
+    assert sorted(got) == sorted(
+        [
+            (command_id, "accepted"),
+            (command_id, "confirmed"),
+            (command_id, "replayed"),
+            (late_id, "expired"),
+        ]
+    )
+    assert got.index((command_id, "accepted")) < got.index((command_id, "confirmed"))
     assert [c.verdict for c in machine.commands] == ["accepted", "replayed", "expired"]
     assert machine.setpoint_c == 6.5
 
@@ -218,3 +228,38 @@ async def test_primary_host_state_gates_births(
     ]
     await machine.stop()
     recorder.publish(Outbound(host_state_topic(host), b"", 1, True))  # clear the retained STATE
+
+
+async def test_reboot_and_a_command_it_cannot_read(
+    machine: VendingMachine, recorder: Recorder, hub: HubView
+) -> None:
+    command_id, message = hub.command(machine.device_id, "reboot", {})
+    recorder.publish(message)
+
+    def presences() -> list[str]:
+        found = records(recorder, hub, machine.device_id)
+        return [r.reason for r in found if isinstance(r, Presence)]
+
+    await recorder.wait(lambda: len(replies(recorder, hub, machine.device_id)) >= 2, "replies")
+    assert presences() == ["nbirth", "dbirth", "ndeath", "nbirth", "dbirth"]
+    assert [(r.command_id, r.status) for r in replies(recorder, hub, machine.device_id)] == [
+        (command_id, "accepted"),
+        (command_id, "confirmed"),
+    ]
+    # a DCMD writing a metric the machine does not have: rejected, with its id
+    odd_id = uuid.uuid4().hex
+    payload = encode_payload(
+        Payload(
+            timestamp=1,
+            metrics=(
+                Metric(name="Cabinet/Light", datatype=DataType.Boolean, value=True),
+                Metric(name="Command/Id", datatype=DataType.String, value=odd_id),
+                Metric(name="Command/Expiry", datatype=DataType.DateTime, value=2**62),
+            ),
+        )
+    )
+    recorder.publish(Outbound(f"spBv1.0/vending/DCMD/{machine.device_id}/vmc", payload, 0, False))
+    await recorder.wait(lambda: len(replies(recorder, hub, machine.device_id)) >= 3, "refusal")
+    last = replies(recorder, hub, machine.device_id)[-1]
+    assert (last.command_id, last.status) == (odd_id, "rejected")
+    assert machine.commands[-1].verdict == "rejected"
