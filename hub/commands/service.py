@@ -172,8 +172,20 @@ class CommandService:
         waiter = _Waiter(wait_for, asyncio.get_running_loop().create_future())
         self._waiters[command.command_id] = waiter
         try:
-            for message in outbound:
-                await self._publisher.publish(message.topic, message.payload, message.qos, False)
+            try:
+                for message in outbound:
+                    await self._publisher.publish(
+                        message.topic, message.payload, message.qos, False
+                    )
+            except Exception as exc:  # not connected, or no PUBACK: the command failed
+                failed_ms = self._clock_ms()
+                reason = f"not sent: {exc}"
+                self._later(
+                    lambda: self._repository.advance(
+                        command.command_id, CommandState.FAILED, at_ms=failed_ms, reason=reason
+                    )
+                )
+                raise
             sent_ms = self._clock_ms()
             self._later(
                 lambda: self._repository.advance(
