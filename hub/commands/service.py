@@ -179,10 +179,10 @@ class CommandService:
                     )
             except Exception as exc:  # not connected, or no PUBACK: the command failed
                 failed_ms = self._clock_ms()
-                reason = f"not sent: {exc}"
+                why = f"not sent: {exc}"
                 self._later(
                     lambda: self._repository.advance(
-                        command.command_id, CommandState.FAILED, at_ms=failed_ms, reason=reason
+                        command.command_id, CommandState.FAILED, at_ms=failed_ms, reason=why
                     )
                 )
                 raise
