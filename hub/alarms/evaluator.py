@@ -87,6 +87,7 @@ class Evaluator:
 
     # ------------------------------------------------------------ ingest
     def on_batch(self, batch: CommittedBatch, now_ms: int) -> list[Signal]:
+        self.compartments.new_batch()
         signals: list[Signal] = []
         for transition in batch.transitions:
             signals += self.on_transition(transition, now_ms)
@@ -177,6 +178,7 @@ class Evaluator:
     def due(self, now_ms: int, devices: Iterable[DeviceInfo]) -> list[Signal]:
         """Conditions that have lasted long enough by ``now_ms``; also re-reads twins
         changed outside ingest batches (the domain lowers stock after vends)."""
+        self.compartments.new_batch()
         signals: list[Signal] = []
         for info in devices:
             twin = self._twin_of(info.device_id)

@@ -10,11 +10,11 @@ from hub.domain.models import PARCEL
 from hub.store.queries import last_presence
 
 
-def waiting_parcels(engine: Engine, deposited_before_ms: int) -> list[WaitingParcel]:
-    """Parcels still waiting that were deposited before ``deposited_before_ms``."""
+def waiting_parcels(engine: Engine, deposited_by_ms: int) -> list[WaitingParcel]:
+    """Parcels still waiting that were deposited at or before ``deposited_by_ms``."""
     statement = select(
         PARCEL.c.id, PARCEL.c.device_id, PARCEL.c.compartment, PARCEL.c.deposited_ms
-    ).where(PARCEL.c.state == "waiting", PARCEL.c.deposited_ms < deposited_before_ms)
+    ).where(PARCEL.c.state == "waiting", PARCEL.c.deposited_ms <= deposited_by_ms)
     with engine.connect() as conn:
         return [WaitingParcel(*row) for row in conn.execute(statement)]
 

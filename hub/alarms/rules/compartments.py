@@ -6,7 +6,7 @@ the compartments it named is open any more.
 The twin's compartment map is the cabinet's last full report. Events and the twin of one
 ingest batch are evaluated together, events first, and the twin may come from a report
 older than an event of the same batch: so the twin closes a compartment that an event
-opened only when it is evaluated later than that event.
+opened only in a later evaluation (:meth:`CompartmentDoors.new_batch` starts one).
 """
 
 from __future__ import annotations
@@ -22,13 +22,18 @@ from hub.alarms.vocabulary import AlarmType, Clear, Fire, Signal
 @dataclass(slots=True)
 class CompartmentDoor:
     open_since_ms: int | None = None
-    event_ms: int | None = None  # when an event last said it is open
+    event_batch: int | None = None  # the evaluation in which an event said it is open
     left_open: bool = False  # part of the alarm
 
 
 class CompartmentDoors:
     def __init__(self) -> None:
         self._lockers: dict[str, dict[int, CompartmentDoor]] = {}  # open compartments only
+        self._batch = 0
+
+    def new_batch(self) -> None:
+        """What follows is a later evaluation than what came before."""
+        self._batch += 1
 
     def _door(self, device_id: str, number: int) -> CompartmentDoor:
         doors = self._lockers.setdefault(device_id, {})
@@ -67,13 +72,13 @@ class CompartmentDoors:
                     door.open_since_ms = now_ms
                 continue
             known = self._lockers.get(device_id, {}).get(number)
-            if known is not None and known.event_ms != now_ms:
+            if known is not None and known.event_batch != self._batch:
                 signals += self._closed(device_id, number, now_ms)
         return signals
 
     def door_opened(self, device_id: str, number: int, now_ms: int) -> None:
         door = self._door(device_id, number)
-        door.event_ms = now_ms
+        door.event_batch = self._batch
         if door.open_since_ms is None:
             door.open_since_ms = now_ms
 
@@ -90,7 +95,7 @@ class CompartmentDoors:
     ) -> list[Signal]:
         """The locker says a door stayed open past its own limit (repeated while open)."""
         door = self._door(device_id, number)
-        door.event_ms = now_ms
+        door.event_batch = self._batch
         if door.open_since_ms is None:
             door.open_since_ms = now_ms - open_s * 1000
         door.left_open = True

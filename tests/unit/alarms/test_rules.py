@@ -113,17 +113,21 @@ def test_the_twin_alone_fires_after_the_limit_and_its_closing_clears() -> None:
     rules.door_opened("l1", 1, T0 + 9 * MIN)
     [second] = rules.due(T0 + 12 * MIN, lambda _d: rule)
     assert isinstance(second, Fire) and second.details["compartments"] == [1, 3]
+    rules.new_batch()
     assert rules.twin("l1", compartments(c1="closed", c3="open"), T0 + 13 * MIN) == []
+    assert rules.left_open("l1") == [3]
     [ended] = rules.twin("l1", compartments(c1="closed", c3="closed"), T0 + 14 * MIN)
     assert isinstance(ended, Clear)
 
 
 def test_a_twin_from_the_events_own_batch_does_not_close_the_compartment() -> None:
     rules = CompartmentDoors()
+    rules.new_batch()
     rules.door_left_open("l1", 4, 200, CompartmentLeftOpenRule(), T0)
     assert rules.twin("l1", compartments(c4="closed"), T0) == []  # maybe an older report
     assert rules.left_open("l1") == [4]
-    [ended] = rules.twin("l1", compartments(c4="closed"), T0 + MIN)  # a later report
+    rules.new_batch()
+    [ended] = rules.twin("l1", compartments(c4="closed"), T0)  # a later report
     assert isinstance(ended, Clear)
 
 
