@@ -141,9 +141,8 @@ class Evaluator:
             slots = slots if isinstance(slots, Mapping) else {}
             temperature = _number(reported.get("temperature_c"))
             if temperature is not None:
-                numbers = sorted(int(k) for k in slots if str(k).isdigit())
                 signals += self.cold_chain.observe(
-                    device.device_id, temperature, numbers, rules.cold_chain, now_ms
+                    device.device_id, temperature, slots, rules.cold_chain, now_ms
                 )
             if slots:
                 signals += self.low_stock.observe(device.device_id, slots, rules.low_stock, now_ms)

@@ -4,8 +4,9 @@ holds as unsellable."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from hub.alarms.config import ColdChainRule
 from hub.alarms.vocabulary import AlarmType, Clear, Fire, Signal
@@ -29,22 +30,25 @@ class ColdChain:
         self,
         device_id: str,
         temperature_c: float,
-        slots: Sequence[int],
+        slots: Mapping[str, Any],
         rule: ColdChainRule,
         now_ms: int,
     ) -> list[Signal]:
+        """The cabinet's temperature; ``slots`` is the twin's slot map (whose stock an
+        alarm would hold)."""
         if not rule.enabled:
             self._hot.pop(device_id, None)
             return []
         if temperature_c > rule.max_temp_c:
             self._cool.discard(device_id)
+            numbers = tuple(sorted(int(k) for k in slots if str(k).isdigit()))
             excursion = self._hot.get(device_id)
             if excursion is None:
-                self._hot[device_id] = Excursion(now_ms, temperature_c, temperature_c, tuple(slots))
+                self._hot[device_id] = Excursion(now_ms, temperature_c, temperature_c, numbers)
             else:
                 excursion.temperature_c = temperature_c
                 excursion.peak_c = max(excursion.peak_c, temperature_c)
-                excursion.slots = tuple(slots)
+                excursion.slots = numbers
             return []
         self._hot.pop(device_id, None)
         if device_id in self._cool:

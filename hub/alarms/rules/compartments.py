@@ -57,22 +57,24 @@ class CompartmentDoors:
         return []
 
     def twin(self, device_id: str, compartments: Mapping[str, Any], now_ms: int) -> list[Signal]:
-        """The twin's ``compartments`` map changed."""
-        signals: list[Signal] = []
-        for key, entry in compartments.items():
-            if not isinstance(entry, Mapping) or not str(key).isdigit():
-                continue
-            state = entry.get("door")
-            if state not in ("open", "closed"):
-                continue
-            number = int(key)
-            if state == "open":
-                door = self._door(device_id, number)
+        """The twin's ``compartments`` map changed (runs per locker report: kept lean)."""
+        try:
+            opened = [key for key, entry in compartments.items() if entry.get("door") == "open"]
+        except AttributeError:  # not the codec's map of maps: look no further
+            return []
+        for key in opened:
+            if key.isdigit():
+                door = self._door(device_id, int(key))
                 if door.open_since_ms is None:
                     door.open_since_ms = now_ms
-                continue
-            known = self._lockers.get(device_id, {}).get(number)
-            if known is not None and known.event_batch != self._batch:
+        known = self._lockers.get(device_id)
+        if not known:
+            return []
+        signals: list[Signal] = []
+        for number, door in list(known.items()):
+            entry = compartments.get(str(number))
+            closed = isinstance(entry, dict) and entry.get("door") == "closed"
+            if closed and door.event_batch != self._batch:
                 signals += self._closed(device_id, number, now_ms)
         return signals
 

@@ -12,21 +12,17 @@ from hub.alarms.config import LowStockRule
 from hub.alarms.vocabulary import AlarmType, Clear, Fire, Signal
 
 
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def low_slots(slots: Mapping[str, Any], below_fraction: float) -> dict[int, tuple[int, int]]:
     """Slot number > (stock, capacity) for each slot below the fraction of its capacity.
     Slots without a known stock or a positive capacity are left out."""
     low: dict[int, tuple[int, int]] = {}
     for key, entry in slots.items():
-        if not isinstance(entry, Mapping) or not str(key).isdigit():
+        if not isinstance(entry, dict):
             continue
-        stock, capacity = _count(entry.get("stock")), _count(entry.get("capacity"))
-        if stock is None or capacity is None or capacity <= 0:
+        stock, capacity = entry.get("stock"), entry.get("capacity")
+        if type(stock) is not int or type(capacity) is not int or capacity <= 0:
             continue
-        if stock < below_fraction * capacity:
+        if stock < below_fraction * capacity and key.isdigit():
             low[int(key)] = (stock, capacity)
     return low
 
