@@ -111,6 +111,7 @@ class AlarmEngine:
         self._gauge_labels: set[tuple[str, str, str]] = set()
         self._last_parcel_check_ms: int | None = None
         self._running = False
+        self._started = asyncio.Event()
         self.dropped = 0
         self.failed = 0
         self.changes = 0
@@ -250,6 +251,11 @@ class AlarmEngine:
                 self.evaluator.offline.went_offline(device_id, since_ms)
         self._open = await self._db(partial(open_alarms, self._engine))
         await self._refresh_gauge()
+        self._started.set()
+
+    async def wait_started(self) -> None:
+        """Until :meth:`start` has loaded the open alarms and counted them."""
+        await self._started.wait()
 
     async def _worker(self) -> None:
         while True:

@@ -2,7 +2,9 @@
 
 - A :class:`~hub.alarms.vocabulary.Fire` with no open alarm raises one (``active``, one
   occurrence). With one open, a new occurrence adds to its count and refreshes its
-  details; the state stays as it is (an acknowledged alarm is not raised again).
+  details; the state stays as it is (an acknowledged alarm is not raised again). A
+  lasting condition (cold chain, offline) fired again while the alarm's condition is
+  still active is the same occurrence.
 - A :class:`~hub.alarms.vocabulary.Clear` clears an open alarm, unless it *latches*:
   a cold-chain alarm holds the machine's stock as unsellable, so when the temperature is
   back it only records that its condition ended, and waits for an operator.
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.alarms.vocabulary import (
+    LASTING,
     Action,
     AlarmState,
     AlarmType,
@@ -108,7 +111,8 @@ def fire(current: Alarm | None, signal: Fire, how: RaiseAs) -> Change | None:
     if current is None or not current.is_open:
         return raise_alarm(signal, how)
     details = {**current.details, **signal.details}
-    if signal.occurrence:
+    same = signal.type in LASTING and current.condition_active
+    if signal.occurrence and not same:
         return Change(
             dataclasses.replace(
                 current,

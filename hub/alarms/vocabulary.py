@@ -35,6 +35,9 @@ class AlarmState(StrEnum):
 
 
 OPEN_STATES: Final = (AlarmState.ACTIVE, AlarmState.ACKNOWLEDGED)
+# Conditions that last (rather than events): firing again while the open alarm's
+# condition is still active is the same occurrence (say, seen again after a restart).
+LASTING: Final = frozenset({AlarmType.COLD_CHAIN, AlarmType.DEVICE_OFFLINE})
 
 
 class Action(StrEnum):

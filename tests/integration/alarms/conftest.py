@@ -144,16 +144,22 @@ class AlarmHub:
 
 
 @contextlib.asynccontextmanager
-async def alarm_hub(settings: Any, broker_url: str) -> AsyncIterator[AlarmHub]:
-    engine = make_engine(settings.database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
-    engine.dispose()
+async def alarm_hub(
+    settings: Any, broker_url: str, fleet: TinyFleet | None = None
+) -> AsyncIterator[AlarmHub]:
+    """A running hub; the tiny fleet is created unless the database has it (``fleet``)."""
+    if fleet is None:
+        engine = make_engine(settings.database_url)
+        fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+        engine.dispose()
     clock = ManualClock()
     runtime = build_runtime(settings, broker_url, alarm_clock_ms=clock)
     task = asyncio.create_task(run_hub(runtime), name="hub")
     client = ScriptedClient(broker_url, f"devices-{settings.instance_id}").connect()
     try:
         await asyncio.wait_for(runtime.transport.wait_connected(), 30)
+        assert runtime.alarms is not None
+        await asyncio.wait_for(runtime.alarms.wait_started(), 30)
         transport = httpx.ASGITransport(app=create_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://hub") as api:
             with runtime.live.subscribe() as live:

@@ -119,3 +119,11 @@ def test_a_latching_condition_found_again_resumes_without_counting() -> None:
     )
     assert found is not None and found.action is Action.RESUMED
     assert found.alarm.condition_active and found.alarm.occurrences == 1
+
+
+def test_a_lasting_condition_fired_again_while_active_is_the_same_occurrence() -> None:
+    offline = fire(None, Fire("dev-1", AlarmType.DEVICE_OFFLINE, 1_000), HOW)
+    assert offline is not None
+    assert fire(offline.alarm, Fire("dev-1", AlarmType.DEVICE_OFFLINE, 9_000), HOW) is None
+    cold = raised(LATCHING, AlarmType.COLD_CHAIN)
+    assert fire(cold, Fire("dev-1", AlarmType.COLD_CHAIN, 9_000), LATCHING) is None
