@@ -2,16 +2,17 @@
 transaction with its history row.
 
 The stored row is the truth: each call reads the device's open alarm (``FOR UPDATE`` on
-PostgreSQL, so replicas take turns), lets :mod:`hub.alarms.lifecycle` decide, and writes
-the result. If another replica inserted the open alarm first, the unique index refuses
-the second insert and the call is retried once, now as a repeat. Within one process all
-writes go through the engine's single database thread, which orders them on SQLite.
+PostgreSQL; on SQLite the transaction takes the write lock before it reads), lets
+:mod:`hub.alarms.lifecycle` decide, and writes the result. If another replica inserted
+the open alarm first, the unique index refuses the second insert and the call is retried
+once, now as a repeat.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select, update
@@ -108,12 +109,23 @@ def _store(conn: Connection, change: Change, details: Mapping[str, Any]) -> Chan
     return Change(alarm, change.action, change.actor)
 
 
+@contextlib.contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that writes; on SQLite it takes the write lock before it reads
+    (``BEGIN IMMEDIATE``), so two writers cannot both read the same open alarm."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
+        conn.commit()
+
+
 def apply_signal(engine: Engine, signal: Signal, how: RaiseAs | None) -> Change | None:
     """Apply a rule's signal; the stored change, or None if it changed nothing. A
     ``Fire`` needs ``how`` (kind, path, severity) in case it raises a new alarm."""
     for attempt in (1, 2):
         try:
-            with engine.begin() as conn:
+            with _writing(engine) as conn:
                 current = _open_alarm(conn, signal.device_id, signal.type)
                 if isinstance(signal, Fire):
                     if how is None:
@@ -135,7 +147,7 @@ def acknowledge(
 ) -> tuple[Alarm, Change | None]:
     """Acknowledge alarm ``alarm_id`` (the caller checked it exists and is in scope):
     the alarm as it is afterwards, and the change (None if there was nothing to do)."""
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         statement = select(ALARM).where(ALARM.c.id == alarm_id)
         row = conn.execute(_locking(conn, statement)).first()
         if row is None:
