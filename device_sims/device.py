@@ -190,6 +190,7 @@ class SimDevice(ABC):
         await self._cancel_tasks()
         await self.say_goodbye(reason)
         await self.link.disconnect()
+        await self._cancel_tasks()  # anything started while saying goodbye
         self.online.clear()
         if self._own_ticker:
             await self._ticker.close()
@@ -402,7 +403,8 @@ class SimDevice(ABC):
         self._lost.set()
 
     def _on_message(self, topic: str, payload: bytes) -> None:
-        self.handle_command(topic, payload)
+        if self._running:  # a stopped firmware reads nothing more
+            self.handle_command(topic, payload)
 
     async def _telemetry_loop(self) -> None:
         interval = self.options.telemetry_interval_s or self.default_telemetry_s
