@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     ingest_queue_size: int = Field(default=20_000, ge=100)
     ingest_batch_size: int = Field(default=2_000, ge=1)
     ingest_flush_interval_ms: int = Field(default=50, ge=1, le=10_000)
-    device_keepalive_s: int = Field(default=30, ge=1, le=3600)
+    device_keepalive_s: int = Field(
+        default=60, ge=1, le=3600, description="Longest silence a protocol allows a device."
+    )
     command_timeout_s: float = Field(default=5.0, gt=0, le=300)
     sparkplug_host_id: str = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     sparkplug_primary: bool = Field(default=True, description="Publish the host STATE.")
