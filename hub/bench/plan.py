@@ -44,7 +44,7 @@ FULL = BenchPlan(
     burst_messages=50,
     unlocks=300,
     unlock_residents=150,
-    unlock_rate_per_s=25.0,
+    unlock_rate_per_s=10.0,
     storm_ramp_per_s=10_000,
 )
 
@@ -54,7 +54,7 @@ QUICK = BenchPlan(
     burst_messages=50,
     unlocks=30,
     unlock_residents=15,
-    unlock_rate_per_s=20.0,
+    unlock_rate_per_s=10.0,
     storm_ramp_per_s=10_000,
     online_timeout_s=60.0,
     drain_timeout_s=60.0,

@@ -1,8 +1,10 @@
 """Sampling profile of the hub during the ingest drain (``hub bench --profile FILE``).
 
-Runs ``py-spy record`` (a development tool, not a dependency: ``pip install py-spy``)
-against the hub's process and summarises the collapsed stacks: where the samples are
-(self time, by function) and which of the hub's own functions they pass through.
+Runs ``py-spy record --gil`` (a development tool, not a dependency: ``pip install
+py-spy``) against the hub's process: only the thread holding the GIL is sampled, which is
+where the hub's Python work is serialised (SQLite's own work runs without the GIL and is
+not in it). The summary gives the samples by thread, by function (self time) and which of
+the hub's own functions they pass through (inclusive).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Profiler:
     def __init__(self, pid: int, output: Path, rate_hz: int = 200) -> None:
         self.output = output
         command = [py_spy(), "record", "--pid", str(pid), "--rate", str(rate_hz)]
-        command += ["--threads", "--nolineno", "--format", "raw", "--output", str(output)]
+        command += ["--gil", "--threads", "--nolineno", "--format", "raw", "--output", str(output)]
         self._process = subprocess.Popen(
             command,
             stdout=subprocess.DEVNULL,
@@ -67,7 +69,7 @@ class ProfileSummary:
             out += [f"  {100 * n / max(1, self.samples):5.1f} %  {name}" for name, n in items]
             return out
 
-        lines = [f"{self.samples} samples of running (not idle) threads"]
+        lines = [f"{self.samples} samples of the thread holding the GIL"]
         lines += rows("by thread:", self.threads)
         lines += rows("self time (where the samples are):", self.self_time)
         lines += rows("inclusive time, the hub's own code:", self.inclusive)

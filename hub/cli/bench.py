@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
         profile_to=args.profile,
     )
     try:
-        report = run_bench(options, say=lambda line: print(line, flush=True))
+        started = time.monotonic()
+        report = run_bench(
+            options,
+            say=lambda line: print(f"[{time.monotonic() - started:6.1f} s] {line}", flush=True),
+        )
     except BenchError as exc:
         print(f"hub bench: {exc}", file=sys.stderr)
         return 1
