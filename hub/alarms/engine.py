@@ -12,7 +12,9 @@ alarms persisted, published on the live bus and counted in ``hub_alarms_active``
   signal queued before it has been applied.
 
 The gauge is recounted from the table after changes and on every tick, so it stays exact
-across replicas (each replica reports the same, whole count).
+across replicas (each replica reports the same, whole count). A clear is written only for
+an alarm the engine knows open (its own changes, and the table re-read every tick); one
+raised elsewhere moments ago is cleared by the next tick's reconciliation instead.
 """
 
 from __future__ import annotations
@@ -115,9 +117,6 @@ class AlarmEngine:
         self.dropped = 0
         self.failed = 0
         self.changes = 0
-
-    def now_ms(self) -> int:
-        return self._clock_ms()
 
     async def _db(self, call: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
