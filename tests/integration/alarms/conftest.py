@@ -19,7 +19,7 @@ from hub.alarms.engine import AlarmEngine
 from hub.api.app import create_app
 from hub.db.engine import make_engine
 from hub.live import LiveEvent, Subscription
-from hub.registry.tokens import mint_operator_token
+from hub.registry.tokens import authenticate_token, mint_operator_token
 from hub.runtime import HubRuntime
 from hub.service import build_runtime, run_hub
 from tests.integration.alarms.devices import Devices, Door, Locker, Vending
@@ -126,6 +126,24 @@ class AlarmHub:
 
     async def ack(self, alarm_id: int, scope: str = "testcity") -> httpx.Response:
         return await self.api.post(f"/api/v1/alarms/{alarm_id}/ack", headers=self.token(scope))
+
+    def actor(self, scope: str = "testcity") -> str:
+        """Who the API says acknowledged, for the operator token of ``scope``."""
+        raw = self.token(scope)["Authorization"].removeprefix("Bearer ")
+        with Session(self.runtime.engine) as session:
+            identity = authenticate_token(session, raw)
+        assert identity is not None
+        return f"operator-token:{identity.token_id}"
+
+    async def acknowledged(self, alarm: dict[str, Any], scope: str = "testcity") -> dict[str, Any]:
+        """Acknowledge through the API; check who and when it records."""
+        response = await self.ack(alarm["id"], scope)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert body["state"] == "acknowledged"
+        assert body["acknowledged_by"] == self.actor(scope)
+        assert body["acknowledged_ms"] == self.clock.now
+        return body
 
     def gauge(self, kind: str, alarm_type: str, severity: str) -> float:
         labels = {"kind": kind, "type": alarm_type, "severity": severity}

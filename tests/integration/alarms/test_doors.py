@@ -20,12 +20,11 @@ async def test_forced_door_lifecycle(both_hub: AlarmHub) -> None:
     assert "opened_ts_ms" in alarm["details"]
     await hub.tick()  # the gauge follows the change a moment later: settle it
     assert hub.gauge("door", "door_forced_open", "critical") == 1
-    response = await hub.ack(alarm["id"])
-    assert response.json()["state"] == "acknowledged"
+    await hub.acknowledged(alarm)
     door.contact(False)
     await hub.committed()
     cleared = await hub.wait_alarm(device, "door_forced_open", state="cleared")
-    assert cleared["acknowledged_by"] == response.json()["acknowledged_by"]
+    assert cleared["acknowledged_by"] == hub.actor()
     await hub.tick()
     assert hub.gauge("door", "door_forced_open", "critical") == 0
     # Forced again: a new alarm, not the cleared one coming back.
@@ -62,12 +61,15 @@ async def test_held_open_door_lifecycle(hub: AlarmHub) -> None:
     assert alarm["severity"] == "major" and alarm["details"]["limit_s"] == 30
     await hub.tick()
     assert hub.gauge("door", "door_held_open", "major") == 1
+    await hub.acknowledged(alarm, scope="c0002")
     door.contact(False)
     await hub.committed()
-    await hub.wait_alarm(device, "door_held_open", state="cleared", acknowledged_by=None)
+    await hub.wait_alarm(
+        device, "door_held_open", state="cleared", acknowledged_by=hub.actor("c0002")
+    )
     await hub.tick()
     assert hub.gauge("door", "door_held_open", "major") == 0
-    assert hub.actions(device, "door_held_open") == ["raised", "cleared"]
+    assert hub.actions(device, "door_held_open") == ["raised", "acknowledged", "cleared"]
 
 
 async def test_tamper_follows_the_door_units_local_status(hub: AlarmHub) -> None:
@@ -82,8 +84,7 @@ async def test_tamper_follows_the_door_units_local_status(hub: AlarmHub) -> None
     door.local_status(tamper=True)  # reported again after a reconnect: the same tamper
     await hub.committed()
     assert (await hub.alarm(device, "tamper"))["occurrences"] == 1
-    acked = (await hub.ack(alarm["id"])).json()
-    assert acked["state"] == "acknowledged"
+    await hub.acknowledged(alarm)
     door.local_status(tamper=False)
     door.local_status(tamper=True)  # opened again while the alarm is still open
     await hub.committed()
@@ -115,10 +116,16 @@ async def test_repeated_denials_at_one_door(hub: AlarmHub) -> None:
     alarm = await hub.wait_alarm(device, "access_denied_repeated", state="active")
     assert alarm["details"]["denials_in_window"] == 5 and alarm["severity"] == "major"
     door.card(99, 9005)
-    await hub.wait_alarm(device, "access_denied_repeated", occurrences=2)
+    alarm = await hub.wait_alarm(device, "access_denied_repeated", occurrences=2)
+    await hub.acknowledged(alarm)
     await hub.tick(4 * MINUTE_MS)
-    assert (await hub.alarm(device, "access_denied_repeated"))["state"] == "active"
+    assert (await hub.alarm(device, "access_denied_repeated"))["state"] == "acknowledged"
     await hub.tick(MINUTE_MS + 1)  # five quiet minutes
     cleared = await hub.alarm(device, "access_denied_repeated")
     assert cleared["state"] == "cleared" and cleared["occurrences"] == 2
-    assert hub.actions(device, "access_denied_repeated") == ["raised", "repeated", "cleared"]
+    assert hub.actions(device, "access_denied_repeated") == [
+        "raised",
+        "repeated",
+        "acknowledged",
+        "cleared",
+    ]

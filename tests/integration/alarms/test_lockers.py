@@ -31,18 +31,20 @@ async def test_compartment_left_open_from_the_twin_and_the_lockers_event(hub: Al
     alarm = await hub.alarm(device, "compartment_left_open")
     assert alarm["occurrences"] == 3 and alarm["details"]["compartments"] == [3, 5]
     assert hub.gauge("locker", "compartment_left_open", "minor") == 1
+    await hub.acknowledged(alarm)
     locker.telemetry(c3="empty")  # compartment 3 closed; 5 still open
     await hub.committed()
-    assert (await hub.alarm(device, "compartment_left_open"))["state"] == "active"
+    assert (await hub.alarm(device, "compartment_left_open"))["state"] == "acknowledged"
     locker.closed(5)
     await hub.committed()
     cleared = await hub.alarm(device, "compartment_left_open")
-    assert cleared["state"] == "cleared" and cleared["acknowledged_by"] is None
+    assert cleared["state"] == "cleared" and cleared["acknowledged_by"] == hub.actor()
     assert hub.gauge("locker", "compartment_left_open", "minor") == 0
     assert hub.actions(device, "compartment_left_open") == [
         "raised",
         "repeated",
         "repeated",
+        "acknowledged",
         "cleared",
     ]
 
@@ -60,12 +62,13 @@ async def test_locker_tamper_clears_after_a_quiet_period(hub: AlarmHub) -> None:
     await hub.committed()
     alarm = await hub.alarm(device, "tamper")
     assert alarm["occurrences"] == 2 and alarm["details"]["compartment"] == 4
-    assert (await hub.ack(alarm["id"], scope="testcity-south")).status_code == 200
+    await hub.acknowledged(alarm, scope="testcity-south")
     await hub.tick(14 * MINUTE_MS)
     assert (await hub.alarm(device, "tamper"))["state"] == "acknowledged"
     await hub.tick(MINUTE_MS)  # fifteen minutes since the last one
     cleared = await hub.alarm(device, "tamper")
     assert cleared["state"] == "cleared" and cleared["occurrences"] == 2
+    assert cleared["acknowledged_by"] == hub.actor("testcity-south")
     assert hub.actions(device, "tamper") == ["raised", "repeated", "acknowledged", "cleared"]
 
 
@@ -84,10 +87,12 @@ async def test_device_offline_beyond_five_minutes(hub: AlarmHub) -> None:
     assert hub.gauge("locker", "device_offline", "major") == 1
     await hub.tick(30 * MINUTE_MS)
     assert (await hub.alarm(device, "device_offline"))["occurrences"] == 1  # no flood
+    await hub.acknowledged(alarm, scope="c0001")
     locker.online()
     await hub.committed()
     cleared = await hub.alarm(device, "device_offline")
     assert cleared["state"] == "cleared" and cleared["condition_ended_ms"] == hub.clock.now
+    assert cleared["acknowledged_by"] == hub.actor("c0001")
     assert hub.gauge("locker", "device_offline", "major") == 0
     # Offline again, back within five minutes: nothing.
     locker.offline()
@@ -97,7 +102,7 @@ async def test_device_offline_beyond_five_minutes(hub: AlarmHub) -> None:
     await hub.committed()
     await hub.tick(10 * MINUTE_MS)
     assert len(await hub.alarms(device=device)) == 1
-    assert hub.actions(device, "device_offline") == ["raised", "cleared"]
+    assert hub.actions(device, "device_offline") == ["raised", "acknowledged", "cleared"]
 
 
 async def parcels_waiting(hub: AlarmHub, count: int) -> None:
@@ -130,15 +135,21 @@ async def test_parcel_uncollected_beyond_48_hours(hub: AlarmHub) -> None:
     await hub.tick(MINUTE_MS)
     alarm = await hub.alarm(device, "parcel_uncollected")
     assert alarm["occurrences"] == 2 and alarm["details"]["parcels"] == 2
+    await hub.acknowledged(alarm)
     locker.pickup(2)
     await hub.committed()
     await parcels_waiting(hub, 1)
     await hub.tick(MINUTE_MS)
-    assert (await hub.alarm(device, "parcel_uncollected"))["state"] == "active"
+    assert (await hub.alarm(device, "parcel_uncollected"))["state"] == "acknowledged"
     locker.pickup(6)
     await hub.committed()
     await parcels_waiting(hub, 0)
     await hub.tick(MINUTE_MS)
     assert (await hub.alarm(device, "parcel_uncollected"))["state"] == "cleared"
     assert hub.gauge("locker", "parcel_uncollected", "minor") == 0
-    assert hub.actions(device, "parcel_uncollected") == ["raised", "repeated", "cleared"]
+    assert hub.actions(device, "parcel_uncollected") == [
+        "raised",
+        "repeated",
+        "acknowledged",
+        "cleared",
+    ]
