@@ -153,7 +153,10 @@ class CommandService:
         except CodecError as exc:
             raise UnsupportedCommand(device_id, name, exc.reason) from exc
         kind = entry.info.kind
-        await self._db(
+        # Persisted by the ordered persistence worker, not awaited: the unlock path does
+        # not wait on a database write before the command is on its way; every later
+        # change of this command is queued behind this insert.
+        self._later(
             lambda: self._repository.insert(
                 {
                     "id": command.command_id,
@@ -224,16 +227,15 @@ class CommandService:
                     return state, elsewhere.reason
                 if state is CommandState.ACKNOWLEDGED:
                     waiter.acknowledged = True
+        if waiter.done.done():  # a reply arrived at the last moment
+            return waiter.done.result()
         at_ms = self._clock_ms()
-        advanced = await self._db(
+        # Queued behind the command's own insert; a no-op if a reply made it final first.
+        self._later(
             lambda: self._repository.advance(
                 command.command_id, CommandState.TIMED_OUT, at_ms=at_ms
             )
         )
-        if not advanced:  # a reply won the race at the last moment
-            record = await self._db(lambda: self._repository.get(command.command_id))
-            if record is not None and CommandState(record.state).final:
-                return CommandState(record.state), record.reason
         return CommandState.TIMED_OUT, "no reply before the command expired"
 
     def on_reply(self, device_reply: DeviceReply) -> None:

@@ -22,7 +22,7 @@ from hub.ingest.decoder import MessageDecoder
 from hub.metrics import HubMetrics
 from hub.presence import Transition
 from hub.store.rows import PresenceRow, WriteBatch, WriteResult
-from hub.transport.base import Transport
+from hub.transport.base import InboundMessage, Transport
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class IngestPipeline:
         batch_size: int = 2000,
         flush_interval_s: float = 0.05,
         max_pending_batches: int = 2,
+        decode_chunk: int = 128,
         clock_ms: Callable[[], int] = wall_ms,
     ) -> None:
         self._transport = transport
@@ -65,6 +66,8 @@ class IngestPipeline:
         self._queue: asyncio.Queue[PendingBatch] = asyncio.Queue(max_pending_batches)
         self._observers: list[BatchObserver] = []
         self._side_transitions: list[Transition] = []
+        self._decode_chunk = max(1, min(decode_chunk, batch_size))
+        self._writing = False
         self.committed_messages = 0
         self.commit_failures = 0
 
@@ -82,13 +85,13 @@ class IngestPipeline:
 
     async def _decode_loop(self) -> None:
         while True:
-            messages = await self._transport.receive_batch(self._batch_size, self._flush_interval_s)
+            messages = await self._transport.receive_batch(
+                self._decode_chunk, self._flush_interval_s
+            )
             if not messages and not self._side_transitions:
                 continue
             batch = PendingBatch(first_received=time.monotonic())
-            now_ms = self._clock_ms()
-            for message in messages:
-                self._decoder.decode_into(message, batch, now_ms)
+            await self._decode_chunks(batch, messages)
             if self._side_transitions:
                 for transition in self._side_transitions:
                     batch.transitions.append(transition)
@@ -105,10 +108,31 @@ class IngestPipeline:
             await self._queue.put(batch)
             self._metrics.ingest_queue_depth.set(self._transport.buffered())
 
+    async def _decode_chunks(self, batch: PendingBatch, messages: list[InboundMessage]) -> None:
+        """Decode in small chunks, yielding to the loop between them so a command reply or
+        an API request never waits behind a whole batch. While the writer is busy the
+        batch keeps growing (up to ``batch_size``); once it is idle, what is decoded goes
+        at once, so light traffic is stored with little delay."""
+        while True:
+            now_ms = self._clock_ms()
+            for message in messages:
+                self._decoder.decode_into(message, batch, now_ms)
+            await asyncio.sleep(0)
+            if not self._writing or batch.messages >= self._batch_size:
+                return
+            room = min(self._decode_chunk, self._batch_size - batch.messages)
+            messages = await self._transport.receive_batch(room, 0)
+            if not messages:
+                return
+
     async def _write_loop(self) -> None:
         while True:
             batch = await self._queue.get()
-            result = await self._commit(batch)
+            self._writing = True
+            try:
+                result = await self._commit(batch)
+            finally:
+                self._writing = False
             for message in batch.to_ack:
                 self._transport.ack(message)
             self.committed_messages += batch.messages
