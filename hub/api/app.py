@@ -31,6 +31,7 @@ from hub.api.routes import (
     stream,
 )
 from hub.runtime import HubRuntime
+from hub.web import routes as web
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def create_app(
         alarm_routes,
     ):
         app.include_router(module.router)
+    app.include_router(web.router)  # the operator page at /
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:

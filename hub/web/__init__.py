@@ -1,0 +1,1 @@
+"""The built-in operator page served at ``/``: static files, no build step."""
