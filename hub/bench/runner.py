@@ -142,9 +142,10 @@ def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> Benc
         notes: list[str] = []
         if broker.kind != "mosquitto":
             plan = for_amqtt(plan)
+            why = "mosquitto is not installed" if options.prefer_mosquitto else "--amqtt"
             notes.append(
-                "mosquitto is not installed: measured on the embedded amqtt broker with a "
-                f"smaller fleet ({plan.size.communities} communities); not comparable"
+                f"{why}: measured on the embedded amqtt broker with a smaller fleet "
+                f"({plan.size.communities} communities); not comparable with the targets"
             )
             say(notes[-1])
         say(f"broker: {broker.kind} {broker.version} at {broker.url}")
