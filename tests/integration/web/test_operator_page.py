@@ -41,6 +41,7 @@ async def test_operator_page(
         locker_id, door_id = hub.fleet.lockers[1], hub.fleet.doors[0]
         locker = await start_locker(hub, locker_id)
         door = await start_door(hub, door_id)
+        running = [locker, door]
         token = hub.operator_token("testcity")
         try:
             # The locker's online messages include telemetry: wait until it is stored.
@@ -132,6 +133,15 @@ async def test_operator_page(
 
             await page.screenshot(path=str(tmp_path / "operator-page.png"), full_page=True)
 
+            # The door unit goes away: its presence event reaches the page live.
+            running.remove(door)
+            await door.stop()
+            door_row = page.locator('#fleet-table tr[data-kind="door"]')
+            await expect(door_row.locator(".online-count")).to_have_text("0")
+            await expect(page.locator('#live-log li[data-type="presence"]')).to_contain_text(
+                f"{door_id}: offline"
+            )
+
             # An unknown device: a clear 404 in the detail panel.
             await page.evaluate("location.hash = 'device=no-such-device'")
             await expect(page.locator("#detail-error")).to_contain_text("404")
@@ -143,5 +153,5 @@ async def test_operator_page(
             assert await page.evaluate("sessionStorage.getItem('hub.operatorToken')") is None
             assert page_errors == []
         finally:
-            await locker.stop()
-            await door.stop()
+            for device in running:
+                await device.stop()
