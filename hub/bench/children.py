@@ -137,10 +137,18 @@ class HubChild:
         except httpx.HTTPError:
             return False
 
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """GET from the hub's API; a failure (the hub gone, an error status) is a BenchError
+        carrying the end of the hub's log."""
+        try:
+            response = self.client.get(f"{self.base_url}{path}", headers=headers)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise BenchError(f"GET {path} failed ({exc}):\n{log_tail(self.log_path)}") from exc
+        return response
+
     def metrics(self, names: frozenset[str]) -> dict[str, float]:
-        response = self.client.get(f"{self.base_url}/metrics")
-        response.raise_for_status()
-        return sample_sums(response.text, names)
+        return sample_sums(self.get("/metrics").text, names)
 
     def pause(self) -> None:
         os.kill(self.pid, signal.SIGSTOP)

@@ -51,11 +51,9 @@ class FleetProcess:
     def online(self) -> int:
         if self.process is not None and self.process.poll() is not None:
             raise BenchError(f"device-sims run exited with {self.process.returncode}")
-        response = self.hub.client.get(
-            f"{self.hub.base_url}/api/v1/fleet/summary",
-            headers={"Authorization": f"Bearer {self.operator_token}"},
+        response = self.hub.get(
+            "/api/v1/fleet/summary", {"Authorization": f"Bearer {self.operator_token}"}
         )
-        response.raise_for_status()
         return sum(int(kind["online"]) for kind in response.json()["devices"].values())
 
     def wait_online(self, timeout_s: float) -> float:
