@@ -73,6 +73,9 @@ def mosquitto_config(port: int, workdir: Path) -> str:
             f"persistence_location {workdir}/",
             "max_queued_messages 1000000",
             "max_inflight_messages 1000",
+            # Commands and replies are small packets: without this, Nagle's algorithm on
+            # the broker holds each one back for a delayed ACK (tens of ms per hop).
+            "set_tcp_nodelay true",
             "log_dest stderr",
             "log_type error",
             "",

@@ -56,6 +56,7 @@ class PrivateMosquitto:
             "autosave_interval 1",
             "max_queued_messages 1000000",
             "max_inflight_messages 100",
+            "set_tcp_nodelay true",
             "log_dest stderr",
             "log_type error",
             "log_type warning",
