@@ -6,7 +6,9 @@ the hub's ``/api/v1/fleet/summary`` (its live presence tracker; the /metrics gau
 refreshed once a second).
 
 Storm: the simulator process is stopped (every device says offline and disconnects), the
-bench waits until the hub counts none online, then starts it again with a connect ramp
+bench waits until the hub counts none online (at most the plan's ``offline_wait_s``: a
+device that publishes after its goodbye looks alive to the hub until its silence timeout;
+how many the hub still counted is reported), then starts it again with a connect ramp
 high enough that the devices come back at once. A watcher of its own (a paho client of
 the bench on the devices' status and birth topics) notes when the first device announces
 itself to the broker; ``presence_storm_s`` runs from there to the hub counting every

@@ -12,11 +12,12 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Engine, make_url
@@ -111,25 +112,28 @@ def _figures(
     }
 
 
-DEFINITIONS = {
-    "raw_subscriber_msgs_per_s": "bare paho 3.1.1 subscriber (loop_forever, own process) on "
-    "the hub's topic filters at QoS 1: messages / (resume to last message) while draining "
-    "the burst the broker held for it",
-    "ingest_msgs_per_s": "the hub's messages committed to the store (hub_store_batch_"
-    "messages_sum) / (resume to last commit, polled every 50 ms), same burst, held the same way",
-    "ingest_ratio": "ingest_msgs_per_s / raw_subscriber_msgs_per_s",
-    "unlock_p50_ms": "POST /api/v1/doors/{id}/unlock to its answer (200 once the door "
-    "confirmed), every request counted whatever its status, open-loop at the plan's rate, "
-    "with the whole fleet running (device-sims run) and the hub settled",
-    "unlock_p99_ms": "as unlock_p50_ms, 99th percentile (nearest rank)",
-    "presence_storm_s": "the first device announcing itself to the broker (status or NBIRTH) "
-    "to the hub counting all online (GET /api/v1/fleet/summary every 50 ms), after the whole "
-    "fleet was stopped and started again at once",
-    "hub_rss_mb": "peak VmRSS of the hub process over the run (sampled every 250 ms)",
-    "lost": "burst messages the broker acknowledged minus distinct (device, seq) telemetry "
-    "stored by the burst pass (less the fleet's connect traffic, from a connect-only pass)",
-    "duplicates": "telemetry rows beyond one per (device, seq, metric), whole table",
-}
+DEFINITIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "raw_subscriber_msgs_per_s": "bare paho 3.1.1 subscriber (loop_forever, own process) on "
+        "the hub's topic filters at QoS 1: messages / (resume to last message) while draining "
+        "the burst the broker held for it",
+        "ingest_msgs_per_s": "the hub's messages committed to the store "
+        "(hub_store_batch_messages_sum) / (resume to last commit, polled every 50 ms), "
+        "same burst, held the same way",
+        "ingest_ratio": "ingest_msgs_per_s / raw_subscriber_msgs_per_s",
+        "unlock_p50_ms": "POST /api/v1/doors/{id}/unlock to its answer (200 once the door "
+        "confirmed), every request counted whatever its status, open-loop at the plan's rate, "
+        "with the whole fleet running (device-sims run) and the hub settled",
+        "unlock_p99_ms": "as unlock_p50_ms, 99th percentile (nearest rank)",
+        "presence_storm_s": "the first device announcing itself to the broker (status or NBIRTH) "
+        "to the hub counting all online (GET /api/v1/fleet/summary every 50 ms), after the whole "
+        "fleet was stopped and started again at once",
+        "hub_rss_mb": "peak VmRSS of the hub process over the run (sampled every 250 ms)",
+        "lost": "burst messages the broker acknowledged minus distinct (device, seq) telemetry "
+        "stored by the burst pass (less the fleet's connect traffic, from a connect-only pass)",
+        "duplicates": "telemetry rows beyond one per (device, seq, metric), whole table",
+    }
+)
 
 
 def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> BenchReport:
@@ -225,7 +229,7 @@ def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> Benc
         "store": {"dialect": engine.dialect.name, "url": store_url},
         "machine": machine.as_dict(),
         "plan": {**plan.as_dict(), "devices": devices},
-        "definitions": DEFINITIONS,
+        "definitions": dict(DEFINITIONS),
         "details": details,
         "notes": notes,
         "command": " ".join(["hub", *sys.argv[1:]]) if sys.argv else "hub bench",
