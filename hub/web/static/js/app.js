@@ -15,7 +15,7 @@ const fleet = new Fleet();
 const devices = new Devices({ onError: fail });
 const alarms = new Alarms({
   onError: fail,
-  onAcknowledged: () => fleet.refresh().catch(fail),
+  onAcknowledged: () => pollFleet(),
   openDevice: (id) => { location.hash = `device=${encodeURIComponent(id)}`; },
 });
 const stream = new LiveStream({ onEvent: onLive, onState: onStreamState });
@@ -28,6 +28,7 @@ function notice(text) {
 
 function fail(error) {
   if (error?.name === "AbortError") return;
+  if (error?.status === 401 && !token.get()) return; // already signed out: keep its reason
   notice(describe(error));
   if (error?.status === 401) signOut();
 }
@@ -39,18 +40,28 @@ function signedIn(yes) {
   $("#signed-out").hidden = yes;
 }
 
+let pollFailed = false; // the notice tells of a failed poll: clear it once one works again
+
+async function pollFleet() {
+  try {
+    const summary = await fleet.refresh();
+    $("#scope").textContent = summary.scope;
+    if (pollFailed) notice("");
+    pollFailed = false;
+  } catch (error) {
+    pollFailed = error?.name !== "AbortError";
+    fail(error);
+  }
+}
+
 async function signIn() {
   signedIn(true);
-  let summary;
-  try {
-    summary = await fleet.refresh();
-  } catch (error) {
-    fail(error);
-    return;
-  }
   notice("");
-  $("#scope").textContent = summary.scope;
-  timers.push(setInterval(() => fleet.refresh().catch(fail), SUMMARY_EVERY_MS));
+  $("#scope").textContent = "…";
+  await pollFleet(); // checks the token before anything else asks with it
+  if (!token.get()) return;
+  // Keep polling even if the hub did not answer: the page recovers when it is back.
+  timers.push(setInterval(pollFleet, SUMMARY_EVERY_MS));
   timers.push(setInterval(() => alarms.refresh().catch(fail), ALARMS_EVERY_MS));
   alarms.refresh().catch(fail);
   stream.start();
@@ -75,7 +86,7 @@ function openFromHash() {
 
 // ------------------------------------------------------------------ live events
 const refreshAlarms = debounce(() => alarms.refresh().catch(fail), 300);
-const refreshFleet = debounce(() => fleet.refresh().catch(fail), 1000);
+const refreshFleet = debounce(pollFleet, 1000);
 const reloadDevice = debounce(() => devices.reload().catch(fail), 500);
 
 function onLive(type, event) {
