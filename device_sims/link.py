@@ -301,6 +301,8 @@ class MqttLink:
         if self._client.socket() is not sock or self._loop is None:
             return  # already closed again
         self._sock = sock
+        with contextlib.suppress(OSError, AttributeError):  # no Nagle: replies go at once
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._loop.add_reader(sock, self._read)
 
     def _socket_close(self, _client: mqtt.Client, _userdata: Any, sock: Any) -> None:

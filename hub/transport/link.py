@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Sequence
@@ -45,6 +46,14 @@ log = logging.getLogger(__name__)
 
 READ_BUDGET = 200  # packets per readable callback: other tasks (the API) get a turn often
 _UNSUPPORTED_PROTOCOL = 132  # CONNACK reason (paho maps a 3.1.1 refusal "1" to it)
+
+
+def set_no_delay(sock: Any) -> None:
+    """Turn Nagle's algorithm off: paho leaves it on, and a reply or PUBACK written right
+    after another small packet would otherwise wait for the broker's delayed ACK (40 ms
+    here, measured as the whole of an unlock round trip's median)."""
+    with contextlib.suppress(OSError, AttributeError):  # not a TCP socket
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class Link:
@@ -157,6 +166,7 @@ class Link:
             return  # abandoned attempt: _after_abandoned_connect closes the socket
         self._sock = sock
         self._fd = sock.fileno()
+        set_no_delay(sock)
         self._loop.add_reader(self._fd, self._readable)  # at least the CONNACK, even if full
         self._reading = True
 
