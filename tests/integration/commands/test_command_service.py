@@ -1,0 +1,153 @@
+"""The command service against a real Mosquitto, simulated door units and two replicas:
+completion through either replica, expiry, replay and late replies, with counts."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy import func, select
+
+from device_sims.device import SimOptions
+from device_sims.door import Door
+from device_sims.inventory import DeviceSpec
+from device_sims.link import BrokerAddress
+from hub.commands.models import CommandState
+from hub.commands.repository import COMMAND, REPLY
+from hub.db.engine import make_engine
+from hub.runtime import HubRuntime
+from tests.support.hub_harness import ScriptedClient, running_hub
+from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
+from tests.support.waiting import async_wait_until
+
+SIM_OPTIONS = SimOptions(speed=1000.0, behaviour=False)
+
+
+@contextlib.asynccontextmanager
+async def door_unit(runtime: HubRuntime, fleet: TinyFleet, broker_url: str) -> AsyncIterator[Door]:
+    device_id = fleet.doors[0]
+    building = fleet.door_buildings[device_id]
+    door = Door(
+        DeviceSpec(device_id, "door", "1.0.0", building, (building,)),
+        BrokerAddress.parse(broker_url),
+        options=SIM_OPTIONS,
+    )
+    await door.start()
+    try:
+        await async_wait_until(lambda: runtime.presence.is_online(device_id), what="door online")
+        yield door
+    finally:
+        await door.stop()
+
+
+def rows(engine, table, *where) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def strikes(door: Door) -> int:
+    """Commands the door executed that pulse the strike (the simulator names a command by
+    its packets: OUT with LED and buzzer reads as ``grant_access``)."""
+    return sum(
+        1 for c in door.commands if c.name in ("unlock", "grant_access") and c.verdict == "accepted"
+    )
+
+
+async def test_a_command_completes_when_the_other_replica_receives_the_reply(
+    sqlite_url, settings_factory, mosquitto_session
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(sqlite_url)
+    first = settings_factory(database_url=sqlite_url, instance_id="cmd-a", command_timeout_s=10)
+    second = settings_factory(database_url=sqlite_url, instance_id="cmd-b")
+    fleet = create_tiny_fleet(engine, first.effective_secret_key)
+    async with (
+        running_hub(first, mosquitto_session.url) as replica_a,
+        running_hub(second, mosquitto_session.url) as replica_b,
+        door_unit(replica_a, fleet, mosquitto_session.url) as door,
+    ):
+        # Replica A issues the command but never hears the reply itself: only replica B
+        # does, persists it, and A completes from the database.
+        replica_a.pipeline._decoder.set_reply_listener(lambda _reply: None)
+        outcome = await replica_a.commands.issue(
+            door.device_id, "unlock", {"pulse_ms": 1000}, issued_by="test"
+        )
+        assert outcome.state is CommandState.CONFIRMED
+        assert strikes(door) == 1
+        await async_wait_until(
+            lambda: rows(engine, REPLY, REPLY.c.command_id == outcome.command_id) == 1,
+            what="the reply stored once though both replicas received it",
+        )
+        assert replica_b.commands.pending() == 0
+    with engine.connect() as conn:
+        state = conn.execute(select(COMMAND.c.state).where(COMMAND.c.id == outcome.command_id))
+        assert state.scalar_one() == "confirmed"
+    engine.dispose()
+
+
+async def test_expired_and_replayed_commands_are_refused_and_late_replies_change_nothing(
+    sqlite_url, settings_factory, mosquitto_session
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(sqlite_url)
+    settings = settings_factory(database_url=sqlite_url, instance_id="cmd-expiry")
+    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    async with (
+        running_hub(settings, mosquitto_session.url) as runtime,
+        door_unit(runtime, fleet, mosquitto_session.url) as door,
+    ):
+        spy = ScriptedClient(mosquitto_session.url, "cmd-spy").connect()
+        spy.subscribe(f"osdp/{door.device_id}/cmd")
+        confirmed = await runtime.commands.issue(
+            door.device_id, "unlock", {"pulse_ms": 1000}, issued_by="test"
+        )
+        assert confirmed.state is CommandState.CONFIRMED
+        assert strikes(door) == 1
+
+        # Replay: the very same command bytes again. The door refuses, nothing opens,
+        # and the hub records the reply as late without changing the confirmed command.
+        await async_wait_until(lambda: spy.received, what="spy saw the command")
+        spy.publish(spy.received[0].topic, spy.received[0].payload)
+        await async_wait_until(
+            lambda: any(c.verdict == "replayed" for c in door.commands), what="replay refused"
+        )
+        await async_wait_until(
+            lambda: rows(engine, REPLY, REPLY.c.command_id == confirmed.command_id) == 2,
+            what="the replayed reply recorded",
+        )
+        with engine.connect() as conn:
+            late = conn.execute(
+                select(REPLY.c.status, REPLY.c.late).where(
+                    REPLY.c.command_id == confirmed.command_id
+                )
+            ).all()
+            state = conn.execute(
+                select(COMMAND.c.state).where(COMMAND.c.id == confirmed.command_id)
+            ).scalar_one()
+        assert sorted(late) == [("confirmed", False), ("replayed", True)]
+        assert state == "confirmed"
+        assert strikes(door) == 1
+
+        # Expired on arrival: a command whose expiry has passed before the door reads it
+        # times out in the hub, is refused by the door, and its late reply changes nothing.
+        expired = await runtime.commands.issue(
+            door.device_id, "unlock", {"pulse_ms": 1000}, issued_by="test", timeout_s=0.001
+        )
+        assert expired.state is CommandState.TIMED_OUT
+        await async_wait_until(
+            lambda: any(c.verdict == "expired" for c in door.commands), what="expiry refused"
+        )
+        await async_wait_until(
+            lambda: rows(engine, REPLY, REPLY.c.command_id == expired.command_id) == 1,
+            what="the late reply recorded",
+        )
+        with engine.connect() as conn:
+            reply = conn.execute(
+                select(REPLY.c.status, REPLY.c.late).where(REPLY.c.command_id == expired.command_id)
+            ).one()
+            state = conn.execute(
+                select(COMMAND.c.state).where(COMMAND.c.id == expired.command_id)
+            ).scalar_one()
+        assert tuple(reply) == ("expired", True)
+        assert state == "timed_out"
+        assert strikes(door) == 1  # neither the replay nor the expired command opened it
+        spy.close()
+    engine.dispose()
