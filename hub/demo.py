@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from hub.domain.models import Parcel
 from hub.registry.errors import AlreadySeeded
 from hub.registry.models import Device, Node, Resident
 from hub.registry.queries import resident_door_ids
@@ -91,7 +92,25 @@ def _city_code(session: Session) -> str:
     return node.code
 
 
+def _resident_with_parcel_and_door(session: Session) -> Resident | None:
+    """A resident with a parcel waiting (the simulated couriers deposit from the start)
+    and a door unit, so both the unlock and the collection can be tried."""
+    waiting = session.exec(
+        select(Parcel.resident_id)
+        .where(col(Parcel.state) == "waiting", col(Parcel.resident_id).is_not(None))
+        .order_by(col(Parcel.id))
+        .limit(50)
+    ).all()
+    for resident_id in waiting:
+        if resident_id is not None and resident_door_ids(session, resident_id):
+            return session.get(Resident, resident_id)
+    return None
+
+
 def _resident_with_door(session: Session) -> Resident:
+    with_parcel = _resident_with_parcel_and_door(session)
+    if with_parcel is not None:
+        return with_parcel
     for resident in session.exec(select(Resident).order_by(col(Resident.id)).limit(200)):
         if resident.id is not None and resident_door_ids(session, resident.id):
             return resident
@@ -110,6 +129,11 @@ def mint_demo_tokens(runtime: HubRuntime, resident_id: int | None = None) -> dic
         assert resident is not None and resident.id is not None
         doors = resident_door_ids(session, resident.id)
         resident_token = mint_resident_token(session, resident.id, "demo resident")
+        parcels = session.exec(
+            select(Parcel.id).where(
+                col(Parcel.resident_id) == resident.id, col(Parcel.state) == "waiting"
+            )
+        ).all()
     return {
         "operator": {"token": operator, "scope": city},
         "resident": {
@@ -117,6 +141,7 @@ def mint_demo_tokens(runtime: HubRuntime, resident_id: int | None = None) -> dic
             "resident_id": resident.id,
             "unit": resident.unit,
             "doors": doors,
+            "parcels": list(parcels),
         },
     }
 
@@ -143,6 +168,8 @@ async def announce_when_online(runtime: HubRuntime, expected: int) -> None:
     settings = runtime.settings
     base = f"http://{settings.api_host}:{settings.api_port}"
     door = tokens["resident"]["doors"][0] if tokens["resident"]["doors"] else "<door>"
+    parcels = tokens["resident"]["parcels"]
+    parcel = parcels[0] if parcels else "<parcel>"
     print(
         f"""
 ==> {online}/{expected} devices online after {elapsed:.0f} s
@@ -150,11 +177,14 @@ async def announce_when_online(runtime: HubRuntime, expected: int) -> None:
     API docs   {base}/docs
     metrics    {base}/metrics
     operator   {tokens["operator"]["token"]}   (scope {tokens["operator"]["scope"]})
-    resident   {tokens["resident"]["token"]}   (unit {tokens["resident"]["unit"]}, door {door})
+    resident   {tokens["resident"]["token"]}
+               (unit {tokens["resident"]["unit"]}, door {door}, parcel {parcel})
     tokens written to {TOKENS_PATH}; try:
       curl -s -H "Authorization: Bearer {tokens["operator"]["token"]}" {base}/api/v1/fleet/summary
       curl -s -X POST -H "Authorization: Bearer {tokens["resident"]["token"]}" \\
            -H "Idempotency-Key: demo-1" {base}/api/v1/doors/{door}/unlock
+      curl -s -X POST -H "Authorization: Bearer {tokens["resident"]["token"]}" \\
+           -H "Idempotency-Key: demo-2" {base}/api/v1/parcels/{parcel}/collect
     Ctrl-C stops everything.
 """,
         flush=True,
