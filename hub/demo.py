@@ -37,7 +37,7 @@ class DemoFleet:
     lockers: int = 500
     vending: int = 500
     doors: int = 1000
-    speed: float = 60.0
+    speed: float = 10.0
     faults: str = "light"
     seed: int = 1
 

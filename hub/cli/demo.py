@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "demo", help="run a simulated 2000-device city on embedded defaults"
     )
-    parser.add_argument("--speed", type=float, default=60.0, help="simulated seconds per second")
+    parser.add_argument("--speed", type=float, default=10.0, help="simulated seconds per second")
     parser.add_argument("--faults", choices=("none", "light", "chaos"), default="light")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
