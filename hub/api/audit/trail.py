@@ -56,8 +56,12 @@ class AuditTrail:
         raise AssertionError("unreachable")
 
     def _append_once(self, draft: AuditDraft, also: SameTransaction | None) -> AuditRecord:
-        with self._engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
+        with self._engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                # Take the write lock before reading the chain's end (waits up to the
+                # busy timeout), so two writers never read the same last row.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
             last = conn.execute(
                 select(audit_entry.c.seq, audit_entry.c.hash)
@@ -69,6 +73,7 @@ class AuditTrail:
             conn.execute(audit_entry.insert().values(**asdict(record)))
             if also is not None:
                 also(conn)
+            conn.commit()
         return record
 
     def entries(
