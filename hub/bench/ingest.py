@@ -16,8 +16,8 @@ Beside the rates, each consumer's CPU time per message while draining (the hub's
 Lost and duplicates compare the store with the publisher: ``published`` is what the
 broker acknowledged of the burst; stored is the distinct (device, seq) telemetry added,
 minus what the fleet's connect traffic alone adds (measured by a connect-only pass first:
-``device-sims bench --messages 0``); duplicates are rows beyond one per (device, seq,
-metric) in the whole telemetry table.
+``device-sims bench --messages 0``); duplicates are rows beyond one per (device, seq)
+in the whole telemetry table.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class IngestResult:
     hub: HubDrain
     connect_baseline: int  # telemetry messages the fleet's connect traffic stores
     telemetry: TelemetryCounts  # added during the burst pass
-    extra_rows: int  # rows beyond one per (device, seq, metric), whole table
+    extra_rows: int  # rows beyond one per (device, seq), whole table
     dead_letters: int  # added during the burst pass
 
     @property

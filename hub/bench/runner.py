@@ -131,7 +131,7 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
         "hub_rss_mb": "peak VmRSS of the hub process over the run (sampled every 250 ms)",
         "lost": "burst messages the broker acknowledged minus distinct (device, seq) telemetry "
         "stored by the burst pass (less the fleet's connect traffic, from a connect-only pass)",
-        "duplicates": "telemetry rows beyond one per (device, seq, metric), whole table",
+        "duplicates": "telemetry rows beyond one per (device, seq), whole table",
     }
 )
 

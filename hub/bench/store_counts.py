@@ -9,19 +9,16 @@ from sqlalchemy import Engine, text
 
 @dataclass(frozen=True, slots=True)
 class TelemetryCounts:
-    rows: int
-    messages: int  # distinct (device_id, seq): one per stored telemetry message
-    keys: int  # distinct (device_id, seq, metric)
+    rows: int  # one per stored telemetry message
+    messages: int  # distinct (device_id, seq)
 
     @property
     def extra_rows(self) -> int:
-        """Rows beyond one per (device, seq, metric): duplicates."""
-        return self.rows - self.keys
+        """Rows beyond one per (device, seq): duplicates."""
+        return self.rows - self.messages
 
     def minus(self, before: TelemetryCounts) -> TelemetryCounts:
-        return TelemetryCounts(
-            self.rows - before.rows, self.messages - before.messages, self.keys - before.keys
-        )
+        return TelemetryCounts(self.rows - before.rows, self.messages - before.messages)
 
 
 def telemetry_counts(engine: Engine) -> TelemetryCounts:
@@ -30,12 +27,7 @@ def telemetry_counts(engine: Engine) -> TelemetryCounts:
         messages = conn.execute(
             text("SELECT count(*) FROM (SELECT DISTINCT device_id, seq FROM telemetry) AS m")
         ).scalar_one()
-        keys = conn.execute(
-            text(
-                "SELECT count(*) FROM (SELECT DISTINCT device_id, seq, metric FROM telemetry) AS k"
-            )
-        ).scalar_one()
-    return TelemetryCounts(int(rows), int(messages), int(keys))
+    return TelemetryCounts(int(rows), int(messages))
 
 
 def dead_letters(engine: Engine) -> int:

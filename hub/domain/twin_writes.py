@@ -7,26 +7,13 @@ forward, so a late write never undoes a newer one.
 
 from __future__ import annotations
 
-import copy
-
 from hub.domain.db_lane import DbLane
-from hub.store.rows import TwinRow, WriteBatch
+from hub.store.rows import WriteBatch
+from hub.store.screen import twin_snapshot
 from hub.store.writer import StoreWriter
 from hub.twin import Twin
 
 
-def twin_row(twin: Twin) -> TwinRow:
-    """A snapshot, taken on the event loop (the twin keeps changing there)."""
-    return TwinRow(
-        twin.device_id,
-        copy.deepcopy(twin.reported),
-        twin.reported_version,
-        copy.deepcopy(twin.desired),
-        twin.desired_version,
-        twin.updated_ms,
-    )
-
-
 async def persist_twin(lane: DbLane, writer: StoreWriter, twin: Twin) -> None:
-    row = twin_row(twin)
+    row = twin_snapshot(twin)  # on the event loop: the twin keeps changing there
     await lane.run(lambda: writer.write(WriteBatch(twins=[row])))

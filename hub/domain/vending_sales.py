@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from firmware_protocols.base import Event
 from hub.domain.db_lane import DbLane
@@ -20,7 +20,7 @@ from hub.domain.models import VENDING_SALE
 from hub.domain.stock import Vend, stock_updates, uncounted_vends
 from hub.domain.twin_writes import persist_twin
 from hub.metrics import HubMetrics
-from hub.store.schema import telemetry
+from hub.store.queries import latest_metric_seqs
 from hub.store.writer import StoreWriter, insert_for
 from hub.twin import TwinStore
 
@@ -41,17 +41,8 @@ def last_stock_reports(
 ) -> dict[int, int]:
     """Per slot, the newest seq at or after ``since_seq`` of a stored ``slot_<n>_stock``."""
     metrics = {f"slot_{slot}_stock": slot for slot in slots}
-    statement = (
-        select(telemetry.c.metric, func.max(telemetry.c.seq))
-        .where(
-            telemetry.c.device_id == device_id,
-            telemetry.c.metric.in_(list(metrics)),
-            telemetry.c.seq >= since_seq,
-        )
-        .group_by(telemetry.c.metric)
-    )
-    with engine.connect() as conn:
-        return {metrics[metric]: int(seq) for metric, seq in conn.execute(statement).all()}
+    found = latest_metric_seqs(engine, device_id, metrics, since_seq)
+    return {metrics[metric]: seq for metric, seq in found.items()}
 
 
 class VendingSales:

@@ -3,13 +3,13 @@ rest of the hub is told once it is committed."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from firmware_protocols.base import CommandReply, Event, SequenceGap
 from hub.ingest.directory import DeviceInfo
 from hub.presence import Transition
 from hub.store.rows import DeadLetterRow, EventRow, PresenceRow, TelemetryRow, TwinRow
+from hub.store.screen import twin_snapshot
 from hub.transport.base import InboundMessage
 from hub.twin import Twin
 
@@ -51,18 +51,8 @@ class PendingBatch:
     first_received: float = 0.0
 
     def twin_rows(self) -> list[TwinRow]:
-        """Snapshots: the writer serialises them in a thread while twins keep changing."""
-        return [
-            TwinRow(
-                device_id=t.device_id,
-                reported=copy.deepcopy(t.reported),
-                reported_version=t.reported_version,
-                desired=copy.deepcopy(t.desired),
-                desired_version=t.desired_version,
-                updated_ms=t.updated_ms,
-            )
-            for t in self.twins.values()
-        ]
+        """Snapshots as JSON: the writer stores them in a thread while twins keep changing."""
+        return [twin_snapshot(t) for t in self.twins.values()]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from firmware_protocols.base import (
+    DEVICE_KINDS,
     CodecError,
     CommandReply,
     Event,
@@ -52,6 +53,7 @@ class MessageDecoder:
         self._instance_id = instance_id
         self._reply_listener = reply_listener
         self._logged: set[tuple[str | None, str]] = set()
+        self._received = {kind: metrics.messages_received.labels(kind) for kind in DEVICE_KINDS}
 
     def set_reply_listener(self, listener: ReplyListener) -> None:
         self._reply_listener = listener
@@ -82,14 +84,14 @@ class MessageDecoder:
         except CodecError as exc:
             self._dead(batch, message, device_id, info, exc.reason, exc.detail, now_ms)
             return
-        self._metrics.messages_received.labels(info.kind).inc()
+        self._received[info.kind].inc()
         saw_presence = False
         for record in records:
             if isinstance(record, Telemetry):
-                batch.telemetry.extend(
-                    TelemetryRow(device_id, metric, record.ts_ms, float(value), record.seq)
-                    for metric, value in record.metrics.items()
-                )
+                if record.metrics:
+                    batch.telemetry.append(
+                        TelemetryRow(device_id, record.seq, record.ts_ms, record.metrics)
+                    )
             elif isinstance(record, Event):
                 self._add_event(batch, info, record)
             elif isinstance(record, StateReport):

@@ -16,30 +16,31 @@ from typing import Any, cast
 import psycopg
 from sqlalchemy import Connection
 
-from hub.store.rows import TelemetryRow
+from hub.store.screen import TelemetryParams
 
 STAGING = "telemetry_staging"
 _CREATE = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} "
-    "(device_id text, metric text, ts_ms int8, value float8, seq int8) ON COMMIT DELETE ROWS"
+    "(device_id text, seq int8, ts_ms int8, metrics text) ON COMMIT DELETE ROWS"
 )
-_COPY = f"COPY {STAGING} (device_id, metric, ts_ms, value, seq) FROM STDIN (FORMAT BINARY)"
-_TYPES = ["text", "text", "int8", "float8", "int8"]
+_COPY = f"COPY {STAGING} (device_id, seq, ts_ms, metrics) FROM STDIN (FORMAT BINARY)"
+_TYPES = ["text", "int8", "int8", "text"]
 _MERGE = (
-    "INSERT INTO telemetry (device_id, metric, ts_ms, value, seq) "
-    f"SELECT device_id, metric, ts_ms, value, seq FROM {STAGING} "
-    "ON CONFLICT (device_id, seq, metric) DO NOTHING"
+    "INSERT INTO telemetry (device_id, seq, ts_ms, metrics) "
+    f"SELECT device_id, seq, ts_ms, metrics::json FROM {STAGING} "
+    "ON CONFLICT (device_id, seq) DO NOTHING"
 )
 
 
-def copy_telemetry(conn: Connection, rows: Sequence[TelemetryRow]) -> int:
-    """Write ``rows`` within ``conn``'s transaction; return how many were new."""
+def copy_telemetry(conn: Connection, rows: Sequence[TelemetryParams]) -> int:
+    """Write ``rows`` (metrics already JSON text) within ``conn``'s transaction; return
+    how many were new."""
     raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
     with raw.cursor() as cursor:
         cursor.execute(_CREATE)
         with cursor.copy(_COPY) as copy:
             copy.set_types(_TYPES)
             for row in rows:
-                copy.write_row((row.device_id, row.metric, row.ts_ms, float(row.value), row.seq))
+                copy.write_row(row)
         cursor.execute(_MERGE)
         return cursor.rowcount

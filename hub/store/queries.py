@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from sqlalchemy import Connection, Engine, func, literal_column, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, literal_column, select
 
 from hub.store.rows import (
     Bucket,
@@ -21,7 +21,14 @@ from hub.store.rows import (
     StoredEvent,
     TwinRow,
 )
-from hub.store.schema import dead_letter, event, presence_change, telemetry, twin
+from hub.store.schema import (
+    dead_letter,
+    event,
+    presence_change,
+    telemetry,
+    telemetry_metric,
+    twin,
+)
 
 Bind = Engine | Connection
 BucketSize = Literal["minute", "hour", "day"]
@@ -45,6 +52,15 @@ def _limit(limit: int) -> int:
 
 
 # ---------------------------------------------------------------- telemetry
+# One row per message; a metric's value is read out of the row's ``metrics`` JSON (the
+# dialect's JSON function), and rows without that metric are skipped.
+
+
+def _metric_value(metric: str) -> ColumnElement[float]:
+    value: ColumnElement[float] = telemetry.c.metrics[metric].as_float()
+    return value
+
+
 def telemetry_points(
     bind: Bind,
     device_id: str,
@@ -56,15 +72,16 @@ def telemetry_points(
 ) -> list[Point]:
     """Raw points in [since_ms, until_ms), oldest first (or newest first)."""
     ts = telemetry.c.ts_ms
+    value = _metric_value(metric)
     query = (
-        select(ts, telemetry.c.value)
-        .where(telemetry.c.device_id == device_id, telemetry.c.metric == metric)
-        .where(ts >= since_ms, ts < until_ms)
+        select(ts, value)
+        .where(telemetry.c.device_id == device_id, ts >= since_ms, ts < until_ms)
+        .where(value.is_not(None))
         .order_by(ts.desc() if newest_first else ts)
         .limit(_limit(limit))
     )
     with _connection(bind) as conn:
-        return [Point(ts_ms, value) for ts_ms, value in conn.execute(query)]
+        return [Point(ts_ms, float(v)) for ts_ms, v in conn.execute(query)]
 
 
 def telemetry_buckets(
@@ -84,11 +101,11 @@ def telemetry_buckets(
     # A literal, not a bound parameter: PostgreSQL matches the GROUP BY expression to the
     # selected one textually, and two separate parameters would not match.
     start = (ts - ts % literal_column(str(width))).label("start_ms")
-    value = telemetry.c.value
+    value = _metric_value(metric)
     query = (
-        select(start, func.min(value), func.max(value), func.avg(value), func.count())
-        .where(telemetry.c.device_id == device_id, telemetry.c.metric == metric)
-        .where(ts >= since_ms, ts < until_ms)
+        select(start, func.min(value), func.max(value), func.avg(value), func.count(value))
+        .where(telemetry.c.device_id == device_id, ts >= since_ms, ts < until_ms)
+        .where(value.is_not(None))
         .group_by(start)
         .order_by(start)
         .limit(_limit(limit))
@@ -101,18 +118,40 @@ def telemetry_buckets(
 
 
 def list_metrics(bind: Bind, device_id: str) -> list[str]:
-    """Metric names a device has points for, sorted."""
+    """Metric names the device has reported, sorted."""
     query = (
-        select(telemetry.c.metric)
-        .where(telemetry.c.device_id == device_id)
-        .distinct()
-        .order_by(telemetry.c.metric)
+        select(telemetry_metric.c.metric)
+        .where(telemetry_metric.c.device_id == device_id)
+        .order_by(telemetry_metric.c.metric)
     )
     with _connection(bind) as conn:
         return list(conn.scalars(query))
 
 
+def latest_metric_seqs(
+    bind: Bind, device_id: str, metrics: Collection[str], since_seq: int
+) -> dict[str, int]:
+    """Per metric, the newest message seq at or after ``since_seq`` that carries it."""
+    wanted = set(metrics)
+    query = (
+        select(telemetry.c.seq, telemetry.c.metrics)
+        .where(telemetry.c.device_id == device_id, telemetry.c.seq >= since_seq)
+        .order_by(telemetry.c.seq.desc())
+        .limit(MAX_LIMIT)
+    )
+    found: dict[str, int] = {}
+    with _connection(bind) as conn:
+        for seq, row in conn.execute(query):
+            if isinstance(row, dict):
+                for name in wanted.intersection(row):
+                    found.setdefault(name, int(seq))
+            if len(found) == len(wanted):
+                break
+    return found
+
+
 def telemetry_count(bind: Bind, device_id: str | None = None) -> int:
+    """Telemetry messages stored (for the device, or all)."""
     query = select(func.count()).select_from(telemetry)
     if device_id is not None:
         query = query.where(telemetry.c.device_id == device_id)

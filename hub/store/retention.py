@@ -48,10 +48,9 @@ def _prune(
 
 
 def prune_telemetry(engine: Engine, older_than_ms: int, batch_size: int = 5000) -> int:
-    """Delete telemetry points with ``ts_ms < older_than_ms``; return how many."""
+    """Delete telemetry messages with ``ts_ms < older_than_ms``; return how many."""
     c = telemetry.c
-    return _prune(engine, telemetry, (c.device_id, c.seq, c.metric), c.ts_ms, older_than_ms,
-                  batch_size)  # fmt: skip
+    return _prune(engine, telemetry, (c.device_id, c.seq), c.ts_ms, older_than_ms, batch_size)
 
 
 def prune_dead_letters(engine: Engine, older_than_ms: int, batch_size: int = 5000) -> int:

@@ -1,6 +1,7 @@
 """The store's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
-Migration 0002 creates exactly these; a test compares the migrated schema with them.
+Migrations 0002 and 0007 (telemetry as one row per message) create exactly these; a test
+compares the migrated schema with them.
 ``device_id`` is a plain string here, with no foreign key to the registry, so telemetry
 from a device removed later stays readable and the store never waits on registry locks.
 """
@@ -12,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Float,
     Index,
     Integer,
     LargeBinary,
@@ -39,14 +39,24 @@ telemetry = Table(
     "telemetry",
     metadata,
     Column("device_id", String(DEVICE_ID_LENGTH), nullable=False),
-    Column("metric", String(METRIC_LENGTH), nullable=False),
-    Column("ts_ms", BigInteger, nullable=False),
-    Column("value", Float, nullable=False),
     Column("seq", BigInteger, nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    # One row per message: {"metric": value, ...}, finite numbers only.
+    Column("metrics", JSON, nullable=False),
     # The message key is the primary key: a redelivered message adds no row.
-    PrimaryKeyConstraint("device_id", "seq", "metric", name="pk_telemetry"),
-    Index("ix_telemetry_device_metric_ts", "device_id", "metric", "ts_ms"),
+    PrimaryKeyConstraint("device_id", "seq", name="pk_telemetry"),
+    Index("ix_telemetry_device_ts", "device_id", "ts_ms"),
     Index("ix_telemetry_ts", "ts_ms"),
+)
+
+telemetry_metric = Table(
+    "telemetry_metric",
+    metadata,
+    # The metric names each device has reported: the index of telemetry's JSON keys.
+    Column("device_id", String(DEVICE_ID_LENGTH), nullable=False),
+    Column("metric", String(METRIC_LENGTH), nullable=False),
+    Column("first_ts_ms", BigInteger, nullable=False),
+    PrimaryKeyConstraint("device_id", "metric", name="pk_telemetry_metric"),
 )
 
 event = Table(

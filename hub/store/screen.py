@@ -1,6 +1,6 @@
 """Keep rows the database would refuse out of the batch transaction.
 
-One bad row (a NaN reading, which SQLite stores as NULL and so refuses, an oversized
+One bad row (a NaN reading, which JSON cannot carry, an oversized
 metric name, a NUL character PostgreSQL text cannot hold, a sequence number beyond 64
 bits, event data JSON cannot carry) must not fail the whole batch: the ingest pipeline
 retries a failed batch forever, so one such message would stall ingest. Such rows become
@@ -14,13 +14,21 @@ row.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
-from hub.store.rows import DeadLetterRow, EventRow, PresenceRow, TelemetryRow, TwinRow
+from hub.store.rows import (
+    DeadLetterRow,
+    EventRow,
+    JsonText,
+    PresenceRow,
+    TelemetryRow,
+    TwinRow,
+)
 from hub.store.schema import (
     DEVICE_ID_LENGTH,
     EVENT_TYPE_LENGTH,
@@ -35,12 +43,18 @@ INT64_MAX = 2**63 - 1
 DETAIL_LENGTH = 2000
 
 
+TelemetryParams = tuple[str, int, int, str]
+"""(device_id, seq, ts_ms, metrics as JSON text): a telemetry row as the writer binds it."""
+EventParams = tuple[str, int, int, str, str]
+"""(device_id, seq, ts_ms, type, data as JSON text): an event row as the writer binds it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Screened:
     """The rows a batch may store, and the dead letters that replace the rest."""
 
-    telemetry: Sequence[TelemetryRow]
-    events: Sequence[EventRow]
+    telemetry: Sequence[TelemetryParams]
+    events: Sequence[EventParams]
     presence: Sequence[PresenceRow]
     twins: Sequence[TwinRow]
     dead_letters: Sequence[DeadLetterRow]
@@ -97,21 +111,43 @@ def clean_text(value: str, max_length: int | None = None) -> str:
 
 
 # ---------------------------------------------------------------- per-row checks
+def metrics_json(metrics: Mapping[str, float]) -> str:
+    """The readings as compact JSON; ValueError for NaN or an infinity."""
+    return json.dumps(metrics, allow_nan=False, separators=(",", ":"))
+
+
 def telemetry_problem(row: TelemetryRow) -> str | None:
     if not text_ok(row.device_id, DEVICE_ID_LENGTH):
         return "device_id"
-    if not text_ok(row.metric, METRIC_LENGTH):
-        return "metric"
     if not int64_ok(row.ts_ms):
         return "ts_ms"
     if not int64_ok(row.seq):
         return "seq"
-    if not isinstance(row.value, int | float) or not math.isfinite(row.value):
-        return "value"
+    if not isinstance(row.metrics, Mapping) or not row.metrics:
+        return "metrics"
+    for name, value in row.metrics.items():
+        if not text_ok(name, METRIC_LENGTH):
+            return "metric"
+        if type(value) not in (int, float) or not math.isfinite(value):
+            return "value"
     return None
 
 
-def event_problem(row: EventRow) -> str | EventRow | None:
+def event_json(row: EventRow) -> str | None:
+    """The event's data as JSON text, or None if JSON cannot carry it as an object."""
+    data = row.data
+    if type(data) is dict:
+        try:
+            return json.dumps(data, allow_nan=False)
+        except (TypeError, ValueError):
+            pass  # not plain JSON types: try the slow way below
+    plain = plain_json(data)
+    if plain is _NOT_JSON or not isinstance(plain, dict):
+        return None
+    return json.dumps(plain, allow_nan=False)
+
+
+def event_key_problem(row: EventRow) -> str | None:
     if not text_ok(row.device_id, DEVICE_ID_LENGTH):
         return "device_id"
     if not text_ok(row.type, EVENT_TYPE_LENGTH):
@@ -120,10 +156,21 @@ def event_problem(row: EventRow) -> str | EventRow | None:
         return "ts_ms"
     if not int64_ok(row.seq):
         return "seq"
-    data = plain_json(row.data)
-    if data is _NOT_JSON or not isinstance(data, dict):
-        return "data"
-    return None if data is row.data else replace(row, data=data)
+    return None
+
+
+def _events(
+    rows: Sequence[EventRow], received_ms: int, dead: list[DeadLetterRow]
+) -> list[EventParams]:
+    params: list[EventParams] = []
+    for row in rows:
+        problem = event_key_problem(row)
+        data = None if problem is not None else event_json(row)
+        if data is None:
+            dead.append(rejected_letter("event", row, problem or "data", received_ms))
+        else:
+            params.append((row.device_id, row.seq, row.ts_ms, row.type, data))
+    return params
 
 
 def presence_problem(row: PresenceRow) -> str | None:
@@ -146,39 +193,94 @@ def clean_presence_reason(row: PresenceRow) -> PresenceRow:
     return replace(row, reason=reason)
 
 
+def _json_field(value: object) -> JsonText | None:
+    if isinstance(value, JsonText):
+        return value
+    plain = plain_json(value)
+    if plain is _NOT_JSON or not isinstance(plain, dict):
+        return None
+    return JsonText(json.dumps(plain, allow_nan=False))
+
+
 def twin_problem(row: TwinRow) -> str | TwinRow | None:
     if not text_ok(row.device_id, DEVICE_ID_LENGTH):
         return "device_id"
     for name in ("reported_version", "desired_version", "updated_ms"):
         if not int64_ok(getattr(row, name)):
             return name
-    reported, desired = plain_json(row.reported), plain_json(row.desired)
-    if reported is _NOT_JSON or not isinstance(reported, dict):
+    reported, desired = _json_field(row.reported), _json_field(row.desired)
+    if reported is None:
         return "reported"
-    if desired is _NOT_JSON or not isinstance(desired, dict):
+    if desired is None:
         return "desired"
     if reported is row.reported and desired is row.desired:
         return None
     return replace(row, reported=reported, desired=desired)
 
 
-def _telemetry_all_ok(rows: Sequence[TelemetryRow]) -> bool:
-    """The fast path: whole-batch checks that run mostly in C."""
+class TwinState(Protocol):
+    device_id: str
+    reported: dict[str, Any]
+    reported_version: int
+    desired: dict[str, Any]
+    desired_version: int
+    updated_ms: int
+
+
+def _snapshot(value: dict[str, Any]) -> Mapping[str, Any] | JsonText:
     try:
-        if not all(map(math.isfinite, [r.value for r in rows])):
-            return False
-        ints = [r.ts_ms for r in rows] + [r.seq for r in rows]
-        if min(ints) < INT64_MIN or max(ints) > INT64_MAX:
-            return False
-        if not all(type(i) is int for i in ints):
-            return False
-    except TypeError:
-        return False
-    devices = {r.device_id for r in rows}
-    metrics = {r.metric for r in rows}
-    return all(text_ok(d, DEVICE_ID_LENGTH) for d in devices) and all(
-        text_ok(m, METRIC_LENGTH) for m in metrics
+        return JsonText(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError):  # the screen refuses it later, with the reason
+        return copy.deepcopy(value)
+
+
+def twin_snapshot(twin: TwinState) -> TwinRow:
+    """The twin as a row to store, its state serialised now (the twin keeps changing)."""
+    return TwinRow(
+        twin.device_id,
+        _snapshot(twin.reported),
+        twin.reported_version,
+        _snapshot(twin.desired),
+        twin.desired_version,
+        twin.updated_ms,
     )
+
+
+def _telemetry_fast(rows: Sequence[TelemetryRow]) -> list[TelemetryParams] | None:
+    """The fast path: whole-batch checks that run mostly in C, and each row's JSON;
+    None if anything looks wrong (then each row is checked on its own)."""
+    names: set[str] = set()
+    types: set[type] = set()
+    params: list[TelemetryParams] = []
+    append = params.append
+    try:
+        for device_id, seq, ts_ms, metrics in rows:
+            names.update(metrics)
+            types.update(map(type, metrics.values()))
+            append((device_id, seq, ts_ms, metrics_json(metrics)))
+        ints = [p[1] for p in params] + [p[2] for p in params]
+        if min(ints) < INT64_MIN or max(ints) > INT64_MAX:
+            return None
+        if not all(type(i) is int for i in ints):
+            return None
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if not types <= {int, float} or not all(text_ok(n, METRIC_LENGTH) for n in names):
+        return None
+    if not all(text_ok(d, DEVICE_ID_LENGTH) for d in {p[0] for p in params}):
+        return None
+    if any(not metrics for _, _, _, metrics in rows):
+        return None
+    return params
+
+
+def _telemetry_slow(
+    rows: Sequence[TelemetryRow], received_ms: int, dead: list[DeadLetterRow]
+) -> list[TelemetryParams]:
+    return [
+        (row.device_id, row.seq, row.ts_ms, metrics_json(row.metrics))
+        for row in _split("telemetry", rows, telemetry_problem, received_ms, dead)
+    ]
 
 
 # ---------------------------------------------------------------- the batch
@@ -256,9 +358,10 @@ def screen(
 ) -> Screened:
     """Split a batch into storable rows and dead letters for the rest."""
     dead: list[DeadLetterRow] = []
-    if telemetry and not _telemetry_all_ok(telemetry):
-        telemetry = _split("telemetry", telemetry, telemetry_problem, received_ms, dead)
-    events = _split("event", events, event_problem, received_ms, dead)
+    stored_telemetry = _telemetry_fast(telemetry) if telemetry else []
+    if stored_telemetry is None:
+        stored_telemetry = _telemetry_slow(telemetry, received_ms, dead)
+    stored_events = _events(events, received_ms, dead)
     presence = [
         clean_presence_reason(row)
         for row in _split("presence_change", presence, presence_problem, received_ms, dead)
@@ -266,4 +369,4 @@ def screen(
     twins = merge_twins(_split("twin", twins, twin_problem, received_ms, dead))
     rejected = len(dead)
     dead.extend(clean_dead_letter(row) for row in dead_letters)
-    return Screened(telemetry, events, presence, twins, dead, rejected)
+    return Screened(stored_telemetry, stored_events, presence, twins, dead, rejected)

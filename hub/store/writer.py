@@ -3,39 +3,88 @@
 Duplicates (a redelivered message) are skipped by ``INSERT ... ON CONFLICT DO NOTHING``
 on each table's natural key. Events and presence changes use ``RETURNING`` (executed by
 SQLAlchemy's insertmanyvalues in a few multi-row statements), so the result names exactly
-the events that are new. Telemetry takes each driver's fastest path: the Core statement,
-compiled once, run by the driver's ``executemany`` on SQLite; COPY through a staging
-table on PostgreSQL (see :mod:`hub.store.measure` for the comparison). ``write`` is
-synchronous: call it in a worker thread, off the event loop.
+the events that are new. Telemetry is one row per message, its readings as JSON (made
+once, by the screen), and takes each driver's fastest path: the Core statement, compiled
+once, run by the driver's ``executemany`` on SQLite; COPY through a staging table on
+PostgreSQL (``tests/support/store_rates.py`` compares the two). The metric names a device
+reports are indexed in ``telemetry_metric`` (only pairs the writer has not seen yet go to
+the database). ``write`` is synchronous: call it in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Table, case
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+    case,
+    cast,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
+from hub.store.event_sql import EVENT_ROWS_PER_STATEMENT, EventInsertSql
 from hub.store.pgcopy import copy_telemetry
 from hub.store.rows import (
     DeadLetterRow,
     EventKey,
-    EventRow,
     PresenceRow,
     TelemetryRow,
     TwinRow,
     WriteBatch,
     WriteResult,
 )
-from hub.store.schema import dead_letter, event, presence_change, telemetry, twin
-from hub.store.screen import screen
+from hub.store.schema import (
+    DEVICE_ID_LENGTH,
+    METRIC_LENGTH,
+    dead_letter,
+    presence_change,
+    telemetry,
+    telemetry_metric,
+    twin,
+)
+from hub.store.screen import EventParams, TelemetryParams, int64_ok, screen, text_ok
 
 TelemetryMethod = Literal["executemany", "copy"]
-TELEMETRY_COLUMNS = ("device_id", "metric", "ts_ms", "value", "seq")
+KNOWN_METRIC_NAMES = 200_000  # (device, metric) pairs remembered as already indexed
+TELEMETRY_COLUMNS = ("device_id", "seq", "ts_ms", "metrics")
 DialectInsert = postgresql.Insert | sqlite.Insert
+
+
+class _PgJsonText(TypeDecorator[str]):
+    """JSON text bound as it is and cast to ``json`` in the SQL (PostgreSQL)."""
+
+    impl = Text
+    cache_ok = True
+
+    def bind_expression(self, bindvalue: BindParameter[str]) -> ColumnElement[str]:
+        return cast(bindvalue, JSON)
+
+
+# The twin table with its JSON columns bound as text: the screen has serialised them once
+# already (a JSON-typed column would serialise the text again).
+_JSON_TEXT = Text().with_variant(_PgJsonText(), "postgresql")
+_TWIN_AS_TEXT = Table(
+    "twin",
+    MetaData(),
+    *(
+        Column(
+            c.name, _JSON_TEXT if isinstance(c.type, JSON) else c.type, primary_key=c.primary_key
+        )
+        for c in twin.c
+    ),
+)
 
 
 def wall_ms() -> int:
@@ -74,26 +123,31 @@ class StoreWriter:
         insert = insert_for(engine)
 
         self._telemetry = insert(telemetry).on_conflict_do_nothing(
-            index_elements=["device_id", "seq", "metric"]
+            index_elements=["device_id", "seq"]
         )
         compiled = self._telemetry.compile(dialect=engine.dialect)
         self._telemetry_sql = str(compiled)
         self._telemetry_positional = compiled.positional
-        order = compiled.positiontup if compiled.positional else TELEMETRY_COLUMNS
-        self._telemetry_values = attrgetter(*(order or ()))
-        self._event = (
-            insert(event)
-            .on_conflict_do_nothing(index_elements=["device_id", "seq", "type"])
-            .returning(event.c.device_id, event.c.seq, event.c.type)
+        order = list(compiled.positiontup or ()) if compiled.positional else []
+        self._telemetry_reorder = (
+            None
+            if order in ([], list(TELEMETRY_COLUMNS))
+            else itemgetter(*(TELEMETRY_COLUMNS.index(name) for name in order))
         )
+        self._metric_name = insert(telemetry_metric).on_conflict_do_nothing(
+            index_elements=["device_id", "metric"]
+        )
+        self._known_metrics: set[tuple[str, str]] = set()
+        self._event_sql = EventInsertSql(engine.dialect.name, engine.dialect.paramstyle)
         self._presence = (
             insert(presence_change)
             .on_conflict_do_nothing(index_elements=["device_id", "ts_ms", "online"])
             .returning(presence_change.c.id)
         )
         self._dead_letter = insert(dead_letter)
-        upsert = insert(twin)
+        upsert = insert(_TWIN_AS_TEXT)
         new = upsert.excluded
+        twin = _TWIN_AS_TEXT
         newer_reported = new.reported_version >= twin.c.reported_version
         newer_desired = new.desired_version >= twin.c.desired_version
         # Versions only move forward: a late, older twin row never overwrites a newer one.
@@ -130,12 +184,16 @@ class StoreWriter:
             batch.twins,
             received_ms,
         )
+        names = self._new_metric_names(batch.telemetry) if rows.telemetry else []
         with self._engine.begin() as conn:
             telemetry_new = self._write_telemetry(conn, rows.telemetry)
+            if names:
+                conn.execute(self._metric_name, names)
             new_events = self._write_events(conn, rows.events, received_ms)
             presence_new = self._write_presence(conn, rows.presence)
             self._write_dead_letters(conn, rows.dead_letters)
             self._write_twins(conn, rows.twins)
+        self._remember_metric_names(names)
         return WriteResult(
             telemetry_inserted=telemetry_new,
             telemetry_duplicates=len(rows.telemetry) - telemetry_new,
@@ -149,33 +207,53 @@ class StoreWriter:
             rejected=rows.rejected,
         )
 
+    # ------------------------------------------------------------ metric names
+    def _new_metric_names(self, rows: Sequence[TelemetryRow]) -> list[dict[str, Any]]:
+        """(device, metric) pairs this writer has not indexed yet, as insert parameters."""
+        known = self._known_metrics
+        fresh: dict[tuple[str, str], int] = {}
+        for device_id, _seq, ts_ms, metrics in rows:
+            for name in metrics:
+                pair = (device_id, name)
+                if pair not in known and pair not in fresh and text_ok(name, METRIC_LENGTH):
+                    fresh[pair] = ts_ms
+        return [
+            {"device_id": device, "metric": name, "first_ts_ms": ts}
+            for (device, name), ts in fresh.items()
+            if text_ok(device, DEVICE_ID_LENGTH) and int64_ok(ts)
+        ]
+
+    def _remember_metric_names(self, names: Sequence[dict[str, Any]]) -> None:
+        if len(self._known_metrics) + len(names) > KNOWN_METRIC_NAMES:
+            self._known_metrics.clear()
+        self._known_metrics.update((n["device_id"], n["metric"]) for n in names)
+
     # ------------------------------------------------------------ per table
-    def _write_telemetry(self, conn: Connection, rows: Sequence[TelemetryRow]) -> int:
+    def _write_telemetry(self, conn: Connection, rows: Sequence[TelemetryParams]) -> int:
         if not rows:
             return 0
         if self._telemetry_method == "copy":
             return copy_telemetry(conn, rows)
-        # The driver's own executemany, bypassing SQLAlchemy's per-row parameter processing
-        # (a third of the time on SQLite); both drivers then report the summed row count.
-        values = map(self._telemetry_values, rows)
-        if self._telemetry_positional:
-            params: list[Any] = list(values)
+        # The driver's own executemany with the JSON already made by the screen, bypassing
+        # SQLAlchemy's per-row parameter processing; the drivers report the summed count.
+        params: list[Any]
+        if not self._telemetry_positional:
+            params = [dict(zip(TELEMETRY_COLUMNS, row, strict=True)) for row in rows]
+        elif self._telemetry_reorder is None:
+            params = list(rows)
         else:
-            params = [dict(zip(TELEMETRY_COLUMNS, v, strict=True)) for v in values]
+            params = list(map(self._telemetry_reorder, rows))
         return conn.exec_driver_sql(self._telemetry_sql, params).rowcount
 
     def _write_events(
-        self, conn: Connection, rows: Sequence[EventRow], received_ms: int
+        self, conn: Connection, rows: Sequence[EventParams], received_ms: int
     ) -> tuple[EventKey, ...]:
-        if not rows:
-            return ()
-        params = [
-            {"device_id": r.device_id, "seq": r.seq, "ts_ms": r.ts_ms, "type": r.type,
-             "data": r.data, "received_ms": received_ms}
-            for r in rows
-        ]  # fmt: skip
-        result = conn.execute(self._event, params)
-        return tuple((device_id, seq, type_) for device_id, seq, type_ in result)
+        new: list[EventKey] = []
+        for start in range(0, len(rows), EVENT_ROWS_PER_STATEMENT):
+            chunk = rows[start : start + EVENT_ROWS_PER_STATEMENT]
+            sql, params = self._event_sql.statement(chunk, received_ms)
+            new.extend(tuple(key) for key in conn.exec_driver_sql(sql, params))
+        return tuple(new)
 
     def _write_presence(self, conn: Connection, rows: Sequence[PresenceRow]) -> int:
         if not rows:

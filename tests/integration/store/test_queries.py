@@ -31,18 +31,30 @@ from hub.store import (
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % 86_400_000  # midnight UTC
 
 
-def random_points(rng: random.Random, device: str, metric: str, n: int) -> list[TelemetryRow]:
+def random_points(
+    rng: random.Random, device: str, metric: str, n: int, first_seq: int = 0
+) -> list[TelemetryRow]:
     return [
-        TelemetryRow(device, metric, T0 + rng.randrange(2 * 86_400_000), rng.uniform(-20, 40), i)
+        TelemetryRow(
+            device,
+            first_seq + i,
+            T0 + rng.randrange(2 * 86_400_000),
+            {metric: rng.uniform(-20, 40)},
+        )
         for i in range(n)
     ]
+
+
+def value(point: TelemetryRow) -> float:
+    (reading,) = point.metrics.values()
+    return reading
 
 
 def fill(engine: Engine) -> list[TelemetryRow]:
     """Write the module's data; return the points of vend-1's cabinet_temp_c."""
     rng = random.Random(20240611)
     ours = random_points(rng, "vend-1", "cabinet_temp_c", 3000)
-    noise = random_points(rng, "vend-1", "stock", 500) + random_points(
+    noise = random_points(rng, "vend-1", "stock", 500, first_seq=3000) + random_points(
         rng, "vend-2", "cabinet_temp_c", 500
     )
     writer = StoreWriter(engine)
@@ -88,7 +100,7 @@ def test_buckets_match_python(engine: Engine, points: list[TelemetryRow], size: 
     expected: dict[int, list[float]] = defaultdict(list)
     for p in points:
         if since <= p.ts_ms < until:
-            expected[p.ts_ms // width * width].append(p.value)
+            expected[p.ts_ms // width * width].append(value(p))
 
     buckets = telemetry_buckets(engine, "vend-1", "cabinet_temp_c", since, until, size)
 
@@ -105,7 +117,7 @@ def test_points_are_filtered_ordered_and_limited(
     engine: Engine, points: list[TelemetryRow]
 ) -> None:
     since, until = T0 + 1000, T0 + 6 * 3_600_000
-    wanted = sorted((p.ts_ms, p.value) for p in points if since <= p.ts_ms < until)
+    wanted = sorted((p.ts_ms, value(p)) for p in points if since <= p.ts_ms < until)
 
     got = telemetry_points(engine, "vend-1", "cabinet_temp_c", since, until, limit=100_000)
     assert [(p.ts_ms, p.value) for p in got] == wanted

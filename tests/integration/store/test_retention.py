@@ -31,9 +31,9 @@ CUTOFF = 1_700_000_000_000
 
 
 def write_points(engine: Engine, old: int, new: int) -> None:
-    rows = [TelemetryRow(f"d-{i % 4}", "temp", CUTOFF - 1 - i * 1000, 1.0, i) for i in range(old)]
+    rows = [TelemetryRow(f"d-{i % 4}", i, CUTOFF - 1 - i * 1000, {"temp": 1.0}) for i in range(old)]
     rows += [
-        TelemetryRow(f"d-{i % 4}", "temp", CUTOFF + i * 1000, 2.0, old + i) for i in range(new)
+        TelemetryRow(f"d-{i % 4}", old + i, CUTOFF + i * 1000, {"temp": 2.0}) for i in range(new)
     ]
     StoreWriter(engine).write(WriteBatch(telemetry=rows))
 

@@ -1,14 +1,16 @@
-"""Migration 0002 builds exactly the tables of hub.store.schema, on both databases."""
+"""Migrations 0002 and 0007 build exactly the tables of hub.store.schema, on both databases;
+0007 folds per-metric telemetry rows into one row per message and back."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Index, MetaData, inspect
+from sqlalchemy import Engine, Index, MetaData, inspect, text
 
 from hub.db.engine import make_engine
 from hub.db.migrate import MIGRATIONS_DIR, upgrade
@@ -41,14 +43,63 @@ def test_the_comparison_notices_a_difference(engine: Engine) -> None:
     assert diffs[0][1].name == "ix_not_migrated"
 
 
-def test_downgrade_removes_the_store_tables(database_url: str) -> None:
-    engine = make_engine(database_url)
-    upgrade(engine, "0002")  # only up to ours: later revisions are not this test's business
-    assert set(inspect(engine).get_table_names()) >= STORE_TABLES
+def _downgrade(engine: Engine, revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0001")
+        command.downgrade(config, revision)
+
+
+def test_downgrade_removes_the_store_tables(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0007")  # only up to ours: later revisions are not this test's business
+    assert set(inspect(engine).get_table_names()) >= STORE_TABLES
+    _downgrade(engine, "0001")
     assert not STORE_TABLES & set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_0007_folds_readings_into_messages_and_back(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0006")
+    readings = [
+        ("vend-1", "temp", 1_000, 4.5, 7),
+        ("vend-1", "door", 1_000, 0.0, 7),
+        ("vend-1", "temp", 2_000, 5.0, 8),
+        ("door-1", "door_open", 1_500, 1.0, 7),
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO telemetry (device_id, metric, ts_ms, value, seq) "
+                "VALUES (:d, :m, :t, :v, :s)"
+            ),
+            [{"d": d, "m": m, "t": t, "v": v, "s": s} for d, m, t, v, s in readings],
+        )
+    upgrade(engine, "0007")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT device_id, seq, ts_ms, metrics FROM telemetry ORDER BY device_id, seq")
+        ).all()
+        names = conn.execute(
+            text("SELECT device_id, metric, first_ts_ms FROM telemetry_metric ORDER BY 1, 2")
+        ).all()
+    decoded = [(d, s, t, m if isinstance(m, dict) else json.loads(m)) for d, s, t, m in rows]
+    assert decoded == [
+        ("door-1", 7, 1_500, {"door_open": 1.0}),
+        ("vend-1", 7, 1_000, {"temp": 4.5, "door": 0.0}),
+        ("vend-1", 8, 2_000, {"temp": 5.0}),
+    ]
+    assert [tuple(n) for n in names] == [
+        ("door-1", "door_open", 1_500),
+        ("vend-1", "door", 1_000),
+        ("vend-1", "temp", 1_000),
+    ]
+    _downgrade(engine, "0006")
+    with engine.connect() as conn:
+        back = conn.execute(
+            text("SELECT device_id, metric, ts_ms, value, seq FROM telemetry ORDER BY 1, 5, 2")
+        ).all()
+    assert sorted(tuple(r) for r in back) == sorted(readings)
     engine.dispose()

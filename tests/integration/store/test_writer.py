@@ -36,16 +36,16 @@ from hub.store.queries import Bind
 from hub.store.schema import telemetry
 
 
-def telemetry_rows(device: str, seq: int, ts_ms: int, **metrics: float) -> list[TelemetryRow]:
-    return [TelemetryRow(device, name, ts_ms, value, seq) for name, value in metrics.items()]
+def telemetry_row(device: str, seq: int, ts_ms: int, **metrics: float) -> TelemetryRow:
+    return TelemetryRow(device, seq, ts_ms, metrics)
 
 
 def a_batch() -> WriteBatch:
     return WriteBatch(
         telemetry=[
-            *telemetry_rows("locker-1", 1, 1_000, temp=4.5, door=0.0),
-            *telemetry_rows("locker-1", 2, 2_000, temp=4.75, door=1.0),
-            *telemetry_rows("vend-7", 10, 1_500, temp=6.0),
+            telemetry_row("locker-1", 1, 1_000, temp=4.5, door=0.0),
+            telemetry_row("locker-1", 2, 2_000, temp=4.75, door=1.0),
+            telemetry_row("vend-7", 10, 1_500, temp=6.0),
         ],
         events=[
             EventRow("locker-1", 2, 2_000, "door_opened", {"compartment": 3}),
@@ -73,12 +73,12 @@ def counts(bind: Bind) -> tuple[int, int, int, int, int]:
 def test_a_batch_is_stored_and_readable(engine: Engine) -> None:
     result = StoreWriter(engine).write(a_batch())
 
-    assert result.telemetry_inserted == 5 and result.telemetry_duplicates == 0
+    assert result.telemetry_inserted == 3 and result.telemetry_duplicates == 0
     assert result.events_inserted == 2 and result.events_duplicates == 0
     assert set(result.new_event_keys) == {("locker-1", 2, "door_opened"), ("vend-7", 11, "vend")}
     assert result.presence_inserted == 1 and result.dead_letters_inserted == 1
     assert result.twins_written == 1 and result.rejected == 0
-    assert counts(engine) == (5, 2, 1, 1, 1)
+    assert counts(engine) == (3, 2, 1, 1, 1)
     points = telemetry_points(engine, "locker-1", "temp", 0, 10_000)
     assert [(p.ts_ms, p.value) for p in points] == [(1_000, 4.5), (2_000, 4.75)]
     (vend,) = events(engine, device_id="vend-7")
@@ -143,8 +143,8 @@ def test_a_failing_row_rolls_back_the_whole_batch(engine: Engine) -> None:
 
     # The same writer (and its pooled connection) then stores the good batch in full.
     result = writer.write(good)
-    assert result.telemetry_inserted == 5 and result.events_inserted == 2
-    assert counts(engine) == (5, 2, 1, 1, 1)
+    assert result.telemetry_inserted == 3 and result.events_inserted == 2
+    assert counts(engine) == (3, 2, 1, 1, 1)
 
 
 def test_a_redelivered_batch_adds_no_rows_and_reports_duplicates(engine: Engine) -> None:
@@ -154,7 +154,7 @@ def test_a_redelivered_batch_adds_no_rows_and_reports_duplicates(engine: Engine)
 
     again = writer.write(a_batch())
 
-    assert again.telemetry_inserted == 0 and again.telemetry_duplicates == 5
+    assert again.telemetry_inserted == 0 and again.telemetry_duplicates == 3
     assert again.events_inserted == 0 and again.events_duplicates == 2
     assert again.new_event_keys == ()
     assert again.presence_inserted == 0 and again.presence_duplicates == 1
@@ -169,8 +169,8 @@ def test_only_new_events_are_reported_in_a_mixed_batch(engine: Engine) -> None:
     result = writer.write(
         WriteBatch(
             telemetry=[
-                *telemetry_rows("locker-1", 1, 100, temp=5.0),
-                *telemetry_rows("locker-1", 1, 100, temp=5.0),  # twice in one batch
+                telemetry_row("locker-1", 1, 100, temp=5.0),
+                telemetry_row("locker-1", 1, 100, temp=5.0),  # twice in one batch
             ],
             events=[
                 EventRow("locker-1", 1, 100, "deposit", {"c": 1}),  # seen before
@@ -215,11 +215,11 @@ def test_rows_the_database_would_refuse_become_dead_letters(engine: Engine) -> N
     result = StoreWriter(engine).write(
         WriteBatch(
             telemetry=[
-                TelemetryRow("vend-1", "temp", 1_000, 5.5, 1),
-                TelemetryRow("vend-1", "temp", 2_000, nan, 2),
-                TelemetryRow("vend-1", "x" * 500, 2_000, 1.0, 2),
-                TelemetryRow("vend-1", "nul\x00", 2_000, 1.0, 2),
-                TelemetryRow("vend-1", "temp", 3_000, 1.0, 2**70),
+                TelemetryRow("vend-1", 1, 1_000, {"temp": 5.5}),
+                TelemetryRow("vend-1", 2, 2_000, {"temp": nan}),
+                TelemetryRow("vend-1", 3, 2_000, {"x" * 500: 1.0}),
+                TelemetryRow("vend-1", 4, 2_000, {"nul\x00": 1.0}),
+                TelemetryRow("vend-1", 2**70, 3_000, {"temp": 1.0}),
             ],
             events=[
                 EventRow("vend-1", 3, 3_000, "fault", {"reading": float("inf")}),
@@ -327,7 +327,7 @@ def test_every_telemetry_path_skips_duplicates(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         methods.append("copy")
     # Every (device, seq) here is distinct; the two repeated rows are the duplicates.
-    rows = [TelemetryRow(f"d-{i % 3}", "temp", i, i / 4, i // 2) for i in range(40)]
+    rows = [TelemetryRow(f"d-{i % 3}", i // 2, i, {"temp": i / 4}) for i in range(40)]
     for method in methods:
         with engine.begin() as conn:
             conn.execute(delete(telemetry))

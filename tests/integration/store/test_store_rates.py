@@ -1,11 +1,11 @@
-"""The bench's store measurement writes what it says it timed (no timing assertions)."""
+"""The store rate measurement writes what it says it timed (no timing assertions)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
 from hub.store import telemetry_count
-from hub.store.measure import compare_telemetry_methods, measure_telemetry_rate
+from tests.support.store_rates import compare_telemetry_methods, measure_telemetry_rate
 
 
 def test_measure_writes_every_row_it_reports(engine: Engine) -> None:
@@ -13,7 +13,7 @@ def test_measure_writes_every_row_it_reports(engine: Engine) -> None:
     assert (rate.rows, rate.inserted, rate.batch_size) == (900, 900, 200)
     assert rate.dialect == engine.dialect.name and rate.seconds > 0
     assert telemetry_count(engine) == 900
-    assert "rows/s" in rate.describe()
+    assert "messages/s" in rate.describe()
 
 
 def test_compare_measures_each_path_of_the_database(engine: Engine) -> None:

@@ -1,7 +1,8 @@
-"""Measure how fast the store takes telemetry (rows/s), for ``hub bench`` and for choosing
-the bulk path per database. Run against a throwaway database: it writes real rows.
+"""Measure how fast the store takes telemetry (messages/s), to compare the bulk paths of a
+database (executemany; COPY on PostgreSQL). Run against a throwaway database: it writes
+real rows.
 
-The rows look like ingest's: a few metrics per message from devices in random order, so
+The messages look like ingest's: a few metrics each, from devices in random order, so
 index inserts scatter the way they do in production, written in batches through
 :meth:`StoreWriter.write` (screening, one transaction per batch, commit included).
 """
@@ -36,8 +37,8 @@ class Rate:
 
     def describe(self) -> str:
         return (
-            f"{self.dialect} {self.method}: {self.rows_per_s:,.0f} rows/s "
-            f"({self.rows} rows in batches of {self.batch_size}, {self.seconds:.2f}s)"
+            f"{self.dialect} {self.method}: {self.rows_per_s:,.0f} messages/s "
+            f"({self.rows} messages in batches of {self.batch_size}, {self.seconds:.2f}s)"
         )
 
 
@@ -49,19 +50,17 @@ def synthetic_telemetry(
     start_ms: int = 1_700_000_000_000,
     seed: int = 7,
 ) -> list[TelemetryRow]:
-    """``rows`` telemetry rows: messages of len(METRICS) metrics from random devices."""
+    """``rows`` telemetry messages of len(METRICS) metrics each, from random devices."""
     rng = random.Random(seed)
-    out: list[TelemetryRow] = []
-    message = 0
-    while len(out) < rows:
-        device = f"{prefix}-{rng.randrange(devices):05d}"
-        seq = seq_start + message
-        ts_ms = start_ms + message * 10
-        out.extend(
-            TelemetryRow(device, metric, ts_ms, rng.uniform(-5, 30), seq) for metric in METRICS
+    return [
+        TelemetryRow(
+            f"{prefix}-{rng.randrange(devices):05d}",
+            seq_start + message,
+            start_ms + message * 10,
+            {metric: rng.uniform(-5, 30) for metric in METRICS},
         )
-        message += 1
-    return out[:rows]
+        for message in range(rows)
+    ]
 
 
 def measure_telemetry_rate(
@@ -71,7 +70,7 @@ def measure_telemetry_rate(
     method: TelemetryMethod | None = None,
     devices: int = 500,
 ) -> Rate:
-    """Write ``rows`` new telemetry rows in batches and time it (rows/s)."""
+    """Write ``rows`` new telemetry messages in batches and time it."""
     writer = StoreWriter(engine, telemetry_method=method)
     # Device ids of this run only, so no row is skipped as a duplicate of an earlier run.
     data = synthetic_telemetry(rows, devices=devices, prefix=f"bench-{secrets.token_hex(4)}")
