@@ -12,6 +12,8 @@ from functools import cache
 
 from firmware_protocols.base import Definition, Subscription
 
+ROUTES_REMEMBERED = 200_000
+
 
 class UnknownDefinition(LookupError):
     def __init__(self, protocol: str, firmware_version: str) -> None:
@@ -27,6 +29,8 @@ class DefinitionRegistry:
     def __init__(self, definitions: Iterable[Definition]) -> None:
         self._by_key: dict[tuple[str, str], Definition] = {}
         self._definitions: list[Definition] = []
+        self._routers: dict[str, Definition] = {}  # one per protocol
+        self._routes: dict[str, tuple[str, str, str] | None] = {}
         for definition in definitions:
             self._register(definition)
 
@@ -41,6 +45,7 @@ class DefinitionRegistry:
                 raise ValueError(f"two definitions for {key}")
             self._by_key[key] = definition
         self._definitions.append(definition)
+        self._routers.setdefault(definition.protocol, definition)
 
     @property
     def definitions(self) -> Sequence[Definition]:
@@ -69,11 +74,25 @@ class DefinitionRegistry:
         return list(seen.values())
 
     def route(self, topic: str) -> tuple[str, str, str] | None:
-        """(protocol, device id, channel) for an incoming topic, or None."""
-        for definition in self._definitions:
+        """(protocol, device id, channel) for an incoming topic, or None. A device uses a
+        handful of topics for its whole life, so answers are remembered (up to
+        :data:`ROUTES_REMEMBERED` topics) and a message costs one dict lookup."""
+        try:
+            return self._routes[topic]
+        except KeyError:
+            pass
+        routed = self._route(topic)
+        if len(self._routes) >= ROUTES_REMEMBERED:
+            self._routes.clear()
+        self._routes[topic] = routed
+        return routed
+
+    def _route(self, topic: str) -> tuple[str, str, str] | None:
+        # Every generation of a protocol shares its topics: ask one definition per protocol.
+        for protocol, definition in self._routers.items():
             routed = definition.route(topic)
             if routed is not None:
-                return definition.protocol, routed[0], routed[1]
+                return protocol, routed[0], routed[1]
         return None
 
 

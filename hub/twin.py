@@ -7,7 +7,6 @@ slots merge per entry), so a report of one compartment does not erase the others
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,9 +39,19 @@ def merge(target: dict[str, Any], patch: Mapping[str, Any]) -> bool:
         if isinstance(current, dict) and isinstance(value, Mapping):
             changed = merge(current, value) or changed
         else:
-            target[key] = copy.deepcopy(dict(value)) if isinstance(value, Mapping) else value
+            target[key] = _own(value)
             changed = True
     return changed
+
+
+def _own(value: Any) -> Any:
+    """A copy the twin owns: nested mappings (read-only ones too) as plain dicts, lists
+    copied; scalars as they are."""
+    if isinstance(value, Mapping):
+        return {k: _own(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_own(v) for v in value]
+    return value
 
 
 class TwinStore:

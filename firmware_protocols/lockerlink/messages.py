@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+import msgspec
+
 from firmware_protocols.base import CommandStatus
 
 Generation = Literal[1, 2]
@@ -96,8 +98,10 @@ class TelemetryV1:
     board_temp_c: float
 
 
-@dataclass(frozen=True, slots=True)
-class Compartment:
+class Compartment(msgspec.Struct, frozen=True):
+    """One compartment of a generation-2 report. A msgspec struct: a report carries up to
+    60 of them, which the telemetry decoder builds and checks in C (see telemetry.py)."""
+
     number: int
     size: Size
     state: CompartmentState

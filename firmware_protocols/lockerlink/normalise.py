@@ -12,6 +12,8 @@ truth: the door is open only in state ``open``, occupied only in state ``occupie
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from firmware_protocols.base import (
@@ -24,6 +26,9 @@ from firmware_protocols.base import (
 )
 from firmware_protocols.lockerlink.events import event_body
 from firmware_protocols.lockerlink.messages import (
+    COMPARTMENT_STATES,
+    MAX_COMPARTMENTS,
+    SIZES,
     CompartmentState,
     LastWill,
     LockerEvent,
@@ -36,38 +41,60 @@ from firmware_protocols.lockerlink.messages import (
 )
 
 
-def compartments_map(message: LockerTelemetry) -> dict[str, dict[str, Any]]:
+def _entry(state: CompartmentState, size: str | None) -> Mapping[str, Any]:
+    entry: dict[str, Any] = {
+        "state": state,
+        "door": "open" if state == "open" else "closed",
+        "occupied": state == "occupied",
+    }
+    if size is not None:
+        entry["size"] = size
+    return MappingProxyType(entry)
+
+
+# Every compartment entry there can be, made once and shared read-only: a report of 60
+# compartments then costs 60 lookups, not 60 new dictionaries. (The twin copies what it
+# keeps.)
+_ENTRIES: dict[tuple[str, str | None], Mapping[str, Any]] = {
+    (state, size): _entry(state, size) for state in COMPARTMENT_STATES for size in (*SIZES, None)
+}
+
+
+_NUMBER_TEXT = tuple(str(n) for n in range(MAX_COMPARTMENTS + 1))
+_OPEN_OCCUPIED: Mapping[str, Any] = MappingProxyType(
+    {"state": "open", "door": "open", "occupied": True}
+)
+
+
+def compartments_map(message: LockerTelemetry) -> dict[str, Mapping[str, Any]]:
     """The normalised per-compartment state, keyed by the compartment number as text."""
-    result: dict[str, dict[str, Any]] = {}
+    entries = _ENTRIES
     if isinstance(message, TelemetryV1):
+        result: dict[str, Mapping[str, Any]] = {}
+        open_doors, occupied = message.open_doors, message.occupied
         for number in range(1, message.count + 1):
-            is_open = number in message.open_doors
-            occupied = number in message.occupied
-            state: CompartmentState = "open" if is_open else "occupied" if occupied else "empty"
-            result[str(number)] = {
-                "state": state,
-                "door": "open" if is_open else "closed",
-                "occupied": occupied,
-            }
+            state: CompartmentState = (
+                "open" if number in open_doors else "occupied" if number in occupied else "empty"
+            )
+            # v1 reports an open compartment's item sensor too: keep it in "occupied".
+            if state == "open" and number in occupied:
+                result[str(number)] = _OPEN_OCCUPIED
+            else:
+                result[str(number)] = entries[state, None]
         return result
-    for c in message.compartments:
-        result[str(c.number)] = {
-            "state": c.state,
-            "door": "open" if c.state == "open" else "closed",
-            "occupied": c.state == "occupied",
-            "size": c.size,
-        }
-    return result
+    text = _NUMBER_TEXT
+    return {text[c.number]: entries[c.state, c.size] for c in message.compartments}
 
 
 def telemetry_records(message: LockerTelemetry) -> list[Uplink]:
     """Telemetry (counts, temperature, power) and the twin's compartments and power."""
     compartments = compartments_map(message)
-    occupied = open_doors = faults = 0
-    for c in compartments.values():
-        occupied += c["occupied"]
-        open_doors += c["door"] == "open"
-        faults += c["state"] == "fault"
+    if isinstance(message, TelemetryV1):
+        occupied, open_doors, faults = len(message.occupied), len(message.open_doors), 0
+    else:
+        states = [c.state for c in message.compartments]
+        occupied, open_doors = states.count("occupied"), states.count("open")
+        faults = states.count("fault")
     metrics = {
         "compartment_count": float(len(compartments)),
         "occupied_count": float(occupied),

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from firmware_protocols.base import CodecError
 from firmware_protocols.lockerlink.bitmap import format_bitmap, parse_bitmap
-from firmware_protocols.lockerlink.fields import BAD_FIELD, Fields, emit, load_object
+from firmware_protocols.lockerlink.fields import (
+    BAD_FIELD,
+    MAX_PAYLOAD_BYTES,
+    Fields,
+    emit,
+    load_object,
+)
 from firmware_protocols.lockerlink.messages import (
     COMPARTMENT_STATES,
     MAX_COMPARTMENTS,
     MAX_TEMP_C,
+    MAX_UINT,
     MIN_TEMP_C,
     POWER_SOURCES,
     SIZES,
     Compartment,
     CompartmentState,
     LockerTelemetry,
+    Power,
     Size,
     TelemetryV1,
     TelemetryV2,
@@ -107,8 +117,54 @@ def telemetry_to_obj(message: LockerTelemetry) -> dict[str, Any]:
     return obj
 
 
+class _WireTelemetryV2(msgspec.Struct):
+    """A well-formed generation-2 report, as msgspec checks it in C: the same rules as
+    :func:`telemetry_from_obj`, which stays the authority (and gives the precise error)
+    for anything this refuses."""
+
+    v: Literal[2]
+    seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_UINT)]
+    ts: Annotated[int, msgspec.Meta(ge=0, le=MAX_UINT)]
+    power: Power
+    battery_pct: Annotated[int, msgspec.Meta(ge=0, le=100)]
+    board_temp_c: Annotated[float, msgspec.Meta(ge=MIN_TEMP_C, le=MAX_TEMP_C)]
+    compartments: Annotated[
+        list[Compartment], msgspec.Meta(min_length=1, max_length=MAX_COMPARTMENTS)
+    ]
+
+
+_V2_DECODER = msgspec.json.Decoder(_WireTelemetryV2)
+
+
+def _fast_v2(payload: bytes) -> TelemetryV2 | None:
+    """The common case, decoded and validated in C; None sends it the careful way."""
+    try:
+        wire = _V2_DECODER.decode(payload)
+    except msgspec.MsgspecError:
+        return None
+    compartments = tuple(wire.compartments)
+    numbers = {c.number for c in compartments}
+    if len(numbers) != len(compartments) or min(numbers) < 1 or max(numbers) > MAX_COMPARTMENTS:
+        return None
+    return TelemetryV2(
+        seq=wire.seq,
+        ts_ms=wire.ts,
+        compartments=compartments,
+        power=wire.power,
+        battery_pct=wire.battery_pct,
+        board_temp_c=wire.board_temp_c,
+    )
+
+
 def decode_telemetry(payload: bytes) -> LockerTelemetry:
-    """Hub side: a ``telemetry`` payload of either generation; raises CodecError."""
+    """Hub side: a ``telemetry`` payload of either generation; raises CodecError.
+
+    Generation 2 reports (dozens of compartments each) first try :func:`_fast_v2`;
+    whatever it refuses, and every v1 report, goes through :func:`telemetry_from_obj`."""
+    if len(payload) <= MAX_PAYLOAD_BYTES:
+        fast = _fast_v2(payload)
+        if fast is not None:
+            return fast
     return telemetry_from_obj(load_object(payload))
 
 
