@@ -7,12 +7,13 @@ Every setting has a safe default, except secrets, which have one only in demo mo
 from __future__ import annotations
 
 import socket
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
+from hub.security.share_group import derive_share_group
 
 DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production"
 
@@ -38,9 +39,10 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=0, le=65535)
     instance_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
     share_group: str = Field(
-        default="hub",
+        default="",
         pattern=r"^[A-Za-z0-9_-]{0,64}$",
-        description="Shared-subscription group of the replicas; empty: plain subscriptions.",
+        description="Shared-subscription group of the replicas; empty: plain subscriptions. "
+        "Unset: derived from the secret key (hub.security.share_group).",
     )
     secret_key: str | None = Field(
         default=None, min_length=16, description="Key for PIN hashes; required outside demo mode."
@@ -58,6 +60,15 @@ class Settings(BaseSettings):
     sparkplug_host_id: str = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     sparkplug_primary: bool = Field(default=True, description="Publish the host STATE.")
     alarm_rules_file: str | None = Field(default=None, description="Alarm thresholds (JSON/YAML).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secret_share_group(cls, data: Any) -> Any:
+        """Unset HUB_SHARE_GROUP: a group only holders of the secret key can name."""
+        if isinstance(data, dict) and data.get("share_group") is None:
+            key = data.get("secret_key")
+            data = {**data, "share_group": derive_share_group(str(key or DEMO_SECRET_KEY))}
+        return data
 
     @field_validator("mqtt_url")
     @classmethod

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hub.config import load_settings
+from hub.config import DEMO_SECRET_KEY, Settings, load_settings
 from hub.errors import ConfigError
+from hub.security.share_group import derive_share_group, weakness
 
 
 def test_defaults_in_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -14,7 +15,17 @@ def test_defaults_in_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.database_url == "sqlite:///./hub.db"
     assert settings.api_port == 8000
     assert settings.mqtt_url is None
-    assert settings.share_group == "hub"
+    assert settings.share_group == derive_share_group(DEMO_SECRET_KEY)
+
+
+def test_the_share_group_is_derived_from_the_secret_key_unless_set() -> None:
+    one = Settings(secret_key="a" * 20)
+    assert one.share_group == Settings(secret_key="a" * 20).share_group  # replicas agree
+    assert one.share_group != Settings(secret_key="b" * 20).share_group  # deployments differ
+    assert one.share_group.startswith("hub-") and weakness(one.share_group) is None
+    assert "a" * 20 not in one.share_group
+    assert Settings(secret_key="a" * 20, share_group="blue").share_group == "blue"
+    assert Settings(secret_key="a" * 20, share_group="").share_group == ""
 
 
 def test_secret_key_required_outside_demo(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ import yaml
 from device_sims.cli import build_parser as sims_parser
 from hub.cli import build_parser as hub_parser
 from hub.config import Settings
+from hub.security.share_group import derive_share_group
 
 REPO = Path(__file__).resolve().parents[3]
 COMPOSE = REPO / "docker-compose.yml"
@@ -173,7 +174,10 @@ def test_replicas_share_ingest_and_one_database(compose: dict[str, Any]) -> None
     envs = {name: _environment(services[name]) for name in REPLICAS}
     instance_ids = [env["HUB_INSTANCE_ID"] for env in envs.values()]
     assert len(set(instance_ids)) == len(REPLICAS), "each replica needs its own session"
-    assert len({env["HUB_SHARE_GROUP"] for env in envs.values()}) == 1
+    # No HUB_SHARE_GROUP: each replica derives the same secret group from the
+    # HUB_SECRET_KEY of the one env file they share, and no device can name it.
+    assert all("HUB_SHARE_GROUP" not in env for env in envs.values())
+    assert len({tuple(services[name]["env_file"]) for name in REPLICAS}) == 1
     assert len({env["HUB_DATABASE_URL"] for env in envs.values()}) == 1
     for name, env in envs.items():
         database = urlsplit(env["HUB_DATABASE_URL"])
@@ -186,7 +190,7 @@ def test_replicas_share_ingest_and_one_database(compose: dict[str, Any]) -> None
         assert services[name]["command"] == ["hub", "serve"]
         fields = {key.removeprefix("HUB_").lower(): value for key, value in env.items()}
         settings = Settings.model_validate({**fields, "secret_key": "x" * 32})
-        assert settings.share_group == envs["hub-1"]["HUB_SHARE_GROUP"]
+        assert settings.share_group == derive_share_group("x" * 32)
     assert "FLEET_SEED" not in envs["hub-1"]
 
 
