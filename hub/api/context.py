@@ -11,6 +11,7 @@ from hub.api.idempotency import IdempotencyKeys
 from hub.api.limits import ApiLimits
 from hub.api.message_rate import RateSampler
 from hub.api.rate_limit import SlidingWindowLimiter
+from hub.api.token_watch import TokenWatch
 from hub.runtime import HubRuntime
 
 
@@ -24,6 +25,7 @@ class ApiContext:
     message_rate: RateSampler
     alarms: AlarmView
     actuator: Actuator
+    tokens: TokenWatch
 
     @classmethod
     def create(
@@ -42,4 +44,5 @@ class ApiContext:
             message_rate=RateSampler(lambda: pipeline.committed_messages),
             alarms=alarms if alarms is not None else (runtime.alarms or NoAlarms()),
             actuator=Actuator(runtime, limits, audit, keys, limiter),
+            tokens=TokenWatch(runtime.engine, limits.stream_token_check_s),
         )

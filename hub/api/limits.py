@@ -24,3 +24,9 @@ class ApiLimits(BaseSettings):
     unlock_pulse_ms: int = Field(default=3000, ge=100, le=60_000)
     command_timeout_max_s: float = Field(default=30.0, gt=0, le=300)
     sse_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
+    stream_token_check_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often open event streams' tokens are checked for revocation.",
+    )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from hub.registry.errors import UnknownResident, UnknownToken
@@ -156,3 +158,19 @@ def revoke_token(session: Session, token_or_id: str | int, now: datetime | None 
         session.commit()
         session.refresh(token)
     return token
+
+
+def still_valid(
+    session: Session, token_ids: Collection[int], now: datetime | None = None
+) -> set[int]:
+    """Those of ``token_ids`` that are neither revoked, expired nor deleted: one query for
+    any number of tokens (the open event streams' check)."""
+    if not token_ids:
+        return set()
+    moment = now or utc_now()
+    statement = select(ApiToken.id).where(
+        col(ApiToken.id).in_(list(token_ids)),
+        col(ApiToken.revoked_at).is_(None),
+        or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > moment),
+    )
+    return {token_id for token_id in session.exec(statement) if token_id is not None}

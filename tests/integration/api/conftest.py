@@ -36,6 +36,7 @@ from firmware_protocols.osdp.device import (
 from firmware_protocols.osdp.envelope import ReplyStatus
 from firmware_protocols.osdp.status import LAST_WILL, DeviceStatus, encode_status
 from hub.api.app import create_app
+from hub.api.context import ApiContext
 from hub.api.limits import ApiLimits
 from hub.config import Settings
 from hub.db.engine import make_engine
@@ -62,6 +63,7 @@ class ApiHub:
     client: httpx.AsyncClient
     fleet: TinyFleet
     broker_url: str
+    context: ApiContext
 
     def operator_token(self, scope: str, ttl: timedelta | None = None) -> str:
         with Session(self.runtime.engine) as session:
@@ -89,8 +91,9 @@ async def serving(
     engine.dispose()
     async with running_hub(settings, broker_url) as runtime:
         port = free_port()
+        app = create_app(runtime, limits=limits)
         config = uvicorn.Config(
-            create_app(runtime, limits=limits),
+            app,
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -102,7 +105,7 @@ async def serving(
             await async_wait_until(lambda: server.started or task.done(), what="uvicorn")
             url = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-                yield ApiHub(runtime, url, client, fleet, broker_url)
+                yield ApiHub(runtime, url, client, fleet, broker_url, app.state.api)
         finally:
             server.should_exit = True
             await task

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from hub.live import Subscription
 from tests.integration.api.conftest import ApiHub, bearer, start_door
 from tests.support.waiting import async_wait_until
+
+HUB_CLI = str(Path(sys.executable).with_name("hub"))
 
 
 async def frames(lines: AsyncIterator[str]) -> AsyncIterator[list[str]]:
@@ -80,3 +86,45 @@ async def test_stream_needs_an_operator(api: ApiHub) -> None:
     response = await api.client.get("/api/v1/events/stream", headers=bearer(resident))
     assert response.status_code == 403
     assert (await api.client.get("/api/v1/events/stream")).status_code == 401
+
+
+async def test_a_revoked_tokens_open_stream_ends_at_the_next_check(api: ApiHub) -> None:
+    """``hub token revoke`` in another process writes the database; the open stream of
+    that token ends at the API's next token check (every 0.5 s), other streams go on."""
+    revoked, kept = api.operator_token("testcity"), api.operator_token("testcity")
+    watch = api.context.tokens
+    assert api.context.limits.stream_token_check_s == 0.5
+    async with (
+        api.client.stream("GET", "/api/v1/events/stream", headers=bearer(revoked)) as doomed,
+        api.client.stream("GET", "/api/v1/events/stream", headers=bearer(kept)) as other,
+    ):
+        doomed_frames, other_frames = frames(doomed.aiter_lines()), frames(other.aiter_lines())
+        assert (await anext(doomed_frames))[0] == ": connected"
+        assert (await anext(other_frames))[0] == ": connected"
+        await async_wait_until(lambda: watch.checks >= 1, what="a first token check")
+
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [HUB_CLI, "token", "revoke", revoked],
+            env={
+                **os.environ,
+                "HUB_DATABASE_URL": api.runtime.settings.database_url,
+                "HUB_SECRET_KEY": api.runtime.settings.effective_secret_key,
+            },
+            capture_output=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        checks_at_revocation = watch.checks
+        last = [": connected"]
+        async for frame in doomed_frames:  # heartbeats until the check ends the stream
+            last = frame
+        # At most one check was already under way when the revocation was committed.
+        assert watch.checks - checks_at_revocation <= 2
+        assert last[0] == "event: revoked"
+        assert "revoked or expired" in last[1]
+        response = await api.client.get("/api/v1/fleet/summary", headers=bearer(revoked))
+        assert response.status_code == 401
+        # The other token's stream is still open and beating.
+        assert await anext(other_frames) == [": heartbeat"]
+        assert watch.watched == 1

@@ -18,6 +18,7 @@ from hub.registry.tokens import (
     mint_operator_token,
     mint_resident_token,
     revoke_token,
+    still_valid,
 )
 from tests.integration.registry.conftest import Seeded
 
@@ -87,6 +88,24 @@ def test_revoke_by_token_and_by_id(fleet: Seeded) -> None:
                 revoke_token(session, missing)
         with pytest.raises(UnknownToken):
             revoke_token(session, "garbage")
+
+
+def test_still_valid_keeps_only_live_tokens_in_one_query(fleet: Seeded) -> None:
+    with fleet.session() as session:
+        raws = {
+            name: mint_operator_token(session, "c0001", name, ttl, now=T0)
+            for name, ttl in (("live", None), ("expiring", timedelta(hours=1)), ("revoked", None))
+        }
+        ids = {}
+        for name, raw in raws.items():
+            identity = authenticate_token(session, raw, T0)
+            assert identity is not None
+            ids[name] = identity.token_id
+        revoke_token(session, raws["revoked"], now=T0)
+        wanted = [*ids.values(), 10**9]  # and one that does not exist
+        assert still_valid(session, wanted, T0) == {ids["live"], ids["expiring"]}
+        assert still_valid(session, wanted, T0 + timedelta(hours=1)) == {ids["live"]}
+        assert still_valid(session, [], T0) == set()
 
 
 def test_unknown_scope_mints_nothing(fleet: Seeded) -> None:
