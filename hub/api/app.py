@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hub import __version__
 from hub.api.alarm_view import AlarmView
 from hub.api.context import ApiContext
+from hub.api.finite_json import FiniteJsonMiddleware
 from hub.api.limits import ApiLimits
 from hub.api.routes import alarms as alarm_routes
 from hub.api.routes import (
@@ -30,6 +32,7 @@ from hub.api.routes import (
     service,
     stream,
 )
+from hub.api.validation_errors import validation_error
 from hub.runtime import HubRuntime
 from hub.web import routes as web
 
@@ -68,6 +71,8 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(web.router)  # the operator page at /
+    app.add_middleware(FiniteJsonMiddleware)
+    app.add_exception_handler(RequestValidationError, validation_error)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:

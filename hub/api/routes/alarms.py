@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from hub.alarms.lifecycle import Alarm
 from hub.alarms.queries import AlarmFilter, alarm_history, get_alarm, list_alarms
@@ -24,7 +24,8 @@ from hub.registry.vocabulary import DeviceKind
 router = APIRouter(prefix="/api/v1/alarms", tags=["operators"])
 
 MAX_PAGE = 500
-AlarmId = Annotated[int, Path(ge=1, le=2**63 - 1, description="alarm id")]
+MAX_ALARM_ID = 2**63 - 1
+AlarmId = Annotated[int, Path(ge=1, le=MAX_ALARM_ID, description="alarm id")]
 StateFilter = Literal["active", "acknowledged", "cleared", "open"]
 
 
@@ -99,6 +100,13 @@ def not_found(alarm_id: int) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"no alarm {alarm_id} in your scope")
 
 
+def _cursor_in_range(cursor: str | None) -> str | None:
+    """A cursor is an alarm id: 64-bit, as SQLite and PostgreSQL store it."""
+    if cursor is not None and not 1 <= int(cursor) <= MAX_ALARM_ID:
+        raise ValueError(f"cursor must be a next_cursor, from 1 to {MAX_ALARM_ID}")
+    return cursor
+
+
 @router.get("", responses=errors(401, 403))
 def alarms(
     operator: OperatorDep,
@@ -109,7 +117,9 @@ def alarms(
     type: AlarmType | None = None,
     device: Annotated[str | None, Query(max_length=64, description="a device id")] = None,
     cursor: Annotated[
-        str | None, Query(pattern=r"^[0-9]{1,19}$", description="next_cursor")
+        str | None,
+        Query(pattern=r"^[0-9]{1,19}$", description="next_cursor"),
+        AfterValidator(_cursor_in_range),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> AlarmPage:

@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StrictBody(BaseModel):
-    """Base of every request body: unknown fields are refused."""
+    """Base of every request body: unknown fields and non-finite numbers are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ErrorPublic(BaseModel):

@@ -8,22 +8,32 @@ without a token or with invalid data must be refused. Not checked: that every
 schema-valid request succeeds (a well-formed id of a device that does not exist is a
 404, a well-formed time in month 13 a 422). The event stream never ends, so it is left out here
 (tests/integration/api/test_stream.py covers it).
+
+Then every operation again, with what JSON schemas cannot describe and schemathesis does
+not generate: a leaf of the generated JSON body replaced by a non-finite number (``NaN``,
+``Infinity``, ``1e400``, ...) as raw text, which must be a 422 that says so, and integer
+query and path parameters (and digit-string cursors) replaced by boundary integers
+(2**31, 2**63, 10**30, -1, ...), which must never be a 5xx.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.core import NotSet
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlmodel import Session
 
@@ -174,6 +184,121 @@ def run_operations(api_schema: Any, token: str, *, tag: str | None = None) -> in
             failures.append(f"{operation.label}: {exc}")
     assert not failures, "\n\n".join(failures)
     return ran
+
+
+NON_FINITE = ("NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1E+999")
+BOUNDARY_INTS = (
+    0, -1, 2**31 - 1, 2**31, 2**32, 2**53 + 1, 2**62 + 1, 2**63 - 1, 2**63, 10**19,
+    -(2**63) - 1, 10**30,
+)  # fmt: skip
+MARKER = "\u0000non-finite\u0000"
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict) and value:
+        return [leaf for key, item in value.items() for leaf in _leaves(item, (*path, key))]
+    if isinstance(value, list) and value:
+        return [leaf for index, item in enumerate(value) for leaf in _leaves(item, (*path, index))]
+    return [path]
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: _replaced(v, rest, new) if k == head else v for k, v in value.items()}
+    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+def _numeric_parameters(api_schema: Any, operation: Any) -> dict[str, tuple[str, bool]]:
+    """Name > (where, as text) of the operation's integer parameters and digit-string ones
+    (cursors), from the OpenAPI document."""
+    raw = api_schema.raw_schema["paths"][operation.path][operation.method.lower()]
+    found: dict[str, tuple[str, bool]] = {}
+    for parameter in raw.get("parameters", []):
+        schema = parameter.get("schema", {})
+        variants = schema.get("anyOf", [schema])
+        if any(v.get("type") == "integer" for v in variants):
+            found[parameter["name"]] = (parameter["in"], False)
+        elif any(v.get("pattern", "").startswith("^[0-9]") for v in variants):
+            found[parameter["name"]] = (parameter["in"], True)
+    return found
+
+
+def _with_boundaries(
+    params: dict[str, Any] | None, numeric: dict[str, tuple[str, bool]], where: str, draw: Any
+) -> dict[str, Any]:
+    """``params`` with some of their integer parameters set to boundary integers."""
+    out = dict(params or {})
+    for name, (location, as_text) in numeric.items():
+        if location == where and (location == "path" or draw(st.booleans())):
+            chosen = draw(st.sampled_from(BOUNDARY_INTS))
+            out[name] = str(abs(chosen)) if as_text else chosen
+    return out
+
+
+def _hostile_check(
+    client: httpx.Client, api_schema: Any, operation: Any, token: str, sent: list[int]
+) -> Any:
+    """A Hypothesis test sending the operation's generated cases made hostile."""
+    numeric = _numeric_parameters(api_schema, operation)
+
+    @EXAMPLES
+    @given(case=operation.as_strategy(), data=st.data())
+    def check(case: Any, data: Any) -> None:
+        draw = data.draw
+        path_parameters = _with_boundaries(case.path_parameters, numeric, "path", draw)
+        query = _with_boundaries(case.query, numeric, "query", draw)
+        if path_parameters:
+            case.path_parameters = path_parameters
+        headers = {"Authorization": f"Bearer {token}"}
+        content = None
+        literal = None
+        if case.body is not None and not isinstance(case.body, NotSet):
+            literal = draw(st.sampled_from(NON_FINITE))
+            leaf = draw(st.sampled_from(_leaves(case.body)))
+            body = json.dumps(_replaced(case.body, leaf, MARKER))
+            content = body.replace(json.dumps(MARKER), literal)
+            headers["Content-Type"] = "application/json"
+        response = client.request(
+            case.method, case.formatted_path, params=query, headers=headers, content=content
+        )
+        sent[0] += 1
+        where = f"{case.method} {case.formatted_path} {query} {content!r}"
+        assert response.status_code < 500, f"{where}: {response.status_code} {response.text}"
+        if literal is not None:
+            sent[1] += 1
+            assert response.status_code == 422, f"{where}: {response.status_code}"
+            assert "finite" in response.text and literal in response.text, response.text
+
+    return check
+
+
+def run_hostile_numbers(api_url: str, api_schema: Any, token: str) -> tuple[int, int]:
+    """Every operation with non-finite numbers in its body and boundary integers in its
+    parameters; (requests sent, of which with a non-finite number)."""
+    failures: list[str] = []
+    sent = [0, 0]
+    with httpx.Client(base_url=api_url, timeout=30) as client:
+        for result in api_schema.get_all_operations():
+            operation = result.ok()
+            if operation.path == "/api/v1/events/stream":
+                continue
+            try:
+                _hostile_check(client, api_schema, operation, token, sent)()
+            except Exception as exc:  # collected: one report for every operation
+                failures.append(f"{operation.label}: {exc}")
+    assert not failures, "\n\n".join(failures)
+    return sent[0], sent[1]
+
+
+def test_hostile_numbers_are_refused_and_never_a_server_error(
+    running_api: tuple[BackgroundApi, str], api_schema: Any, tokens: tuple[str, str]
+) -> None:
+    requests, non_finite = run_hostile_numbers(running_api[0].url, api_schema, tokens[0])
+    # (POST /api/v1/devices/{id}/commands is the operation with a JSON body)
+    assert requests >= 14 * 10 and non_finite >= 20
 
 
 def test_operator_token(api_schema: Any, tokens: tuple[str, str]) -> None:
