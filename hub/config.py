@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     )
     mqtt_username: str | None = Field(default=None, description="The hub's broker account.")
     mqtt_password: str | None = Field(default=None, description="Password of the hub's account.")
+    mqtt_tls_ca_file: str | None = Field(
+        default=None,
+        description="Connect over TLS, trusting this CA file (PEM) rather than the system's.",
+    )
     mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600)
     mqtt_session_expiry_s: int = Field(
         default=86_400, ge=0, description="Persistent session lifetime while the hub is away."

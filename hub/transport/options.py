@@ -80,7 +80,8 @@ class TransportOptions:
         options = cls(
             host=address.host,
             port=address.port,
-            tls=address.tls,
+            tls=address.tls or settings.mqtt_tls_ca_file is not None,
+            tls_ca_file=settings.mqtt_tls_ca_file,
             client_id=settings.instance_id,
             username=username,
             password=password,

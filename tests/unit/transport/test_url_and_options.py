@@ -84,3 +84,14 @@ def test_options_refuse_nonsense(bad: dict[str, object]) -> None:
     values.update(bad)
     with pytest.raises(ValueError):
         TransportOptions(**values)  # type: ignore[arg-type]
+
+
+def test_tls_from_an_mqtts_url_or_a_ca_file(settings_factory) -> None:  # type: ignore[no-untyped-def]
+    plain = TransportOptions.from_settings(settings_factory(mqtt_url="mqtt://broker"))
+    assert (plain.tls, plain.tls_ca_file, plain.port) == (False, None, 1883)
+    mqtts = TransportOptions.from_settings(settings_factory(mqtt_url="mqtts://broker"))
+    assert (mqtts.tls, mqtts.tls_ca_file, mqtts.port) == (True, None, 8883)
+    with_ca = TransportOptions.from_settings(
+        settings_factory(mqtt_url="mqtt://broker:8884", mqtt_tls_ca_file="/etc/hub/ca.pem")
+    )
+    assert (with_ca.tls, with_ca.tls_ca_file, with_ca.port) == (True, "/etc/hub/ca.pem", 8884)
