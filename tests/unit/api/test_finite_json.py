@@ -19,7 +19,7 @@ from hub.api.validation_errors import validation_error
         (b'{"a":[1,{"b":Infinity}]}', (["a", 1, "b"], "Infinity")),
         (b'{"setpoint_c":-Infinity}', (["setpoint_c"], "-Infinity")),
         (b'{"timeout_s":1e400}', (["timeout_s"], "1e400")),
-        (b'[0.5,-1E+999]', ([1], "-1E+999")),
+        (b"[0.5,-1E+999]", ([1], "-1E+999")),
         (b"NaN", ([], "NaN")),
         (b'{"n":' + b"9" * 5000 + b"}", ([], "an integer of more than 4300 digits")),
     ],
