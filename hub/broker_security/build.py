@@ -32,6 +32,11 @@ _HASH: Final = re.compile(r"\$7\$[1-9][0-9]{0,8}\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0
 _HUB_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
+def is_mosquitto_hash(text: str) -> bool:
+    """True for a ``$7$`` (PBKDF2-SHA512) hash as Mosquitto's password file takes it."""
+    return _HASH.fullmatch(text) is not None
+
+
 class DeviceRow(Protocol):
     """What the generator reads of a registry device (``hub.registry.models.Device``)."""
 

@@ -14,6 +14,7 @@ from hub.broker_security import (
     BrokerPolicy,
     HubAccount,
     Listener,
+    TlsFiles,
     build_broker_config,
     hub_credentials,
     write_broker_config,
@@ -29,10 +30,17 @@ DEFAULTS = BrokerPolicy()
 def _listener(text: str) -> Listener:
     """``PORT`` (every interface) or ``HOST:PORT``."""
     host, _, port = text.rpartition(":")
+    if not port.isdecimal():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected PORT or HOST:PORT")
     try:
         return Listener(int(port), host.strip("[]") or None)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: expected PORT or HOST:PORT ({exc})") from None
+
+
+def _optional_listener(text: str) -> Listener | None:
+    """A listener, or ``none`` for no listener at all."""
+    return None if text.lower() == "none" else _listener(text)
 
 
 def _count(text: str) -> int:
@@ -66,10 +74,35 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--device-listener",
-        type=_listener,
+        type=_optional_listener,
         default=DEFAULTS.device_listener,
+        metavar="[HOST:]PORT|none",
+        help="where devices connect without TLS (default: 1883 on every interface; "
+        "none: only over TLS)",
+    )
+    parser.add_argument(
+        "--device-tls-listener",
+        type=_listener,
         metavar="[HOST:]PORT",
-        help="where devices connect (default: 1883 on every interface)",
+        help="where devices connect over TLS, e.g. 8883 (needs --tls-certfile and --tls-keyfile)",
+    )
+    parser.add_argument(
+        "--tls-certfile",
+        metavar="PATH",
+        help="the broker's certificate chain (PEM), as a path on the broker host",
+    )
+    parser.add_argument(
+        "--tls-keyfile", metavar="PATH", help="its private key (PEM), on the broker host"
+    )
+    parser.add_argument(
+        "--tls-client-ca",
+        metavar="PATH",
+        help="also require device client certificates signed by this CA (PEM)",
+    )
+    parser.add_argument(
+        "--hub-tls",
+        action="store_true",
+        help="put the hub's listener on TLS too, with the same certificate",
     )
     parser.add_argument(
         "--hub-listener",
@@ -95,9 +128,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        tls = None
+        if args.tls_certfile or args.tls_keyfile or args.tls_client_ca:
+            if not (args.tls_certfile and args.tls_keyfile):
+                raise ValueError("--tls-certfile and --tls-keyfile go together")
+            tls = TlsFiles(args.tls_certfile, args.tls_keyfile, args.tls_client_ca)
         policy = BrokerPolicy(
             device_listener=args.device_listener,
             hub_listener=args.hub_listener,
+            device_tls_listener=args.device_tls_listener,
+            tls=tls,
+            hub_tls=args.hub_tls,
             max_inflight_messages=args.max_inflight,
             max_queued_messages=args.max_queued,
         )

@@ -3,6 +3,7 @@ CONNACK, SUBACK and PUBACK reason codes, messages received, disconnects."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -94,10 +95,12 @@ def connect(
     *,
     mqtt5: bool = True,
     clean: bool = True,
+    tls_ca: str | None = None,
 ) -> Probe:
     """A connected client, or one whose CONNACK refused it (``probe.refused``); never
     retries. ``client_id`` defaults to the username, as devices do; ``clean=False`` asks
-    to resume the session stored under that client id."""
+    to resume the session stored under that client id; ``tls_ca`` connects over TLS,
+    trusting that CA file (a failed handshake raises ``ssl.SSLError``)."""
     name = client_id or username or "anonymous"
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
@@ -109,6 +112,8 @@ def connect(
     probe = Probe(name, client)
     if username is not None:
         client.username_pw_set(username, password)
+    if tls_ca is not None:
+        client.tls_set_context(ssl.create_default_context(cafile=tls_ca))
     client.on_connect = probe._on_connect
     client.on_message = probe._on_message
     client.on_disconnect = probe._on_disconnect

@@ -14,6 +14,7 @@ from hub.broker_security import (
     BrokerPolicy,
     HubAccount,
     Listener,
+    TlsFiles,
     build_broker_config,
 )
 from hub.registry.passwords import hash_password
@@ -97,11 +98,12 @@ def test_the_conf_separates_devices_and_hub_listeners() -> None:
     conf = build(ROWS, policy=policy).mosquitto_conf
     settings = [line for line in conf.splitlines() if line and not line.startswith("#")]
     assert settings[0] == "per_listener_settings true"
-    devices = settings[settings.index("listener 8883") :][:5]
+    devices = settings[settings.index("listener 8883") :][:6]
     assert devices == [
         "listener 8883",
         "allow_anonymous false",
         "use_username_as_clientid true",
+        "max_qos 1",
         f"password_file {INSTALL}/devices.passwd",
         f"acl_file {INSTALL}/acl",
     ]
@@ -115,6 +117,56 @@ def test_the_conf_separates_devices_and_hub_listeners() -> None:
     general = settings[1 : settings.index("listener 8883")]
     assert "persistence true" in general and "max_inflight_messages 500" in general
     assert "max_queued_messages 1000000" in general and "set_tcp_nodelay true" in general
+    assert "message_size_limit 524288" in general  # Sparkplug B's 512 KiB, the largest
+
+
+def test_tls_listeners_for_devices_and_hub() -> None:
+    tls = TlsFiles("/etc/tls/broker.pem", "/etc/tls/broker.key", "/etc/tls/devices-ca.pem")
+    policy = BrokerPolicy(
+        device_listener=None,
+        device_tls_listener=Listener(8883),
+        hub_listener=Listener(8884, "10.0.0.5"),
+        tls=tls,
+        hub_tls=True,
+    )
+    conf = build(ROWS, policy=policy).mosquitto_conf
+    settings = [line for line in conf.splitlines() if line and not line.startswith("#")]
+    assert "listener 1883" not in settings
+    devices = settings[settings.index("listener 8883") :][:11]
+    assert devices == [
+        "listener 8883",
+        "certfile /etc/tls/broker.pem",
+        "keyfile /etc/tls/broker.key",
+        "tls_version tlsv1.2",
+        "cafile /etc/tls/devices-ca.pem",
+        "require_certificate true",
+        "allow_anonymous false",
+        "use_username_as_clientid true",
+        "max_qos 1",
+        f"password_file {INSTALL}/devices.passwd",
+        f"acl_file {INSTALL}/acl",
+    ]
+    hub = settings[settings.index("listener 8884 10.0.0.5") :]
+    assert hub[:4] == [
+        "listener 8884 10.0.0.5",
+        "certfile /etc/tls/broker.pem",
+        "keyfile /etc/tls/broker.key",
+        "tls_version tlsv1.2",
+    ]
+    assert "require_certificate true" not in hub  # client certificates are for devices
+
+
+def test_tls_policy_checks() -> None:
+    with pytest.raises(ValueError, match="certificate and key"):
+        BrokerPolicy(device_tls_listener=Listener(8883))
+    with pytest.raises(ValueError, match="certificate and key"):
+        BrokerPolicy(hub_tls=True)
+    with pytest.raises(ValueError, match="devices need a listener"):
+        BrokerPolicy(device_listener=None)
+    with pytest.raises(ValueError, match="different ports"):
+        BrokerPolicy(device_tls_listener=Listener(1883), tls=TlsFiles("/a", "/b"))
+    with pytest.raises(ValueError, match="absolute path"):
+        TlsFiles("relative.pem", "/b")
 
 
 def test_output_is_deterministic_and_ignores_row_order() -> None:
