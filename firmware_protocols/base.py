@@ -164,6 +164,21 @@ class Definition(Protocol):
         """Hub-wide topic filters for every device of this protocol."""
         ...
 
+    def device_subscriptions(self, device_id: str) -> Sequence[Subscription]:
+        """The filters for one device's uplinks, command replies on a topic of their own
+        excepted (those are :meth:`reply_subscriptions`)."""
+        ...
+
+    def reply_subscriptions(self) -> Sequence[Subscription]:
+        """Hub-wide filters for command replies that have a topic of their own (none
+        when replies travel inside device data, as in Sparkplug B)."""
+        ...
+
+    def announce_subscriptions(self) -> Sequence[Subscription]:
+        """Hub-wide filters for what every device sends when it comes online (status,
+        birth): how the hub notices a device that is not in its registry."""
+        ...
+
     def route(self, topic: str) -> tuple[str, str] | None:
         """(device id, channel) for a topic of this protocol, or None if not ours."""
         ...

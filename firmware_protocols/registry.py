@@ -73,6 +73,21 @@ class DefinitionRegistry:
                 seen.setdefault(sub.topic_filter, sub)
         return list(seen.values())
 
+    def reply_subscriptions(self) -> list[Subscription]:
+        """Every protocol's hub-wide reply filters, without duplicates."""
+        return _unique(s for d in self._definitions for s in d.reply_subscriptions())
+
+    def announce_subscriptions(self) -> list[Subscription]:
+        """Every protocol's hub-wide status and birth filters, without duplicates."""
+        return _unique(s for d in self._definitions for s in d.announce_subscriptions())
+
+    def device_subscriptions(self, protocol: str, device_id: str) -> list[Subscription]:
+        """One device's uplink filters (replies on their own topics excepted)."""
+        definition = self._routers.get(protocol)
+        if definition is None:
+            raise UnknownDefinition(protocol, "")
+        return list(definition.device_subscriptions(device_id))
+
     def route(self, topic: str) -> tuple[str, str, str] | None:
         """(protocol, device id, channel) for an incoming topic, or None. A device uses a
         handful of topics for its whole life, so answers are remembered (up to
@@ -94,6 +109,13 @@ class DefinitionRegistry:
             if routed is not None:
                 return protocol, routed[0], routed[1]
         return None
+
+
+def _unique(subscriptions: Iterable[Subscription]) -> list[Subscription]:
+    seen: dict[str, Subscription] = {}
+    for subscription in subscriptions:
+        seen.setdefault(subscription.topic_filter, subscription)
+    return list(seen.values())
 
 
 @cache

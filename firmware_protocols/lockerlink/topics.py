@@ -61,6 +61,23 @@ def subscriptions() -> tuple[Subscription, ...]:
     )
 
 
+def device_subscriptions(device_id: str) -> tuple[Subscription, ...]:
+    """One device's status, telemetry and events (its replies: :func:`reply_subscriptions`)."""
+    return (
+        Subscription(topic(device_id, "status"), shared=False, qos=QOS),
+        Subscription(topic(device_id, "telemetry"), shared=True, qos=QOS),
+        Subscription(topic(device_id, "event"), shared=True, qos=QOS),
+    )
+
+
+def reply_subscriptions() -> tuple[Subscription, ...]:
+    return (Subscription(f"{PREFIX}/+/reply", shared=False, qos=QOS),)
+
+
+def announce_subscriptions() -> tuple[Subscription, ...]:
+    return (Subscription(f"{PREFIX}/+/status", shared=False, qos=QOS),)
+
+
 def device_topics(device_id: str) -> DeviceTopics:
     """What one device may publish and subscribe to (broker ACLs, simulators)."""
     return DeviceTopics(

@@ -45,6 +45,15 @@ class OsdpDefinition:
     def subscriptions(self) -> Sequence[Subscription]:
         return topics.subscriptions()
 
+    def device_subscriptions(self, device_id: str) -> Sequence[Subscription]:
+        return topics.device_subscriptions(device_id)
+
+    def reply_subscriptions(self) -> Sequence[Subscription]:
+        return topics.reply_subscriptions()
+
+    def announce_subscriptions(self) -> Sequence[Subscription]:
+        return topics.announce_subscriptions()
+
     def route(self, topic: str) -> tuple[str, str] | None:
         return topics.route(topic)
 

@@ -41,6 +41,22 @@ def subscriptions() -> tuple[Subscription, ...]:
     )
 
 
+def device_subscriptions(device_id: str) -> tuple[Subscription, ...]:
+    """One unit's status and reports (its replies: :func:`reply_subscriptions`)."""
+    return (
+        Subscription(topic(device_id, STATUS), shared=False),
+        Subscription(topic(device_id, UP), shared=True),
+    )
+
+
+def reply_subscriptions() -> tuple[Subscription, ...]:
+    return (Subscription(f"{PREFIX}/+/{REPLY}", shared=False),)
+
+
+def announce_subscriptions() -> tuple[Subscription, ...]:
+    return (Subscription(f"{PREFIX}/+/{STATUS}", shared=False),)
+
+
 def device_topics(device_id: str) -> DeviceTopics:
     return DeviceTopics(
         publish=(topic(device_id, STATUS), topic(device_id, UP), topic(device_id, REPLY)),

@@ -98,6 +98,20 @@ class SparkplugDefinition:
         device = [f"{NAMESPACE}/{self.group_id}/{t}/+/+" for t in DEVICE_TYPES if not t.is_command]
         return [Subscription(f, shared=False, qos=1) for f in (*node, *device)]
 
+    def device_subscriptions(self, device_id: str) -> Sequence[Subscription]:
+        """The node's own message types (never its commands: the hub sends those)."""
+        base = f"{NAMESPACE}/{self.group_id}"
+        node = check_id(device_id, "edge node id")
+        node_filters = [f"{base}/{t}/{node}" for t in NODE_TYPES if not t.is_command]
+        device_filters = [f"{base}/{t}/{node}/+" for t in DEVICE_TYPES if not t.is_command]
+        return [Subscription(f, shared=False, qos=1) for f in (*node_filters, *device_filters)]
+
+    def reply_subscriptions(self) -> Sequence[Subscription]:
+        return ()  # replies are metrics of the node's and devices' data messages
+
+    def announce_subscriptions(self) -> Sequence[Subscription]:
+        return [Subscription(f"{NAMESPACE}/{self.group_id}/NBIRTH/+", shared=False, qos=1)]
+
     def route(self, topic: str) -> tuple[str, str] | None:
         if not topic.startswith(f"{NAMESPACE}/{self.group_id}/"):
             return None

@@ -95,6 +95,10 @@ class Transport(Protocol):
         """Add subscriptions; they are restored after every reconnect."""
         ...
 
+    async def unsubscribe(self, subscriptions: Sequence[Subscription]) -> None:
+        """Drop subscriptions, now and after every reconnect."""
+        ...
+
     async def run(self) -> None:
         """Connect and stay connected until cancelled; disconnect cleanly on cancel."""
         ...

@@ -75,6 +75,7 @@ class Link:
         self._closed: asyncio.Future[None] = self._loop.create_future()
         self._publishes: dict[int, tuple[str, asyncio.Future[None]]] = {}
         self._subscribes: dict[int, asyncio.Future[list[ReasonCode]]] = {}
+        self._unsubscribes: dict[int, asyncio.Future[None]] = {}
         self._sock: Any = None
         self._fd = -1
         self._reading = False
@@ -105,6 +106,7 @@ class Link:
         client.on_message = self._on_message
         client.on_publish = self._on_publish
         client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_unsubscribe
         client.on_socket_open = self._on_socket_open
         client.on_socket_close = self._on_socket_close
         client.on_socket_register_write = self._on_socket_register_write
@@ -319,6 +321,18 @@ class Link:
         if future is not None and not future.done():
             future.set_result(reasons)
 
+    def _on_unsubscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        future = self._unsubscribes.pop(mid, None)
+        if future is not None and not future.done():
+            future.set_result(None)
+
     # ------------------------------------------------------------------ operations
     @property
     def closed(self) -> bool:
@@ -363,6 +377,17 @@ class Link:
             raise NotConnectedError("subscribe")
         future: asyncio.Future[list[ReasonCode]] = self._loop.create_future()
         self._subscribes[mid] = future
+        return future
+
+    def unsubscribe(self, filters: Sequence[str]) -> asyncio.Future[None]:
+        """Send one UNSUBSCRIBE; a future for the UNSUBACK."""
+        if self.closed:
+            raise NotConnectedError("unsubscribe")
+        rc, mid = self._client.unsubscribe(list(filters))
+        if rc != mqtt.MQTT_ERR_SUCCESS or mid is None:
+            raise NotConnectedError("unsubscribe")
+        future: asyncio.Future[None] = self._loop.create_future()
+        self._unsubscribes[mid] = future
         return future
 
     def tick(self) -> None:
@@ -419,3 +444,7 @@ class Link:
             if not suback.done():
                 suback.set_exception(NotConnectedError("subscribe"))
         self._subscribes.clear()
+        for unsuback in self._unsubscribes.values():
+            if not unsuback.done():
+                unsuback.set_exception(NotConnectedError("unsubscribe"))
+        self._unsubscribes.clear()

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 WillSource = Will | Callable[[], Will | None] | None
 KEEPALIVE_TICK_S = 1.0
+FILTERS_PER_PACKET = 500  # a worker subscribes to thousands of exact device topics
 
 
 class PahoTransport:
@@ -188,12 +189,32 @@ class PahoTransport:
                 raise SubscribeError(refused)
 
     async def _subscribe(self, link: Link, filters: list[tuple[str, int]]) -> list[tuple[str, str]]:
-        try:
-            async with asyncio.timeout(self.options.subscribe_timeout_s):
-                reasons = await link.subscribe(filters)
-        except TimeoutError as exc:
-            raise SubscribeError([(f, "no SUBACK in time") for f, _ in filters]) from exc
-        return self._record_refusals(filters, reasons)
+        refused: list[tuple[str, str]] = []
+        for start in range(0, len(filters), FILTERS_PER_PACKET):
+            chunk = filters[start : start + FILTERS_PER_PACKET]
+            try:
+                async with asyncio.timeout(self.options.subscribe_timeout_s):
+                    reasons = await link.subscribe(chunk)
+            except TimeoutError as exc:
+                raise SubscribeError([(f, "no SUBACK in time") for f, _ in chunk]) from exc
+            refused += self._record_refusals(chunk, reasons)
+        return refused
+
+    async def unsubscribe(self, subscriptions: Sequence[Subscription]) -> None:
+        """Drop subscriptions (from every later reconnect too); if connected, unsubscribe
+        now. Messages already queued for them may still arrive."""
+        filters = [self._wire_filter(s) for s in subscriptions]
+        for topic_filter in filters:
+            self._subscriptions.pop(topic_filter, None)
+        link = self._link
+        if link is None or not self.connected or not filters:
+            return
+        for start in range(0, len(filters), FILTERS_PER_PACKET):
+            try:
+                async with asyncio.timeout(self.options.subscribe_timeout_s):
+                    await link.unsubscribe(filters[start : start + FILTERS_PER_PACKET])
+            except (TimeoutError, NotConnectedError):
+                return  # not subscribed again after the reconnect: nothing left to undo
 
     def _record_refusals(
         self, filters: list[tuple[str, int]], reasons: list[ReasonCode]
@@ -285,7 +306,9 @@ class PahoTransport:
         sent: dict[str, int] = {}
         while pending := [(f, q) for f, q in self._subscriptions.items() if sent.get(f) != q]:
             try:  # again if subscribe() added filters meanwhile
-                self._record_refusals(pending, await link.subscribe(pending))
+                for start in range(0, len(pending), FILTERS_PER_PACKET):
+                    chunk = pending[start : start + FILTERS_PER_PACKET]
+                    self._record_refusals(chunk, await link.subscribe(chunk))
             except NotConnectedError:
                 return  # lost while subscribing; the supervisor sees it closed
             sent.update(pending)
