@@ -6,6 +6,7 @@ Every setting has a safe default, except secrets, which have one only in demo mo
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any, Literal
 
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     demo: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     retention_days: int = Field(default=30, ge=1, le=3650)
+    ingest_workers: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="Ingest worker processes (default: one per core; 0: one, in the front).",
+    )
     ingest_queue_size: int = Field(default=20_000, ge=100)
     ingest_batch_size: int = Field(default=2_000, ge=1)
     ingest_flush_interval_ms: int = Field(default=50, ge=1, le=10_000)
@@ -99,6 +106,13 @@ class Settings(BaseSettings):
     @property
     def effective_secret_key(self) -> str:
         return self.secret_key if self.secret_key is not None else DEMO_SECRET_KEY
+
+
+def worker_count(settings: Settings) -> int:
+    """How many ingest worker processes (0: one worker inside the front process)."""
+    if settings.ingest_workers is not None:
+        return settings.ingest_workers
+    return max(1, os.cpu_count() or 1)
 
 
 def load_settings(**overrides: object) -> Settings:

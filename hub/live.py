@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +16,12 @@ class LiveEvent:
     path: str | None
     ts_ms: int
     data: dict[str, Any] = field(default_factory=dict)
+
+
+class LiveSink(Protocol):
+    """Where a part of the hub puts its live events (the bus, or a worker's link to it)."""
+
+    def publish(self, event: LiveEvent) -> None: ...
 
 
 class Subscription:

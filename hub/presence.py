@@ -8,7 +8,7 @@ back as a :class:`Transition` for the store and the live event stream.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from firmware_protocols.base import DEVICE_KINDS, DeviceKind
@@ -100,6 +100,31 @@ class PresenceTracker:
             if transition is not None:
                 transitions.append(transition)
         return transitions
+
+    # ------------------------------------------------------------ a mirror of others
+    def apply(self, transition: Transition) -> bool:
+        """Take a transition another tracker made (the front mirrors its workers'); True if
+        it changed what this tracker knew."""
+        self.register(transition.device_id, transition.kind)
+        return (
+            self._set(transition.device_id, transition.online, transition.reason, transition.ts_ms)
+            is not None
+        )
+
+    def reconcile(
+        self, online: Collection[str], devices: Iterable[str], now_ms: int
+    ) -> list[Transition]:
+        """Make ``devices`` online exactly when they are in ``online`` (another tracker's
+        whole view of them); the transitions that took."""
+        changed = []
+        for device_id in devices:
+            state = self._devices.get(device_id)
+            if state is None or state.online == (device_id in online):
+                continue
+            transition = self._set(device_id, not state.online, "resync", now_ms)
+            if transition is not None:
+                changed.append(transition)
+        return changed
 
     def get(self, device_id: str) -> DevicePresence | None:
         return self._devices.get(device_id)

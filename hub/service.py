@@ -1,7 +1,11 @@
-"""Build a hub from settings and run it: transport, ingest, presence, commands, API.
+"""Build a hub's front process from settings and run it: the command lane, the ingest
+workers, the alarms desk, the API's parts.
 
 ``build_runtime`` wires the parts (no I/O beyond migrations and loading the registry);
-``run_hub`` runs their loops in one TaskGroup with named tasks until cancelled.
+``run_hub`` runs their loops in one TaskGroup with named tasks until cancelled. The
+ingest workers (``HUB_INGEST_WORKERS`` processes, one per core by default, or one inside
+this process when it is 0) are started by ``run_hub`` through the
+:class:`~hub.front.workers.WorkerPool`.
 """
 
 from __future__ import annotations
@@ -15,34 +19,32 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from firmware_protocols.registry import default_registry
-from hub.alarms.config import AlarmRules
-from hub.alarms.engine import AlarmEngine
+from hub.alarms.desk import AlarmDesk
 from hub.commands.repository import CommandRepository
 from hub.commands.service import CommandService
-from hub.config import Settings
+from hub.config import Settings, worker_count
 from hub.connection_watch import BrokerMetrics, ConnectionObservers
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
-from hub.domain.services import build_domain
 from hub.domain.sparkplug_host import SparkplugHost
 from hub.fleet_gauges import update_fleet_gauges
-from hub.ingest.decoder import MessageDecoder
+from hub.front.command_lane import CommandLane
+from hub.front.signals import FrontSignals
+from hub.front.workers import InProcessBuilder, WorkerPool
 from hub.ingest.directory import DeviceDirectory
-from hub.ingest.pipeline import IngestPipeline
 from hub.ingest.registry_loader import registry_loader
 from hub.live import EventBus
-from hub.live_presence import PresenceToLive
 from hub.metrics import HubMetrics
 from hub.presence import PresenceTracker
 from hub.runtime import HubRuntime
+from hub.store.retention import retention_loop
 from hub.store.writer import StoreWriter
 from hub.transport.options import TransportOptions
 from hub.transport.paho_transport import PahoTransport
-from hub.twin import TwinStore
 
 log = logging.getLogger(__name__)
 
-SWEEP_INTERVAL_S = 1.0
+LANE_QUEUE = 2_000  # replies waiting in the command lane's buffer
 
 
 def wall_ms() -> int:
@@ -55,9 +57,12 @@ def build_runtime(
     *,
     use_shared_subscriptions: bool = True,
     metrics_registry: CollectorRegistry | None = None,
+    in_process_worker: InProcessBuilder | None = None,
     alarm_clock_ms: Callable[[], int] = wall_ms,
 ) -> HubRuntime:
-    """Wire a hub. ``broker_url`` stands in for HUB_MQTT_URL (the embedded broker's)."""
+    """Wire a hub's front. ``broker_url`` stands in for HUB_MQTT_URL (the embedded
+    broker's); ``in_process_worker`` builds the worker when ``HUB_INGEST_WORKERS`` is 0
+    (tests pass one with their own clock); ``alarm_clock_ms`` stamps acknowledgements."""
     engine = make_engine(settings.database_url)
     upgrade(engine)
     metrics = HubMetrics.create(metrics_registry)
@@ -67,29 +72,25 @@ def build_runtime(
     presence = PresenceTracker(PresenceTracker.timeout_for(settings.device_keepalive_s))
     for info in directory.devices():
         presence.register(info.device_id, info.kind)
-    twins = TwinStore()
+    shared = use_shared_subscriptions and bool(settings.share_group)
     options = TransportOptions.from_settings(
         settings,
         url=broker_url,
-        **({} if use_shared_subscriptions and settings.share_group else {"share_group": None}),
+        client_id=f"{settings.instance_id}-commands",
+        queue_size=LANE_QUEUE,
+        **({} if shared else {"share_group": None}),
     )
     connection_observers = ConnectionObservers()
     connection_observers.add(BrokerMetrics(metrics))
-    sparkplug_host = SparkplugHost(settings.sparkplug_host_id, primary=settings.sparkplug_primary)
-    connection_observers.add(sparkplug_host)
+    host = SparkplugHost(settings.sparkplug_host_id, primary=settings.sparkplug_primary)
+    connection_observers.add(host)
     transport = PahoTransport(
-        options, codecs.subscriptions(), observer=connection_observers, will=sparkplug_host.will
+        options,
+        [*codecs.reply_subscriptions(), *codecs.announce_subscriptions()],
+        observer=connection_observers,
+        will=host.will,
     )
-    decoder = MessageDecoder(codecs, directory, presence, twins, metrics, settings.instance_id)
-    pipeline = IngestPipeline(
-        transport,
-        decoder,
-        StoreWriter(engine),
-        metrics,
-        settings.instance_id,
-        batch_size=settings.ingest_batch_size,
-        flush_interval_s=settings.ingest_flush_interval_ms / 1000,
-    )
+    host.attach(transport)
     commands = CommandService(
         CommandRepository(engine),
         transport,
@@ -98,33 +99,27 @@ def build_runtime(
         settings.instance_id,
         settings.command_timeout_s,
     )
-    decoder.set_reply_listener(commands.on_reply)
+    lane = CommandLane(transport, codecs, directory, commands, StoreWriter(engine), metrics)
     live = EventBus()
-    pipeline.add_observer(PresenceToLive(live, directory))
-    domain = build_domain(
-        settings=settings,
-        engine=engine,
-        metrics=metrics,
-        directory=directory,
-        twins=twins,
-        transport=transport,
-        commands=commands,
-        live=live,
-        host=sparkplug_host,
+    worker_url = broker_url if broker_url is not None else settings.mqtt_url
+    assert worker_url is not None  # TransportOptions.from_settings refused it otherwise
+    workers = WorkerPool(
+        settings,
+        worker_url,
+        worker_count(settings),
+        shared_subscriptions=shared,
+        in_process=in_process_worker,
     )
-    pipeline.add_observer(domain)
-    alarms = AlarmEngine(
-        engine=engine,
-        rules=AlarmRules.load(settings.alarm_rules_file),
-        directory=directory,
+    alarms = AlarmDesk(engine=engine, live=live, metrics=metrics, clock_ms=alarm_clock_ms)
+    signals = FrontSignals(
+        pool=workers,
         presence=presence,
-        twins=twins,
+        directory=directory,
         live=live,
+        commands=commands,
+        alarms=alarms,
         metrics=metrics,
-        clock_ms=alarm_clock_ms,
     )
-    pipeline.add_observer(alarms)
-    metrics.ingest_queue_capacity.set(settings.ingest_queue_size)
     update_fleet_gauges(presence, metrics)
     return HubRuntime(
         settings=settings,
@@ -133,40 +128,40 @@ def build_runtime(
         codecs=codecs,
         directory=directory,
         presence=presence,
-        twins=twins,
         transport=transport,
-        pipeline=pipeline,
         commands=commands,
+        lane=lane,
         live=live,
         connection_observers=connection_observers,
-        domain=domain,
+        workers=workers,
+        signals=signals,
         alarms=alarms,
+        host=host,
     )
 
 
-async def presence_sweep_loop(runtime: HubRuntime, clock_ms: Callable[[], int] = wall_ms) -> None:
-    """Mark silent devices offline and keep the fleet gauges current."""
-    while True:
-        await asyncio.sleep(SWEEP_INTERVAL_S)
-        transitions = runtime.presence.sweep(clock_ms())
-        if transitions:
-            runtime.pipeline.add_transitions(transitions)
-        update_fleet_gauges(runtime.presence, runtime.metrics)
+async def _host_offline_on_stop(host: SparkplugHost) -> None:
+    try:
+        await asyncio.Event().wait()
+    finally:
+        host.go_offline()
+        await host.close()
 
 
 async def run_hub(
     runtime: HubRuntime,
     extra_tasks: dict[str, Callable[[HubRuntime], Coroutine[Any, Any, None]]] | None = None,
 ) -> None:
-    """Run every loop of the hub until cancelled."""
+    """Run every loop of the front, and the ingest workers, until cancelled."""
     async with asyncio.TaskGroup() as group:
-        group.create_task(runtime.transport.run(), name="mqtt-transport")
-        group.create_task(runtime.pipeline.run(), name="ingest")
+        group.create_task(_host_offline_on_stop(runtime.host), name="sparkplug-host")
+        group.create_task(runtime.transport.run(), name="command-lane-mqtt")
+        group.create_task(runtime.lane.run(), name="command-lane")
         group.create_task(runtime.commands.run(), name="command-persistence")
-        group.create_task(presence_sweep_loop(runtime), name="presence-sweep")
-        if runtime.domain is not None:
-            group.create_task(runtime.domain.run(), name="domain")
-        if runtime.alarms is not None:
-            group.create_task(runtime.alarms.run(), name="alarms")
+        group.create_task(runtime.workers.run(runtime.signals), name="ingest-workers")
+        group.create_task(runtime.alarms.run(), name="alarms-desk")
+        group.create_task(
+            retention_loop(runtime.engine, runtime.settings, wall_ms), name="retention"
+        )
         for name, task in (extra_tasks or {}).items():
             group.create_task(task(runtime), name=name)

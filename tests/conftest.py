@@ -69,6 +69,7 @@ def settings_factory(tmp_path: Path):  # type: ignore[no-untyped-def]
             "secret_key": TEST_SECRET_KEY,
             "api_port": 0,
             "share_group": f"g{token}",
+            "ingest_workers": 0,  # one worker in the test's own loop; some tests set more
         }
         values.update(overrides)
         values["instance_id"] = f"{overrides.get('instance_id', 'test-hub')}-{token}"

@@ -1,20 +1,26 @@
-"""The alarm engine of a running hub: rules fed by ingest, the domain and the clock;
-alarms persisted, published on the live bus and counted in ``hub_alarms_active``.
+"""The alarm engine of an ingest worker: rules fed by ingest, the domain and the clock;
+alarms persisted and published as live events.
 
 - ``on_committed`` (an ingest observer) evaluates the batch at once (in memory, cheap)
-  and queues the resulting signals; it never waits for the database.
-- A worker applies queued signals in order, in the engine's own database thread.
-- The domain's conclusions (door forced or held open, access denied) arrive on the live
-  event bus, which :meth:`AlarmEngine.run` subscribes to.
+  and queues the resulting signals; it never waits for the database. The queue is never
+  cut short: the pipeline waits on :meth:`AlarmEngine.room` after every batch, so a busy
+  engine slows ingest (the broker holds the backlog) rather than losing an alarm.
+- A task applies queued signals in order, in the engine's own database thread.
+- The domain's conclusions (door forced or held open, access denied) are handed to
+  :meth:`AlarmEngine.on_live` directly by the worker's live-event fan-out, never through
+  the lossy stream the web page reads.
 - :meth:`AlarmEngine.tick` evaluates the timed conditions at the engine's clock (or the
   time a test passes), the overdue parcels, and clears open alarms whose condition is
   known over; ``run`` calls it every ``tick_interval_s``. After a tick returns, every
   signal queued before it has been applied.
 
-The gauge is recounted from the table after changes and on every tick, so it stays exact
-across replicas (each replica reports the same, whole count). A clear is written only for
-an alarm the engine knows open (its own changes, and the table re-read every tick); one
-raised elsewhere moments ago is cleared by the next tick's reconciliation instead.
+An engine judges only the devices ``owned`` says are its own (its worker's partition):
+the timed rules, the overdue parcels and the reconciliation of open alarms all skip the
+rest. ``hub_alarms_active`` is kept by the front's :class:`~hub.alarms.desk.AlarmDesk`
+(recounted from the table), unless ``keeps_gauge`` asks this engine to keep it. A clear
+is written only for an alarm the engine knows open (its own changes, and the table
+re-read every tick); one raised elsewhere moments ago is cleared by the next tick's
+reconciliation instead.
 """
 
 from __future__ import annotations
@@ -35,9 +41,6 @@ from hub.alarms.evaluator import Evaluator
 from hub.alarms.lifecycle import Alarm, Change
 from hub.alarms.queries import (
     OpenAlarm,
-    active_alarm_device_ids,
-    active_alarms_by_severity,
-    get_alarm,
     open_alarms,
     open_counts,
 )
@@ -45,7 +48,7 @@ from hub.alarms.sources import offline_since, waiting_parcels
 from hub.alarms.vocabulary import AlarmType, Clear, Signal
 from hub.ingest.batch import CommittedBatch
 from hub.ingest.directory import DeviceDirectory
-from hub.live import EventBus, LiveEvent
+from hub.live import LiveEvent, LiveSink
 from hub.metrics import HubMetrics
 from hub.presence import PresenceTracker
 from hub.twin import TwinStore
@@ -90,10 +93,12 @@ class AlarmEngine:
         directory: DeviceDirectory,
         presence: PresenceTracker,
         twins: TwinStore,
-        live: EventBus,
+        live: LiveSink,
         metrics: HubMetrics,
         clock_ms: Callable[[], int] = wall_ms,
         tick_interval_s: float = TICK_INTERVAL_S,
+        owned: Callable[[str], bool] = lambda _device_id: True,
+        keeps_gauge: bool = False,
     ) -> None:
         self._engine = engine
         self._directory = directory
@@ -101,20 +106,23 @@ class AlarmEngine:
         self._metrics = metrics
         self._clock_ms = clock_ms
         self._tick_interval_s = tick_interval_s
+        self._owned = owned
+        self._keeps_gauge = keeps_gauge
         self.evaluator = Evaluator(
             rules,
             lambda d: None if (entry := directory.get(d)) is None else entry.info,
             twins.get,
             presence.is_online,
         )
-        self._queue: asyncio.Queue[Signal] = asyncio.Queue(QUEUE_SIGNALS)
+        self._queue: asyncio.Queue[Signal] = asyncio.Queue()  # bounded by room()
+        self._room = asyncio.Event()
+        self._room.set()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarms")
         self._open: dict[tuple[str, AlarmType], OpenAlarm] = {}
         self._gauge_labels: set[tuple[str, str, str]] = set()
         self._last_parcel_check_ms: int | None = None
         self._running = False
         self._started = asyncio.Event()
-        self.dropped = 0
         self.failed = 0
         self.changes = 0
 
@@ -131,12 +139,18 @@ class AlarmEngine:
 
     def _offer(self, signals: list[Signal]) -> None:
         for signal in signals:
-            try:
-                self._queue.put_nowait(signal)
-            except asyncio.QueueFull:
-                self.dropped += 1
-                if self.dropped == 1 or self.dropped % 1000 == 0:
-                    log.error("alarm queue full: %d signals dropped so far", self.dropped)
+            self._queue.put_nowait(signal)
+        if self._queue.qsize() >= QUEUE_SIGNALS:
+            self._room.clear()
+
+    async def room(self) -> None:
+        """Return once fewer than :data:`QUEUE_SIGNALS` signals wait (see the module)."""
+        await self._room.wait()
+
+    def _taken(self) -> None:
+        self._queue.task_done()
+        if self._queue.qsize() < QUEUE_SIGNALS:
+            self._room.set()
 
     # ------------------------------------------------------------ applying signals
     async def _apply(self, signal: Signal) -> None:
@@ -177,6 +191,8 @@ class AlarmEngine:
         )
 
     async def _refresh_gauge(self) -> None:
+        if not self._keeps_gauge:
+            return
         counts = await self._db(partial(open_counts, self._engine))
         gauge = self._metrics.alarms_active
         for labels in self._gauge_labels - set(counts):
@@ -193,62 +209,42 @@ class AlarmEngine:
         while not self._queue.empty():
             signal = self._queue.get_nowait()
             await self._apply_logged(signal)
-            self._queue.task_done()
+            self._taken()
 
     # ------------------------------------------------------------ time
     async def tick(self, now_ms: int | None = None) -> None:
         """Evaluate timed conditions, overdue parcels and open alarms at ``now_ms``."""
         now = self._clock_ms() if now_ms is None else now_ms
         await self._drain()
-        self._open = await self._db(partial(open_alarms, self._engine))
-        signals = self.evaluator.due(now, self._directory.devices())
+        self._open = await self._load_open()
+        owned = self._owned
+        devices = [info for info in self._directory.devices() if owned(info.device_id)]
+        signals = self.evaluator.due(now, devices)
         last = self._last_parcel_check_ms
         if last is None or now - last >= PARCEL_INTERVAL_MS or now < last:
             self._last_parcel_check_ms = now
             before = now - int(self.evaluator.shortest_parcel_limit_s() * 1000)
             waiting = await self._db(partial(waiting_parcels, self._engine, before))
-            signals += self.evaluator.on_parcels(waiting, now)
+            mine = [parcel for parcel in waiting if owned(parcel.device_id)]
+            signals += self.evaluator.on_parcels(mine, now)
         for signal in signals:
             await self._apply_logged(signal)
         for signal in self.evaluator.reconcile(self._open, now):
             await self._apply_logged(signal)
         await self._refresh_gauge()
 
-    # ------------------------------------------------------------ operators
-    async def acknowledge(self, alarm_id: int, scope_path: str, actor: str) -> Alarm | None:
-        """Acknowledge an alarm within the scope (None: no such alarm there)."""
-        now = self._clock_ms()
-
-        def work() -> tuple[Alarm, Change | None] | None:
-            if get_alarm(self._engine, alarm_id, scope_path) is None:
-                return None
-            return repository.acknowledge(self._engine, alarm_id, actor, now)
-
-        result = await self._db(work)
-        if result is None:
-            return None
-        alarm, change = result
-        if change is not None:
-            self._changed(change)
-            await self._refresh_gauge()
-        return alarm
-
-    def active_device_ids(self, scope_path: str) -> set[str]:
-        """Devices in scope with an open alarm (the API's ``has_alarm`` filter)."""
-        return active_alarm_device_ids(self._engine, scope_path)
-
-    def active_by_severity(self, scope_path: str) -> dict[str, int]:
-        """Open alarms in scope by severity (the API's fleet summary)."""
-        return active_alarms_by_severity(self._engine, scope_path)
+    async def _load_open(self) -> dict[tuple[str, AlarmType], OpenAlarm]:
+        found = await self._db(partial(open_alarms, self._engine))
+        return {key: alarm for key, alarm in found.items() if self._owned(key[0])}
 
     # ------------------------------------------------------------ running
     async def start(self) -> None:
         """Load what the database knows: devices last seen going offline, open alarms."""
         since = await self._db(partial(offline_since, self._engine))
         for device_id, since_ms in since.items():
-            if self._directory.get(device_id) is not None:
+            if self._directory.get(device_id) is not None and self._owned(device_id):
                 self.evaluator.offline.went_offline(device_id, since_ms)
-        self._open = await self._db(partial(open_alarms, self._engine))
+        self._open = await self._load_open()
         await self._refresh_gauge()
         self._started.set()
 
@@ -262,17 +258,12 @@ class AlarmEngine:
             try:
                 await self._apply_logged(signal)
             finally:
-                self._queue.task_done()
+                self._taken()
             if self._queue.empty():
                 try:
                     await self._refresh_gauge()
                 except Exception:  # the loop's edge: a database hiccup
                     log.exception("alarm gauge refresh failed")
-
-    async def _listen(self) -> None:
-        with self._live.subscribe() as subscription:
-            while True:
-                self.on_live(await subscription.get())
 
     async def _ticker(self) -> None:
         while True:
@@ -283,13 +274,12 @@ class AlarmEngine:
                 log.exception("alarm tick failed")
 
     async def run(self) -> None:
-        """Run the worker, the live-bus listener and the ticker until cancelled."""
+        """Apply signals and tick until cancelled."""
         try:
             await self.start()
             self._running = True
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._worker(), name="alarms-worker")
-                group.create_task(self._listen(), name="alarms-live")
                 group.create_task(self._ticker(), name="alarms-tick")
         finally:
             self._running = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.api.actuation import Actuator
-from hub.api.alarm_view import AlarmView, NoAlarms
+from hub.api.alarm_view import AlarmView
 from hub.api.audit.trail import AuditTrail
 from hub.api.idempotency import IdempotencyKeys
 from hub.api.limits import ApiLimits
@@ -34,15 +34,15 @@ class ApiContext:
         audit = AuditTrail(runtime.engine)
         keys = IdempotencyKeys(runtime.engine)
         limiter = SlidingWindowLimiter(limits.unlock_rate_per_minute, 60.0)
-        pipeline = runtime.pipeline
+        workers = runtime.workers
         return cls(
             runtime=runtime,
             limits=limits,
             audit=audit,
             keys=keys,
             limiter=limiter,
-            message_rate=RateSampler(lambda: pipeline.committed_messages),
-            alarms=alarms if alarms is not None else (runtime.alarms or NoAlarms()),
+            message_rate=RateSampler(lambda: workers.committed_messages),
+            alarms=alarms if alarms is not None else runtime.alarms,
             actuator=Actuator(runtime, limits, audit, keys, limiter),
             tokens=TokenWatch(runtime.engine, limits.stream_token_check_s),
         )

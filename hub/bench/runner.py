@@ -167,7 +167,10 @@ def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> Benc
         rss.start()
         stack.callback(rss.stop)
         sims = SimsCommand(broker.url, database_url, secrets_path, workdir)
-        topics = [s.topic_filter for s in default_registry().subscriptions()]
+        # What the ingest workers take: every uplink but the replies (the command lane's).
+        codecs = default_registry()
+        replies = {s.topic_filter for s in codecs.reply_subscriptions()}
+        topics = [s.topic_filter for s in codecs.subscriptions() if s.topic_filter not in replies]
 
         rss.phase("ingest")
         spy = (

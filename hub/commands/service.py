@@ -3,10 +3,11 @@
 Every command has an id and an absolute expiry. States: queued > sent > acknowledged >
 confirmed, or failed / rejected / expired / replayed / timed_out; all persisted. A caller
 always gets an outcome: at the latest when the command expired (plus a short grace for a
-command the device had accepted, whose confirmation may be on its way). A reply for a
-command another replica issued is persisted here too, and the issuing replica notices
-the change in the database, so a command completes whichever replica receives the reply.
-Late replies are recorded and change nothing.
+command the device had accepted, whose confirmation may be on its way). Every replica
+hears every reply (the command lane subscribes to replies without sharing), so the
+issuing replica completes from the reply itself; a reply it missed while away from the
+broker is found in the database, written by the replica that heard it, when the command
+expires. Late replies are recorded and change nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ REPLY_STATES: Mapping[str, CommandState] = {
     "failed": CommandState.FAILED,
 }
 CONFIRMATION_GRACE_S = 1.0
-CROSS_REPLICA_POLL_S = 0.25
 
 
 class Publisher(Protocol):
@@ -88,6 +88,19 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+@dataclass(frozen=True, slots=True)
+class SentCommand:
+    device_id: str
+    kind: str
+    name: str
+    params: Mapping[str, Any]
+    issued_by: str
+    sent_ms: int
+
+
+SentListener = Callable[[SentCommand], None]
+
+
 class CommandService:
     def __init__(
         self,
@@ -108,7 +121,10 @@ class CommandService:
         self._clock_ms = clock_ms
         self._waiters: dict[str, _Waiter] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commands-db")
-        self._persist: asyncio.Queue[Callable[[], object]] = asyncio.Queue(maxsize=10_000)
+        self._persist: asyncio.Queue[tuple[Callable[[], object], Callable[[], object] | None]] = (
+            asyncio.Queue(maxsize=10_000)
+        )
+        self._sent_listeners: list[SentListener] = []
 
     async def _db(self, call: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
@@ -117,19 +133,27 @@ class CommandService:
         """Persist state changes and replies in order, off the event loop."""
         try:
             while True:
-                job = await self._persist.get()
+                job, then = await self._persist.get()
                 try:
                     await self._db(job)
                 except Exception:  # the loop's edge: log, keep persisting the rest
                     log.exception("persisting a command change failed")
+                    continue
+                if then is not None:
+                    then()
         finally:
             self._executor.shutdown(wait=False)
 
-    def _later(self, job: Callable[[], object]) -> None:
+    def _later(self, job: Callable[[], object], then: Callable[[], object] | None = None) -> None:
+        """Persist in order, off the loop; ``then`` runs on the loop once it is written."""
         try:
-            self._persist.put_nowait(job)
+            self._persist.put_nowait((job, then))
         except asyncio.QueueFull:
             log.error("command persistence queue full; change not persisted")
+
+    def add_sent_listener(self, listener: SentListener) -> None:
+        """Told of every command the broker accepted (PUBACK), before the device answers."""
+        self._sent_listeners.append(listener)
 
     async def issue(
         self,
@@ -195,6 +219,8 @@ class CommandService:
                     command.command_id, CommandState.SENT, at_ms=sent_ms
                 )
             )
+            for listener in self._sent_listeners:
+                listener(SentCommand(device_id, kind, name, dict(params), issued_by, sent_ms))
             state, reason = await self._await_outcome(command, waiter)
         finally:
             self._waiters.pop(command.command_id, None)
@@ -206,6 +232,10 @@ class CommandService:
     async def _await_outcome(
         self, command: Command, waiter: _Waiter
     ) -> tuple[CommandState, str | None]:
+        """The reply's outcome, or at expiry (plus a grace once the device accepted) what
+        the database says: every replica hears every reply on its own command lane, so
+        the database is asked once, for a reply this replica missed (it was away from the
+        broker when the reply came), never polled."""
         while True:
             remaining_s = (command.expires_at_ms - self._clock_ms()) / 1000
             if waiter.acknowledged:
@@ -213,22 +243,18 @@ class CommandService:
             if remaining_s <= 0:
                 break
             try:
-                return await asyncio.wait_for(
-                    asyncio.shield(waiter.done), min(remaining_s, CROSS_REPLICA_POLL_S)
-                )
+                return await asyncio.wait_for(asyncio.shield(waiter.done), remaining_s)
             except TimeoutError:
-                pass
-            elsewhere = await self._db(lambda: self._repository.get(command.command_id))
-            if elsewhere is not None:
-                state = CommandState(elsewhere.state)
-                if state.final or (
-                    state is CommandState.ACKNOWLEDGED and waiter.wait_for == "accepted"
-                ):
-                    return state, elsewhere.reason
-                if state is CommandState.ACKNOWLEDGED:
-                    waiter.acknowledged = True
+                pass  # the grace may have begun meanwhile: look again
         if waiter.done.done():  # a reply arrived at the last moment
             return waiter.done.result()
+        elsewhere = await self._db(lambda: self._repository.get(command.command_id))
+        if elsewhere is not None:
+            state = CommandState(elsewhere.state)
+            if state.final or (
+                state is CommandState.ACKNOWLEDGED and waiter.wait_for == "accepted"
+            ):
+                return state, elsewhere.reason
         at_ms = self._clock_ms()
         # Queued behind the command's own insert; a no-op if a reply made it final first.
         self._later(
@@ -238,11 +264,16 @@ class CommandService:
         )
         return CommandState.TIMED_OUT, "no reply before the command expired"
 
-    def on_reply(self, device_reply: DeviceReply) -> None:
-        """Called by the ingest decoder the moment a reply is decoded (not after batching)."""
+    def on_reply(
+        self, device_reply: DeviceReply, persisted: Callable[[], object] | None = None
+    ) -> None:
+        """Called the moment a reply is decoded (the command lane, or a worker for replies
+        inside device data); ``persisted`` runs once the reply is written."""
         reply = device_reply.reply
         state = REPLY_STATES.get(reply.status)
         if state is None:
+            if persisted is not None:
+                persisted()
             return
         waiter = self._waiters.get(reply.command_id)
         received_ms = device_reply.received_ms
@@ -253,7 +284,7 @@ class CommandService:
                     waiter.done.set_result((state, reply.reason))
             else:
                 waiter.done.set_result((state, reply.reason))
-        self._later(lambda: self._persist_reply(device_reply, state, received_ms))
+        self._later(lambda: self._persist_reply(device_reply, state, received_ms), persisted)
 
     def _persist_reply(self, device_reply: DeviceReply, state: CommandState, at_ms: int) -> None:
         reply = device_reply.reply

@@ -36,7 +36,7 @@ from hub.domain.desired import unlock_pulse_ms
 from hub.domain.issuing import CommandIssuer, issue_logged
 from hub.domain.models import ACCESS_LOG
 from hub.ingest.directory import DeviceInfo
-from hub.live import EventBus, LiveEvent
+from hub.live import LiveEvent, LiveSink
 from hub.registry.credentials import find_card, find_pin, is_valid_pin
 from hub.registry.models import Device, Node
 from hub.store.writer import insert_for
@@ -129,7 +129,7 @@ class DoorAccess:
         commands: CommandIssuer,
         twins: TwinStore,
         grants: GrantListener,
-        live: EventBus,
+        live: LiveSink,
         tasks: BackgroundTasks,
         clock_ms: Callable[[], int],
         decision_timeout_s: float = DECISION_TIMEOUT_S,

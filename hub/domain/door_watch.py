@@ -42,7 +42,7 @@ from hub.domain.door_state import (
 )
 from hub.domain.models import ACCESS_LOG
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
-from hub.live import EventBus, LiveEvent
+from hub.live import LiveEvent, LiveSink
 from hub.store.rows import EventRow, WriteBatch
 from hub.store.schema import event
 from hub.store.writer import StoreWriter
@@ -106,7 +106,7 @@ class DoorWatch:
         writer: StoreWriter,
         twins: TwinStore,
         directory: DeviceDirectory,
-        live: EventBus,
+        live: LiveSink,
         clock_ms: Callable[[], int],
     ) -> None:
         self._engine = engine

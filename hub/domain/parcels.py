@@ -29,7 +29,7 @@ from firmware_protocols.base import Event
 from hub.domain.db_lane import DbLane
 from hub.domain.models import PARCEL, Parcel
 from hub.ingest.directory import DeviceInfo
-from hub.live import EventBus, LiveEvent
+from hub.live import LiveEvent, LiveSink
 from hub.registry.models import Node, Resident
 from hub.registry.queries import in_scope
 from hub.store.writer import insert_for
@@ -86,7 +86,7 @@ class ParcelBook:
         *,
         engine: Engine,
         lane: DbLane,
-        live: EventBus,
+        live: LiveSink,
         pickup_code: Callable[[], str] = new_pickup_code,
     ) -> None:
         self._engine = engine

@@ -1,16 +1,17 @@
-"""The domain logic of a running hub, fed by committed ingest batches.
+"""The domain logic of an ingest worker, fed by its committed batches.
 
 :class:`DomainServices` is an ingest observer. ``on_committed`` only sorts the batch (and
-updates the in-memory locker occupancy) and hands the work to two bounded queues, each
-drained in order by its own worker with its own database thread:
+updates the in-memory locker occupancy) and hands the work to two queues, each drained in
+order by its own task with its own database thread:
 
 - the *door* lane: card reads and PINs (decided and answered), door contact reports
-  (forced and held open); nothing slow ever waits in front of an unlock;
+  (forced and held open); nothing slow ever waits in front of a card decision;
 - the *records* lane: parcels, vending sales and stock, DEX audits, rebirth requests and
   desired configuration for devices that came online.
 
-A full queue drops the batch's domain work (counted in ``dropped`` and logged) rather
-than block ingest; the events themselves are in the store either way.
+Nothing is dropped: the pipeline waits on :meth:`DomainServices.room` after every batch,
+so when a lane falls :data:`QUEUE_BATCHES` batches behind, ingest waits for it (the
+broker holds the backlog).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 
-from hub.commands.service import CommandService
 from hub.config import Settings
 from hub.domain.background import BackgroundTasks
 from hub.domain.db_lane import DbLane
@@ -32,17 +32,17 @@ from hub.domain.desired_config import DesiredConfig
 from hub.domain.dex_audits import DexAudits
 from hub.domain.door_access import ACCESS_EVENTS, DoorAccess
 from hub.domain.door_watch import DoorWatch
+from hub.domain.issuing import CommandIssuer
 from hub.domain.occupancy import LockerOccupancy
 from hub.domain.parcels import ParcelBook
-from hub.domain.sparkplug_host import Rebirths, SparkplugHost
+from hub.domain.sparkplug_host import Publisher, Rebirths
 from hub.domain.stock import Vend, slot_stock
 from hub.domain.vending_sales import VendingSales, vend_from_event
 from hub.ingest.batch import CommittedBatch, DeviceEvent
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
-from hub.live import EventBus
+from hub.live import LiveSink
 from hub.metrics import HubMetrics
 from hub.store.writer import StoreWriter
-from hub.transport.base import Transport
 from hub.twin import TwinStore
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,6 @@ class DomainServices:
         audits: DexAudits,
         rebirths: Rebirths,
         desired: DesiredConfig,
-        host: SparkplugHost,
         twins: TwinStore,
         directory: DeviceDirectory,
         metrics: HubMetrics,
@@ -101,16 +100,16 @@ class DomainServices:
         self.audits = audits
         self.rebirths = rebirths
         self.desired = desired
-        self.host = host
         self.occupancy = LockerOccupancy()
         self._twins = twins
         self._directory = directory
         self._metrics = metrics
         self._lanes = lanes
         self.tasks = tasks
-        self._door_queue: asyncio.Queue[list[DeviceEvent]] = asyncio.Queue(QUEUE_BATCHES)
-        self._record_queue: asyncio.Queue[RecordWork] = asyncio.Queue(QUEUE_BATCHES)
-        self.dropped = 0
+        self._door_queue: asyncio.Queue[list[DeviceEvent]] = asyncio.Queue()
+        self._record_queue: asyncio.Queue[RecordWork] = asyncio.Queue()
+        self._room = asyncio.Event()
+        self._room.set()
         self.failed = 0
         self._busy = 0
 
@@ -165,16 +164,23 @@ class DomainServices:
             entry.stock_at_commit[vend.slot] = stock
 
     def _offer(self, queue: asyncio.Queue[W], work: W) -> None:
-        try:
-            queue.put_nowait(work)
-        except asyncio.QueueFull:
-            self.dropped += 1
-            log.error("domain queue full: one batch's domain work dropped")
+        queue.put_nowait(work)
+        if queue.qsize() >= QUEUE_BATCHES:
+            self._room.clear()
+
+    async def room(self) -> None:
+        """Return once both lanes are fewer than :data:`QUEUE_BATCHES` batches behind."""
+        await self._room.wait()
+
+    def _took(self) -> None:
+        if max(self._door_queue.qsize(), self._record_queue.qsize()) < QUEUE_BATCHES:
+            self._room.set()
 
     # ------------------------------------------------------------ workers
     async def _door_worker(self) -> None:
         while True:
             work = await self._door_queue.get()
+            self._took()
             self._busy += 1
             for item in work:
                 try:
@@ -190,6 +196,7 @@ class DomainServices:
     async def _record_worker(self) -> None:
         while True:
             work = await self._record_queue.get()
+            self._took()
             self._busy += 1
             try:
                 await self._records(work)
@@ -227,9 +234,7 @@ class DomainServices:
                 group.create_task(self._record_worker(), name="domain-records")
                 group.create_task(self.doors.run(), name="domain-door-check")
         finally:
-            self.host.go_offline()
             await self.tasks.cancel_all()
-            await self.host.close()
             for lane in self._lanes:
                 lane.close()
 
@@ -241,18 +246,17 @@ def build_domain(
     metrics: HubMetrics,
     directory: DeviceDirectory,
     twins: TwinStore,
-    transport: Transport,
-    commands: CommandService,
-    live: EventBus,
-    host: SparkplugHost,
+    transport: Publisher,
+    commands: CommandIssuer,
+    live: LiveSink,
     clock_ms: Callable[[], int] = wall_ms,
 ) -> DomainServices:
-    """Wire the domain's parts (no I/O). Register the result as an ingest observer and
-    ``host`` as a connection observer, and run :meth:`DomainServices.run`."""
+    """Wire the domain's parts (no I/O). Register the result as an ingest observer (and
+    its :meth:`~DomainServices.room` as a backlog), and run :meth:`DomainServices.run`.
+    ``commands`` sends the domain's commands; ``transport`` carries rebirth requests."""
     door_lane, record_lane = DbLane("domain-doors"), DbLane("domain-records")
     writer = StoreWriter(engine)
     tasks = BackgroundTasks()
-    host.attach(transport)
     doors = DoorWatch(
         engine=engine,
         lane=door_lane,
@@ -297,7 +301,6 @@ def build_domain(
             tasks=tasks,
             clock_ms=clock_ms,
         ),
-        host=host,
         twins=twins,
         directory=directory,
         metrics=metrics,

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from firmware_protocols.base import CommandReply, Event, SequenceGap
 from hub.ingest.directory import DeviceInfo
 from hub.presence import Transition
-from hub.store.rows import DeadLetterRow, EventRow, PresenceRow, TelemetryRow, TwinRow
+from hub.store.rows import (
+    DeadLetterRow,
+    EventRow,
+    PresenceRow,
+    TelemetryRow,
+    TwinRow,
+    TwinSnapshot,
+)
 from hub.store.screen import twin_snapshot
 from hub.transport.base import InboundMessage
 from hub.twin import Twin
@@ -50,7 +57,7 @@ class PendingBatch:
     messages: int = 0
     first_received: float = 0.0
 
-    def twin_rows(self) -> list[TwinRow]:
+    def twin_rows(self) -> list[TwinRow | TwinSnapshot]:
         """Snapshots as JSON: the writer stores them in a thread while twins keep changing."""
         return [twin_snapshot(t) for t in self.twins.values()]
 

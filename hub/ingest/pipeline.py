@@ -37,6 +37,14 @@ class BatchObserver(Protocol):
     def on_committed(self, batch: CommittedBatch) -> None: ...
 
 
+class Backlog(Protocol):
+    """Work handed on by observers that must not be dropped: the pipeline waits for
+    room before it takes the next batch, so a slow consumer slows ingest (the broker
+    holds the rest) instead of losing signals or growing memory."""
+
+    async def room(self) -> None: ...
+
+
 def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -65,6 +73,7 @@ class IngestPipeline:
         self._clock_ms = clock_ms
         self._queue: asyncio.Queue[PendingBatch] = asyncio.Queue(max_pending_batches)
         self._observers: list[BatchObserver] = []
+        self._backlogs: list[Backlog] = []
         self._side_transitions: list[Transition] = []
         self._decode_chunk = max(1, min(decode_chunk, batch_size))
         self._writing = False
@@ -73,6 +82,10 @@ class IngestPipeline:
 
     def add_observer(self, observer: BatchObserver) -> None:
         self._observers.append(observer)
+
+    def add_backlog(self, backlog: Backlog) -> None:
+        """Wait for ``backlog`` to have room after every batch (see :class:`Backlog`)."""
+        self._backlogs.append(backlog)
 
     def add_transitions(self, transitions: Sequence[Transition]) -> None:
         """Presence transitions found outside a message (heartbeat sweep) for the next batch."""
@@ -138,6 +151,8 @@ class IngestPipeline:
             self.committed_messages += batch.messages
             self._observe(batch, result)
             self._notify(batch, result)
+            for backlog in self._backlogs:
+                await backlog.room()
 
     async def _commit(self, batch: PendingBatch) -> WriteResult:
         write = WriteBatch(

@@ -288,6 +288,21 @@ def count_by_reason(bind: Bind) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- twins
+def load_twin(bind: Bind, device_id: str) -> TwinRow | None:
+    """One stored twin (what the device's worker last wrote)."""
+    query = select(
+        twin.c.device_id,
+        twin.c.reported,
+        twin.c.reported_version,
+        twin.c.desired,
+        twin.c.desired_version,
+        twin.c.updated_ms,
+    ).where(twin.c.device_id == device_id)
+    with _connection(bind) as conn:
+        row = conn.execute(query).first()
+    return None if row is None else TwinRow(*row)
+
+
 def load_twins(bind: Bind) -> dict[str, TwinRow]:
     """Every stored twin, for loading into memory when the hub starts."""
     query = select(

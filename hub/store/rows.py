@@ -68,13 +68,22 @@ class DeadLetterRow:
 
 @dataclass(frozen=True, slots=True)
 class TwinRow:
-    """A twin as stored. Written, ``reported`` and ``desired`` may be :class:`JsonText`
-    snapshots; read back, they are dicts."""
+    device_id: str
+    reported: Mapping[str, Any]
+    reported_version: int
+    desired: Mapping[str, Any]
+    desired_version: int
+    updated_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TwinSnapshot:
+    """A twin to write, its state already JSON (taken while the twin keeps changing)."""
 
     device_id: str
-    reported: Mapping[str, Any] | JsonText
+    reported: JsonText
     reported_version: int
-    desired: Mapping[str, Any] | JsonText
+    desired: JsonText
     desired_version: int
     updated_ms: int
 
@@ -90,7 +99,7 @@ class WriteBatch:
     events: Sequence[EventRow] = ()
     presence: Sequence[PresenceRow] = ()
     dead_letters: Sequence[DeadLetterRow] = ()
-    twins: Sequence[TwinRow] = ()
+    twins: Sequence[TwinRow | TwinSnapshot] = ()
     received_ms: int | None = None
 
 

@@ -28,6 +28,7 @@ from hub.store.rows import (
     PresenceRow,
     TelemetryRow,
     TwinRow,
+    TwinSnapshot,
 )
 from hub.store.schema import (
     DEVICE_ID_LENGTH,
@@ -56,7 +57,7 @@ class Screened:
     telemetry: Sequence[TelemetryParams]
     events: Sequence[EventParams]
     presence: Sequence[PresenceRow]
-    twins: Sequence[TwinRow]
+    twins: Sequence[TwinSnapshot]
     dead_letters: Sequence[DeadLetterRow]
     rejected: int
 
@@ -202,7 +203,8 @@ def _json_field(value: object) -> JsonText | None:
     return JsonText(json.dumps(plain, allow_nan=False))
 
 
-def twin_problem(row: TwinRow) -> str | TwinRow | None:
+def twin_problem(row: TwinRow | TwinSnapshot) -> str | TwinSnapshot:
+    """The bad field's name, or the row with its state as JSON text."""
     if not text_ok(row.device_id, DEVICE_ID_LENGTH):
         return "device_id"
     for name in ("reported_version", "desired_version", "updated_ms"):
@@ -213,9 +215,16 @@ def twin_problem(row: TwinRow) -> str | TwinRow | None:
         return "reported"
     if desired is None:
         return "desired"
-    if reported is row.reported and desired is row.desired:
-        return None
-    return replace(row, reported=reported, desired=desired)
+    if isinstance(row, TwinSnapshot) and reported is row.reported and desired is row.desired:
+        return row
+    return TwinSnapshot(
+        row.device_id,
+        reported,
+        row.reported_version,
+        desired,
+        row.desired_version,
+        row.updated_ms,
+    )
 
 
 class TwinState(Protocol):
@@ -227,23 +236,27 @@ class TwinState(Protocol):
     updated_ms: int
 
 
-def _snapshot(value: dict[str, Any]) -> Mapping[str, Any] | JsonText:
+def twin_snapshot(twin: TwinState) -> TwinRow | TwinSnapshot:
+    """The twin as a row to store, its state serialised now (the twin keeps changing);
+    state JSON cannot carry is deep-copied instead, for the screen to refuse."""
     try:
-        return JsonText(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError):  # the screen refuses it later, with the reason
-        return copy.deepcopy(value)
-
-
-def twin_snapshot(twin: TwinState) -> TwinRow:
-    """The twin as a row to store, its state serialised now (the twin keeps changing)."""
-    return TwinRow(
-        twin.device_id,
-        _snapshot(twin.reported),
-        twin.reported_version,
-        _snapshot(twin.desired),
-        twin.desired_version,
-        twin.updated_ms,
-    )
+        return TwinSnapshot(
+            twin.device_id,
+            JsonText(json.dumps(twin.reported, allow_nan=False)),
+            twin.reported_version,
+            JsonText(json.dumps(twin.desired, allow_nan=False)),
+            twin.desired_version,
+            twin.updated_ms,
+        )
+    except (TypeError, ValueError):
+        return TwinRow(
+            twin.device_id,
+            copy.deepcopy(twin.reported),
+            twin.reported_version,
+            copy.deepcopy(twin.desired),
+            twin.desired_version,
+            twin.updated_ms,
+        )
 
 
 def _telemetry_fast(rows: Sequence[TelemetryRow]) -> list[TelemetryParams] | None:
@@ -326,10 +339,10 @@ def _split(
     return kept
 
 
-def merge_twins(rows: Iterable[TwinRow]) -> list[TwinRow]:
+def merge_twins(rows: Iterable[TwinSnapshot]) -> list[TwinSnapshot]:
     """One row per device (an upsert may touch a row only once per statement): the
     newest reported and the newest desired state among the device's rows."""
-    merged: dict[str, TwinRow] = {}
+    merged: dict[str, TwinSnapshot] = {}
     for row in rows:
         seen = merged.get(row.device_id)
         if seen is None:
@@ -337,7 +350,7 @@ def merge_twins(rows: Iterable[TwinRow]) -> list[TwinRow]:
             continue
         newer_reported = row if row.reported_version >= seen.reported_version else seen
         newer_desired = row if row.desired_version >= seen.desired_version else seen
-        merged[row.device_id] = TwinRow(
+        merged[row.device_id] = TwinSnapshot(
             device_id=row.device_id,
             reported=newer_reported.reported,
             reported_version=newer_reported.reported_version,
@@ -353,7 +366,7 @@ def screen(
     events: Sequence[EventRow],
     presence: Sequence[PresenceRow],
     dead_letters: Sequence[DeadLetterRow],
-    twins: Sequence[TwinRow],
+    twins: Sequence[TwinRow | TwinSnapshot],
     received_ms: int,
 ) -> Screened:
     """Split a batch into storable rows and dead letters for the rest."""

@@ -41,7 +41,7 @@ from hub.store.rows import (
     EventKey,
     PresenceRow,
     TelemetryRow,
-    TwinRow,
+    TwinSnapshot,
     WriteBatch,
     WriteResult,
 )
@@ -276,7 +276,7 @@ class StoreWriter:
                 ],
             )  # fmt: skip
 
-    def _write_twins(self, conn: Connection, rows: Sequence[TwinRow]) -> None:
+    def _write_twins(self, conn: Connection, rows: Sequence[TwinSnapshot]) -> None:
         if rows:
             conn.execute(
                 self._twin,

@@ -17,6 +17,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.config import Settings
+from hub.front.workers import InProcessBuilder
+from hub.ipc.metrics import merged_registry
 from hub.runtime import HubRuntime
 from hub.service import build_runtime, run_hub
 from tests.support.waiting import async_wait_until
@@ -24,12 +26,22 @@ from tests.support.waiting import async_wait_until
 
 @contextlib.asynccontextmanager
 async def running_hub(
-    settings: Settings, broker_url: str, *, shared: bool = True
+    settings: Settings,
+    broker_url: str,
+    *,
+    shared: bool = True,
+    in_process_worker: InProcessBuilder | None = None,
 ) -> AsyncIterator[HubRuntime]:
-    runtime = build_runtime(settings, broker_url, use_shared_subscriptions=shared)
+    """A hub's front in this event loop, connected, with its ingest workers connected (one
+    worker in this loop when ``settings.ingest_workers`` is 0, as the test settings
+    have it; processes otherwise)."""
+    runtime = build_runtime(
+        settings, broker_url, use_shared_subscriptions=shared, in_process_worker=in_process_worker
+    )
     task = asyncio.create_task(run_hub(runtime), name=f"hub-{settings.instance_id}")
     try:
         await asyncio.wait_for(runtime.transport.wait_connected(), 30)
+        await asyncio.wait_for(runtime.workers.wait_connected(), 30)
         yield runtime
     finally:
         task.cancel()
@@ -38,9 +50,26 @@ async def running_hub(
         runtime.engine.dispose()
 
 
+def committed_messages(runtime: HubRuntime) -> int:
+    """Messages the hub's workers committed (at once for a worker in this process; as of
+    its last report, within a second, for worker processes)."""
+    if runtime.workers.in_process:
+        return runtime.workers.local().pipeline.committed_messages
+    return runtime.workers.committed_messages
+
+
+def hub_metric(
+    runtime: HubRuntime, name: str, labels: dict[str, str] | None = None
+) -> float | None:
+    """A sample as the hub's /metrics shows it: the front's and its workers' merged
+    (workers report every second)."""
+    registry = merged_registry(runtime.metrics.registry, runtime.workers.samples())
+    return registry.get_sample_value(name, labels or {})
+
+
 async def wait_committed(runtime: HubRuntime, count: int, what: str = "") -> None:
     await async_wait_until(
-        lambda: runtime.pipeline.committed_messages >= count,
+        lambda: committed_messages(runtime) >= count,
         what=what or f"{count} committed messages",
     )
 

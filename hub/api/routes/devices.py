@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -28,8 +27,8 @@ from hub.presence import PresenceTracker
 from hub.registry.models import Device
 from hub.registry.queries import device_compartments, device_slots
 from hub.registry.vocabulary import DeviceKind, Level
-from hub.store.queries import list_metrics, presence_history
-from hub.store.rows import PresenceChange
+from hub.store.queries import list_metrics, load_twin, presence_history
+from hub.store.rows import PresenceChange, TwinRow
 
 router = APIRouter(prefix="/api/v1/devices", tags=["operators"])
 
@@ -117,6 +116,7 @@ class _Stored:
     metrics: list[str]
     compartments: list[CompartmentPublic]
     slots: list[SlotPublic]
+    twin: TwinRow | None
 
 
 def _load(engine: Engine, device_id: str, scope_path: str) -> _Stored | None:
@@ -136,6 +136,7 @@ def _load(engine: Engine, device_id: str, scope_path: str) -> _Stored | None:
                 SlotPublic(number=s.number, product=s.product, price=s.price, capacity=s.capacity)
                 for s in device_slots(session, device.id)
             ],
+            twin=load_twin(engine, device.id),
         )
 
 
@@ -148,10 +149,11 @@ async def get_device(
     stored = await run_in_threadpool(_load, runtime.engine, device_id, operator.scope_path)
     if stored is None:
         raise not_found(device_id)
-    # Presence and twins change on this loop: read them here, not in a worker thread.
+    # Presence changes on this loop: read it here, not in a worker thread. The twin is
+    # the one the device's ingest worker last stored.
     base = _public(stored.device, runtime.presence)
     state = runtime.presence.get(device_id)
-    twin = runtime.twins.get(device_id)
+    twin = stored.twin
     return DeviceDetailPublic(
         **base.model_dump(),
         created_at=stored.device.created_at,
@@ -168,9 +170,9 @@ async def get_device(
             for c in stored.history
         ],
         twin=TwinPublic(
-            reported=copy.deepcopy(twin.reported) if twin is not None else {},
+            reported=dict(twin.reported) if twin is not None else {},
             reported_version=twin.reported_version if twin is not None else 0,
-            desired=copy.deepcopy(twin.desired) if twin is not None else {},
+            desired=dict(twin.desired) if twin is not None else {},
             desired_version=twin.desired_version if twin is not None else 0,
             updated_ms=twin.updated_ms if twin is not None and twin.updated_ms else None,
         ),

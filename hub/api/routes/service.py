@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from hub.api.deps import RuntimeDep
+from hub.ipc.metrics import merged_registry
 from hub.store.health import store_reachable
 
 router = APIRouter(tags=["service"])
@@ -35,8 +36,9 @@ async def healthz() -> HealthPublic:
     responses={503: {"model": ReadinessPublic, "description": "Not ready"}},
 )
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Ready when connected to the broker and the store answers."""
-    broker = runtime.transport.connected
+    """Ready when the command lane and every ingest worker are connected to the broker
+    and the store answers."""
+    broker = runtime.ready
     store = await store_reachable(runtime.engine)
     ready = broker and store
     body = ReadinessPublic(ready=ready, broker_connected=broker, store_reachable=store)
@@ -49,5 +51,6 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
 )
 async def metrics(runtime: RuntimeDep) -> Response:
-    """Prometheus metrics of this replica."""
-    return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics of this replica: the front's and its ingest workers', merged."""
+    registry = merged_registry(runtime.metrics.registry, runtime.workers.samples())
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -22,6 +22,9 @@ from hub.live import LiveEvent, Subscription
 from hub.registry.tokens import authenticate_token, mint_operator_token
 from hub.runtime import HubRuntime
 from hub.service import build_runtime, run_hub
+from hub.worker.front_link import FrontLink
+from hub.worker.partition import Partition
+from hub.worker.runtime import WorkerRuntime, build_worker
 from tests.integration.alarms.devices import Devices, Door, Locker, Vending
 from tests.support.broker import PrivateMosquitto
 from tests.support.hub_harness import ScriptedClient, wait_committed
@@ -61,8 +64,7 @@ class AlarmHub:
 
     @property
     def engine(self) -> AlarmEngine:
-        assert self.runtime.alarms is not None
-        return self.runtime.alarms
+        return self.runtime.workers.local().alarms
 
     def locker(self, index: int = 0) -> Locker:
         return Locker(self.devices, self.fleet.lockers[index])
@@ -85,15 +87,17 @@ class AlarmHub:
         """Everything the devices published is committed, and its alarm signals applied."""
         await wait_committed(self.runtime, self.devices.published)
         await self.engine.tick()
+        await self.runtime.alarms.refresh_gauge()  # the front's count, as after its next beat
 
     async def domain_settled(self) -> None:
-        domain = self.runtime.domain
+        domain = self.runtime.workers.local().domain
         assert domain is not None
         await async_wait_until(domain.idle, what="domain queues empty")
 
     async def tick(self, advance_ms: int = 0) -> None:
         self.clock.advance(advance_ms)
         await self.engine.tick()
+        await self.runtime.alarms.refresh_gauge()
 
     async def alarms(self, scope: str = "testcity", **params: Any) -> list[dict[str, Any]]:
         response = await self.api.get("/api/v1/alarms", params=params, headers=self.token(scope))
@@ -171,13 +175,17 @@ async def alarm_hub(
         fleet = create_tiny_fleet(engine, settings.effective_secret_key)
         engine.dispose()
     clock = ManualClock()
-    runtime = build_runtime(settings, broker_url, alarm_clock_ms=clock)
+
+    def worker(partition: Partition, link: FrontLink) -> WorkerRuntime:
+        return build_worker(settings, broker_url, partition, link, alarm_clock_ms=clock)
+
+    runtime = build_runtime(settings, broker_url, in_process_worker=worker, alarm_clock_ms=clock)
     task = asyncio.create_task(run_hub(runtime), name="hub")
     client = ScriptedClient(broker_url, f"devices-{settings.instance_id}").connect()
     try:
         await asyncio.wait_for(runtime.transport.wait_connected(), 30)
-        assert runtime.alarms is not None
-        await asyncio.wait_for(runtime.alarms.wait_started(), 30)
+        await asyncio.wait_for(runtime.workers.wait_connected(), 30)
+        await asyncio.wait_for(runtime.workers.local().alarms.wait_started(), 30)
         transport = httpx.ASGITransport(app=create_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://hub") as api:
             with runtime.live.subscribe() as live:

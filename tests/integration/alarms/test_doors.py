@@ -54,7 +54,7 @@ async def test_held_open_door_lifecycle(hub: AlarmHub) -> None:
     await hub.committed()
     await hub.domain_settled()
     assert await hub.alarms(device=device) == []  # an authorised opening
-    domain = hub.runtime.domain
+    domain = hub.runtime.workers.local().domain
     assert domain is not None
     assert await domain.doors.check(now_ms() + 31_000) == 1  # past the 30 s default limit
     alarm = await hub.wait_alarm(device, "door_held_open", state="active")

@@ -84,7 +84,7 @@ async def test_detail_twin_presence_telemetry_and_events(api: ApiHub) -> None:
         assert await ids(api, city, online=True) == ["locker-0002"]
         assert "locker-0002" not in await ids(api, city, online=False)
         number, _ = await locker.deposit(3, building="c0002-b01", unit="0101")
-        committed = api.runtime.pipeline.committed_messages
+        committed = api.runtime.workers.local().pipeline.committed_messages
         await locker.publish_telemetry()
         await wait_committed(api.runtime, committed + 1)
 

@@ -78,7 +78,7 @@ async def test_cards_and_pins_are_answered_once_and_logged(
         assert push.allowlist is not None and push.problem is None
         holder_card = fleet.cards[holder]
         assert {(e.format, e.facility, e.card) for e in push.allowlist.entries} == {holder_card}
-        twin = runtime.twins.get(door)
+        twin = runtime.workers.local().twins.get(door)
         assert twin is not None and twin.desired["allowlist_version"] == push.allowlist.version
         assert strikes(push) == []
         unit.answer_all()
@@ -91,7 +91,7 @@ async def test_cards_and_pins_are_answered_once_and_logged(
             (lambda: unit.pin(fleet.pins[holder]), "granted"),
             (lambda: unit.pin("0000"), "denied"),
         ]
-        runtime.twins.desire(door, {"unlock_pulse_ms": 5000}, now_ms())
+        runtime.workers.local().twins.desire(door, {"unlock_pulse_ms": 5000}, now_ms())
         for count, (read, result) in enumerate(reads, start=2):
             read()
             received = (await unit.wait_commands(count))[-1]
@@ -138,7 +138,7 @@ async def test_forced_open_and_held_open(database_url, settings_factory, mosquit
     door = fleet.doors[0]
     holder = fleet.residents[f"{fleet.door_buildings[door]}/0101"]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        domain = runtime.domain
+        domain = runtime.workers.local().domain
         assert domain is not None
         live = runtime.live.subscribe()
         unit = DoorUnit(mosquitto_session.url, door)
@@ -208,7 +208,7 @@ async def test_allowlist_pushed_on_reconnect_only_when_the_unit_lacks_it(
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     door = fleet.doors[1]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        domain = runtime.domain
+        domain = runtime.workers.local().domain
         assert domain is not None
         unit = DoorUnit(mosquitto_session.url, door)
         unit.online()

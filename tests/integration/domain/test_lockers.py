@@ -13,7 +13,7 @@ from hub.domain.parcels import resident_parcels
 from hub.live import LiveEvent
 from tests.integration.domain.devices import now_ms, unique
 from tests.integration.hub_core.lockers import status_online, telemetry_v2
-from tests.support.hub_harness import ScriptedClient, running_hub
+from tests.support.hub_harness import ScriptedClient, hub_metric, running_hub
 from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
@@ -29,7 +29,7 @@ async def test_deposits_make_parcels_and_pickups_close_them(
     other_building = fleet.door_buildings[fleet.doors[0]]  # another community's
     recipient = fleet.residents[f"{building}/0102"]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        domain = runtime.domain
+        domain = runtime.workers.local().domain
         assert domain is not None
         live = runtime.live.subscribe()
         device = ScriptedClient(mosquitto_session.url, f"unit-{locker}").connect()
@@ -38,9 +38,7 @@ async def test_deposits_make_parcels_and_pickups_close_them(
         device.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(2, ts, occupied=3))
 
         def gauge(state: str) -> float | None:
-            return runtime.metrics.registry.get_sample_value(
-                "hub_locker_compartments", {"state": state}
-            )
+            return hub_metric(runtime, "hub_locker_compartments", {"state": state})
 
         await async_wait_until(lambda: gauge("occupied") == 3, what="occupancy gauge")
         assert gauge("empty") == 5 and gauge("open") == 0 and gauge("fault") == 0

@@ -42,9 +42,9 @@ async def test_vends_sales_stock_and_setpoint(
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     vending = fleet.vending[0]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        domain = runtime.domain
+        domain = runtime.workers.local().domain
         assert domain is not None
-        runtime.twins.desire(vending, {"setpoint_c": 5.5}, 0)
+        runtime.workers.local().twins.desire(vending, {"setpoint_c": 5.5}, 0)
         machine = VendingMachine(mosquitto_session.url, vending)
         machine.birth()
         # Online: the desired setpoint goes out.
@@ -62,11 +62,14 @@ async def test_vends_sales_stock_and_setpoint(
             lambda: len(rows(engine, VENDING_SALE, VENDING_SALE.c.id)) == 2, what="two sales"
         )
         await async_wait_until(
-            lambda: stock(runtime.twins, vending, 2) == 9 and domain.idle(), what="stock lowered"
+            lambda: stock(runtime.workers.local().twins, vending, 2) == 9 and domain.idle(),
+            what="stock lowered",
         )
-        assert stock(runtime.twins, vending, 3) == 9  # the machine's own count, not 8
-        assert stock(runtime.twins, vending, 1) == 10
-        registry = runtime.metrics.registry
+        assert (
+            stock(runtime.workers.local().twins, vending, 3) == 9
+        )  # the machine's own count, not 8
+        assert stock(runtime.workers.local().twins, vending, 1) == 10
+        registry = runtime.workers.local().metrics.registry
         assert registry.get_sample_value("hub_vending_sales_total") == 2
         assert registry.get_sample_value("hub_vending_revenue_fen_total") == 850
         await async_wait_until(
@@ -108,7 +111,10 @@ async def test_dex_audits_are_stored_with_their_totals(
         await async_wait_until(
             lambda: len(rows(engine, DEX_AUDIT, DEX_AUDIT.c.seq)) == 3, what="three audits"
         )
-        assert runtime.domain is not None and runtime.domain.failed == 0
+        assert (
+            runtime.workers.local().domain is not None
+            and runtime.workers.local().domain.failed == 0
+        )
         machine.close()
     first, second, junk = rows(engine, DEX_AUDIT, DEX_AUDIT.c.seq)
     expected = read_dex(public).data
@@ -149,7 +155,7 @@ async def test_a_sequence_gap_brings_one_rebirth_request(
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     vending = fleet.vending[0]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        domain = runtime.domain
+        domain = runtime.workers.local().domain
         assert domain is not None
         machine = VendingMachine(mosquitto_session.url, vending)
         machine.birth()
@@ -161,7 +167,7 @@ async def test_a_sequence_gap_brings_one_rebirth_request(
         machine.data({"Cabinet/Temperature": 4.4})  # a second gap right away
         await wait_committed(runtime, 5)  # two births and three data messages
         await async_wait_until(domain.idle, what="gaps handled")
-        sent = runtime.metrics.registry.get_sample_value(
+        sent = runtime.workers.local().metrics.registry.get_sample_value(
             "hub_commands_total", {"kind": "vending", "command": "rebirth", "result": "sent"}
         )
         assert sent == 1

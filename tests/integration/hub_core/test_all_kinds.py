@@ -73,11 +73,11 @@ async def test_lockers_vending_and_doors_reach_store_and_twins(
         client.close()
 
         for device_id in (locker, vending, door):
-            assert runtime.presence.is_online(device_id), device_id
+            assert runtime.workers.local().presence.is_online(device_id), device_id
         locker_twin, vending_twin, door_twin = (
-            runtime.twins.get(locker),
-            runtime.twins.get(vending),
-            runtime.twins.get(door),
+            runtime.workers.local().twins.get(locker),
+            runtime.workers.local().twins.get(vending),
+            runtime.workers.local().twins.get(door),
         )
         assert locker_twin is not None and locker_twin.reported["compartments"]["2"]["occupied"]
         assert vending_twin is not None and "slots" in vending_twin.reported

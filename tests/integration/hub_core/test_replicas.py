@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from hub.db.engine import make_engine
 from hub.store.schema import telemetry
 from tests.integration.hub_core.lockers import telemetry_v2
-from tests.support.hub_harness import ScriptedClient, running_hub
+from tests.support.hub_harness import ScriptedClient, committed_messages, running_hub
 from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
@@ -35,14 +35,11 @@ async def test_two_replicas_split_shared_telemetry_and_store_each_once(
         device.close()
         total = per_locker * len(fleet.lockers)
         await async_wait_until(
-            lambda: (
-                replica_a.pipeline.committed_messages + replica_b.pipeline.committed_messages
-                >= total
-            ),
+            lambda: committed_messages(replica_a) + committed_messages(replica_b) >= total,
             what="both replicas together committed every message",
         )
-        a_share = replica_a.pipeline.committed_messages
-        b_share = replica_b.pipeline.committed_messages
+        a_share = committed_messages(replica_a)
+        b_share = committed_messages(replica_b)
     assert a_share > 0 and b_share > 0, (a_share, b_share)
     assert a_share + b_share == total
     with engine.connect() as conn:

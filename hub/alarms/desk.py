@@ -1,0 +1,120 @@
+"""The alarms as the front process serves them: operators acknowledge, the API counts and
+filters, and ``hub_alarms_active`` is recounted from the table.
+
+The rules themselves run in the ingest workers (:class:`~hub.alarms.engine.AlarmEngine`,
+one per partition of the fleet); the desk only reads the table and writes
+acknowledgements, so the count it exports is the whole replica's, whichever worker
+raised what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from hub.alarms import repository
+from hub.alarms.engine import LIVE_TYPE, live_data
+from hub.alarms.lifecycle import Alarm, Change
+from hub.alarms.queries import (
+    active_alarm_device_ids,
+    active_alarms_by_severity,
+    get_alarm,
+    open_counts,
+)
+from hub.live import LiveEvent, LiveSink
+from hub.metrics import HubMetrics
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+GAUGE_INTERVAL_S = 5.0
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class AlarmDesk:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        live: LiveSink,
+        metrics: HubMetrics,
+        clock_ms: Callable[[], int] = wall_ms,
+        gauge_interval_s: float = GAUGE_INTERVAL_S,
+    ) -> None:
+        self._engine = engine
+        self._live = live
+        self._metrics = metrics
+        self._clock_ms = clock_ms
+        self._gauge_interval_s = gauge_interval_s
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarm-desk")
+        self._gauge_labels: set[tuple[str, str, str]] = set()
+        self._changed = asyncio.Event()
+
+    async def _db(self, call: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def acknowledge(self, alarm_id: int, scope_path: str, actor: str) -> Alarm | None:
+        """Acknowledge an alarm within the scope (None: no such alarm there)."""
+        now = self._clock_ms()
+
+        def work() -> tuple[Alarm, Change | None] | None:
+            if get_alarm(self._engine, alarm_id, scope_path) is None:
+                return None
+            return repository.acknowledge(self._engine, alarm_id, actor, now)
+
+        result = await self._db(work)
+        if result is None:
+            return None
+        alarm, change = result
+        if change is not None:
+            data = live_data(alarm, change)
+            event = LiveEvent(LIVE_TYPE, alarm.device_id, alarm.path, alarm.updated_ms, data)
+            self._live.publish(event)
+            await self.refresh_gauge()
+        return alarm
+
+    def active_device_ids(self, scope_path: str) -> set[str]:
+        """Devices in scope with an open alarm (the API's ``has_alarm`` filter)."""
+        return active_alarm_device_ids(self._engine, scope_path)
+
+    def active_by_severity(self, scope_path: str) -> dict[str, int]:
+        """Open alarms in scope by severity (the API's fleet summary)."""
+        return active_alarms_by_severity(self._engine, scope_path)
+
+    async def refresh_gauge(self) -> None:
+        counts = await self._db(partial(open_counts, self._engine))
+        gauge = self._metrics.alarms_active
+        for labels in self._gauge_labels - set(counts):
+            gauge.labels(*labels).set(0)
+        for labels, count in counts.items():
+            gauge.labels(*labels).set(count)
+        self._gauge_labels |= set(counts)
+
+    def changed(self) -> None:
+        """A worker changed an alarm: recount soon."""
+        self._changed.set()
+
+    async def run(self) -> None:
+        """Recount the gauge after changes and every ``gauge_interval_s``, until cancelled."""
+        try:
+            while True:
+                self._changed.clear()
+                try:
+                    await self.refresh_gauge()
+                except Exception:  # the loop's edge: a database hiccup must not stop it
+                    log.exception("alarm gauge refresh failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), self._gauge_interval_s)
+        finally:
+            self._executor.shutdown(wait=False, cancel_futures=True)

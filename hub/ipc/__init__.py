@@ -1,0 +1,2 @@
+"""Between the front process and its ingest workers: typed signals and the channel that
+carries them."""

@@ -1,0 +1,199 @@
+"""Build an ingest worker from settings: the parts that ingest, remember and judge one
+partition of the fleet.
+
+Each worker has its own MQTT connection (client id ``<instance>-ingest-<n>``, its own
+persistent session) subscribed to the exact topics of its own devices, its own store
+writer, presence tracker and twins, and the domain logic and alarm rules of its devices.
+What the front must know goes through the :class:`~hub.worker.front_link.FrontLink`.
+No I/O here beyond reading the registry and the stored twins.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Engine
+
+from firmware_protocols.registry import DefinitionRegistry, default_registry
+from hub.alarms.config import AlarmRules
+from hub.alarms.engine import AlarmEngine
+from hub.config import Settings
+from hub.connection_watch import BrokerMetrics, ConnectionObservers
+from hub.db.engine import make_engine
+from hub.domain.services import DomainServices, build_domain
+from hub.ingest.decoder import MessageDecoder
+from hub.ingest.directory import DeviceDirectory
+from hub.ingest.pipeline import IngestPipeline
+from hub.ingest.registry_loader import registry_loader
+from hub.live import LiveEvent
+from hub.metrics import HubMetrics
+from hub.presence import PresenceTracker
+from hub.store.queries import load_twins
+from hub.store.writer import StoreWriter
+from hub.transport.options import TransportOptions
+from hub.transport.paho_transport import PahoTransport
+from hub.twin import Twin, TwinStore
+from hub.worker.front_link import FrontLink
+from hub.worker.partition import Partition, device_filters
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class WorkerLive:
+    """The worker's live events: the alarm rules hear the domain's conclusions directly
+    (typed, never dropped), then the front gets them for its event stream."""
+
+    def __init__(self, link: FrontLink) -> None:
+        self._link = link
+        self.alarms: AlarmEngine | None = None
+
+    def publish(self, event: LiveEvent) -> None:
+        if self.alarms is not None:
+            self.alarms.on_live(event)
+        self._link.publish(event)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRuntime:
+    settings: Settings
+    partition: Partition
+    engine: Engine
+    metrics: HubMetrics
+    codecs: DefinitionRegistry
+    directory: DeviceDirectory
+    presence: PresenceTracker
+    twins: TwinStore
+    transport: PahoTransport
+    connection_observers: ConnectionObservers
+    pipeline: IngestPipeline
+    link: FrontLink
+    domain: DomainServices
+    alarms: AlarmEngine
+
+    def owned_devices(self) -> list[str]:
+        owns = self.partition.owns
+        return [info.device_id for info in self.directory.devices() if owns(info.device_id)]
+
+
+def _as_dict(state: Mapping[str, Any] | str) -> dict[str, Any]:
+    """A stored twin's state (read back as a mapping; JSON text only when written)."""
+    value = json.loads(state) if isinstance(state, str) else state
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def client_id(settings: Settings, partition: Partition) -> str:
+    return f"{settings.instance_id}-ingest-{partition.index}"
+
+
+def build_worker(
+    settings: Settings,
+    broker_url: str,
+    partition: Partition,
+    link: FrontLink,
+    *,
+    use_shared_subscriptions: bool = True,
+    metrics_registry: CollectorRegistry | None = None,
+    alarm_clock_ms: Callable[[], int] = wall_ms,
+) -> WorkerRuntime:
+    """Wire one worker. The front has migrated the database already."""
+    engine = make_engine(settings.database_url)
+    metrics = HubMetrics.create(metrics_registry)
+    codecs = default_registry()
+    directory = DeviceDirectory(registry_loader(engine), codecs)
+    directory.refresh()
+    owned = [info for info in directory.devices() if partition.owns(info.device_id)]
+    presence = PresenceTracker(PresenceTracker.timeout_for(settings.device_keepalive_s))
+    for info in owned:
+        presence.register(info.device_id, info.kind)
+    twins = TwinStore()
+    mine = {info.device_id for info in owned}
+    for row in load_twins(engine).values():
+        if row.device_id in mine:
+            twins.load(
+                Twin(
+                    row.device_id,
+                    _as_dict(row.reported),
+                    row.reported_version,
+                    _as_dict(row.desired),
+                    row.desired_version,
+                    row.updated_ms,
+                )
+            )
+    shared = use_shared_subscriptions and bool(settings.share_group)
+    options = TransportOptions.from_settings(
+        settings,
+        url=broker_url,
+        client_id=client_id(settings, partition),
+        queue_size=settings.ingest_queue_size,
+        **({} if shared else {"share_group": None}),
+    )
+    connection_observers = ConnectionObservers()
+    connection_observers.add(BrokerMetrics(metrics))
+    transport = PahoTransport(
+        options, list(device_filters(codecs, owned).values()), observer=connection_observers
+    )
+    decoder = MessageDecoder(
+        codecs, directory, presence, twins, metrics, settings.instance_id, link.on_reply
+    )
+    pipeline = IngestPipeline(
+        transport,
+        decoder,
+        StoreWriter(engine),
+        metrics,
+        settings.instance_id,
+        batch_size=settings.ingest_batch_size,
+        flush_interval_s=settings.ingest_flush_interval_ms / 1000,
+    )
+    live = WorkerLive(link)
+    domain = build_domain(
+        settings=settings,
+        engine=engine,
+        metrics=metrics,
+        directory=directory,
+        twins=twins,
+        transport=transport,
+        commands=link,
+        live=live,
+    )
+    alarms = AlarmEngine(
+        engine=engine,
+        rules=AlarmRules.load(settings.alarm_rules_file),
+        directory=directory,
+        presence=presence,
+        twins=twins,
+        live=link,
+        metrics=metrics,
+        clock_ms=alarm_clock_ms,
+        owned=partition.owns,
+    )
+    live.alarms = alarms
+    pipeline.add_observer(link)
+    pipeline.add_observer(domain)
+    pipeline.add_observer(alarms)
+    pipeline.add_backlog(link)
+    pipeline.add_backlog(domain)
+    pipeline.add_backlog(alarms)
+    metrics.ingest_queue_capacity.set(settings.ingest_queue_size)
+    return WorkerRuntime(
+        settings=settings,
+        partition=partition,
+        engine=engine,
+        metrics=metrics,
+        codecs=codecs,
+        directory=directory,
+        presence=presence,
+        twins=twins,
+        transport=transport,
+        connection_observers=connection_observers,
+        pipeline=pipeline,
+        link=link,
+        domain=domain,
+        alarms=alarms,
+    )

@@ -1,0 +1,150 @@
+"""Run an ingest worker: its connection, pipeline, presence sweep, domain, alarms and its
+link to the front, in one TaskGroup, until the front says stop or goes away."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from firmware_protocols.base import Subscription
+from hub.ipc.metrics import samples_of
+from hub.ipc.signals import GrantOpened, MetricSamples, PresenceSnapshot, WorkerStats
+from hub.worker.front_link import FrontHandlers
+from hub.worker.partition import device_filters
+from hub.worker.runtime import WorkerRuntime
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_S = 1.0
+REPORT_INTERVAL_S = 1.0
+SNAPSHOT_EVERY = 5  # reports: the partition's whole presence every 5 s
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class WorkerStopped(Exception):
+    """The front asked the worker to stop, or is gone."""
+
+
+class Subscriptions:
+    """The worker's device filters, kept in step with the registry."""
+
+    def __init__(self, worker: WorkerRuntime) -> None:
+        self._worker = worker
+        self.current = self._wanted()
+
+    def _wanted(self) -> dict[str, Subscription]:
+        worker = self._worker
+        owns = worker.partition.owns
+        owned = [info for info in worker.directory.devices() if owns(info.device_id)]
+        return device_filters(worker.codecs, owned)
+
+    async def follow_registry(self) -> None:
+        """Reload the directory (in a thread) and subscribe to what it added, drop what it
+        removed; new devices of the partition join its presence."""
+        worker = self._worker
+        await asyncio.to_thread(worker.directory.refresh)
+        for info in worker.directory.devices():
+            if worker.partition.owns(info.device_id):
+                worker.presence.register(info.device_id, info.kind)
+        wanted = self._wanted()
+        added = [s for f, s in wanted.items() if f not in self.current]
+        removed = [s for f, s in self.current.items() if f not in wanted]
+        self.current = wanted
+        if added:
+            await worker.transport.subscribe(added)
+        if removed:
+            await worker.transport.unsubscribe(removed)
+        if added or removed:
+            log.info("registry changed: %d filters added, %d removed", len(added), len(removed))
+
+
+async def _sweep(worker: WorkerRuntime, clock_ms: Callable[[], int]) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL_S)
+        transitions = worker.presence.sweep(clock_ms())
+        if transitions:
+            worker.pipeline.add_transitions(transitions)
+
+
+class ReportNow:
+    """A connection observer: (dis)connecting is reported to the front at once."""
+
+    def __init__(self) -> None:
+        self.due = asyncio.Event()
+
+    def on_connected(self, generation: int, session_present: bool) -> None:
+        self.due.set()
+
+    def on_disconnected(self, generation: int, reason: str) -> None:
+        self.due.set()
+
+
+async def _report(worker: WorkerRuntime, now: ReportNow) -> None:
+    """Counters, samples and (every few seconds) the partition's presence, to the front."""
+    count = 0
+    while True:
+        transport = worker.transport
+        await worker.link.send(
+            WorkerStats(
+                worker.partition.index,
+                worker.pipeline.committed_messages,
+                transport.buffered(),
+                transport.connected,
+                transport.reading_paused,
+            )
+        )
+        await worker.link.send(MetricSamples(samples_of(worker.metrics.registry)))
+        if count % SNAPSHOT_EVERY == 0:
+            owned = worker.owned_devices()
+            presence = worker.presence
+            await worker.link.send(
+                PresenceSnapshot(
+                    frozenset(d for d in owned if presence.is_online(d)), frozenset(owned)
+                )
+            )
+        count += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(now.due.wait(), REPORT_INTERVAL_S)
+        now.due.clear()
+
+
+async def run_worker(worker: WorkerRuntime, clock_ms: Callable[[], int] = wall_ms) -> None:
+    """Run every loop of the worker until the front stops it (or cancellation)."""
+    stopped = asyncio.Event()
+    subscriptions = Subscriptions(worker)
+    report_now = ReportNow()
+    worker.connection_observers.add(report_now)
+    doors = worker.domain.doors
+
+    def grant_opened(grant: GrantOpened) -> None:
+        doors.granted(grant.device_id, grant.at_ms, grant.pulse_ms)
+
+    handlers = FrontHandlers(
+        registry_changed=subscriptions.follow_registry,
+        grant_opened=grant_opened,
+        stop=stopped.set,
+    )
+
+    async def until_stopped() -> None:
+        await stopped.wait()
+        raise WorkerStopped
+
+    label = worker.partition.index
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(worker.transport.run(), name=f"w{label}-mqtt")
+            group.create_task(worker.pipeline.run(), name=f"w{label}-ingest")
+            group.create_task(_sweep(worker, clock_ms), name=f"w{label}-presence-sweep")
+            group.create_task(worker.domain.run(), name=f"w{label}-domain")
+            group.create_task(worker.alarms.run(), name=f"w{label}-alarms")
+            group.create_task(worker.link.run(handlers), name=f"w{label}-front-link")
+            group.create_task(_report(worker, report_now), name=f"w{label}-report")
+            group.create_task(until_stopped(), name=f"w{label}-stop")
+    except* WorkerStopped:
+        log.info("ingest worker %s stopped", worker.partition.label())
