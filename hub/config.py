@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -71,6 +72,11 @@ class Settings(BaseSettings):
     sparkplug_host_id: str = Field(default="hub", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     sparkplug_primary: bool = Field(default=True, description="Publish the host STATE.")
     alarm_rules_file: str | None = Field(default=None, description="Alarm thresholds (JSON/YAML).")
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        max_length=64,
+        description="The city's time zone (IANA name): days and months of reports, 'today'.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -88,6 +94,15 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("mqtt://", "mqtts://", "tcp://")):
             raise ValueError("must start with mqtt://, mqtts:// or tcp://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Shanghai)") from None
         return value
 
     @field_validator("database_url")

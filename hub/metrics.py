@@ -1,6 +1,8 @@
 """Prometheus metrics of the hub (SPEC section 9), on an injected registry.
 
-Labels stay low-cardinality: kind, reason, result, command, table, state; never a device id.
+Labels stay low-cardinality: kind, reason, result, command, table, state, and ``district``
+on the fleet gauges (the city's districts, from :func:`hub.registry.paths.district_of`);
+never a device id.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class HubMetrics:
     vending_sales: Counter
     vending_revenue: Counter
     locker_compartments: Gauge
+    dex_audits: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> HubMetrics:
@@ -46,12 +49,15 @@ class HubMetrics:
         return cls(
             registry=reg,
             devices_online=Gauge(
-                "hub_devices_online", "Devices online, by kind.", ["kind"], registry=reg
+                "hub_devices_online",
+                "Devices online, by kind and district.",
+                ["kind", "district"],
+                registry=reg,
             ),
             devices_offline=Gauge(
                 "hub_devices_offline",
-                "Registered devices not online, by kind.",
-                ["kind"],
+                "Registered devices not online, by kind and district.",
+                ["kind", "district"],
                 registry=reg,
             ),
             presence_transitions=Counter(
@@ -147,8 +153,8 @@ class HubMetrics:
             ),
             alarms_active=Gauge(
                 "hub_alarms_active",
-                "Active alarms, by device kind, type and severity.",
-                ["kind", "type", "severity"],
+                "Open alarms, by device kind, type, severity and district.",
+                ["kind", "type", "severity", "district"],
                 registry=reg,
             ),
             vending_sales=Counter(
@@ -161,6 +167,13 @@ class HubMetrics:
                 "hub_locker_compartments",
                 "Locker compartments by state.",
                 ["state"],
+                registry=reg,
+            ),
+            dex_audits=Counter(
+                "hub_dex_audits",
+                "DEX audits stored, by district and result (valid, or why not: crc_failed,"
+                " segment_count_failed, incomplete, not_dex).",
+                ["district", "result"],
                 registry=reg,
             ),
         )

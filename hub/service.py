@@ -120,7 +120,7 @@ def build_runtime(
         alarms=alarms,
         metrics=metrics,
     )
-    update_fleet_gauges(presence, metrics)
+    update_fleet_gauges(presence, metrics, directory.devices())
     return HubRuntime(
         settings=settings,
         engine=engine,

@@ -58,7 +58,7 @@ class AlarmDesk:
         self._clock_ms = clock_ms
         self._gauge_interval_s = gauge_interval_s
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarm-desk")
-        self._gauge_labels: set[tuple[str, str, str]] = set()
+        self._gauge_labels: set[tuple[str, str, str, str]] = set()
         self._changed = asyncio.Event()
 
     async def _db(self, call: Callable[[], T]) -> T:

@@ -119,7 +119,7 @@ class AlarmEngine:
         self._room.set()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarms")
         self._open: dict[tuple[str, AlarmType], OpenAlarm] = {}
-        self._gauge_labels: set[tuple[str, str, str]] = set()
+        self._gauge_labels: set[tuple[str, str, str, str]] = set()
         self._last_parcel_check_ms: int | None = None
         self._running = False
         self._started = asyncio.Event()

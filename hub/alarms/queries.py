@@ -3,6 +3,7 @@ its history, and the aggregates the API, the metrics and the engine need."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from hub.alarms.lifecycle import Alarm
 from hub.alarms.repository import alarm_from_row
 from hub.alarms.tables import ALARM, ALARM_HISTORY
 from hub.alarms.vocabulary import AlarmState, AlarmType
+from hub.registry.paths import district_of
 from hub.registry.queries import scope_filter
 
 CLEARED = AlarmState.CLEARED.value
@@ -119,17 +121,21 @@ def open_alarms(engine: Engine) -> dict[tuple[str, AlarmType], OpenAlarm]:
         }
 
 
-def open_counts(engine: Engine) -> dict[tuple[str, str, str], int]:
-    """Open alarms by (device kind, type, severity): the ``hub_alarms_active`` gauge."""
+def open_counts(engine: Engine) -> dict[tuple[str, str, str, str], int]:
+    """Open alarms by (device kind, type, severity, district): the ``hub_alarms_active``
+    gauge. Grouped by path in SQL (one row per device at most per type), by district here."""
     statement = (
-        select(ALARM.c.device_kind, ALARM.c.type, ALARM.c.severity, func.count())
+        select(
+            ALARM.c.device_kind, ALARM.c.type, ALARM.c.severity, ALARM.c.device_path, func.count()
+        )
         .where(ALARM.c.state != CLEARED)
-        .group_by(ALARM.c.device_kind, ALARM.c.type, ALARM.c.severity)
+        .group_by(ALARM.c.device_kind, ALARM.c.type, ALARM.c.severity, ALARM.c.device_path)
     )
+    counts: Counter[tuple[str, str, str, str]] = Counter()
     with engine.connect() as conn:
-        return {
-            (kind, type_, severity): int(n) for kind, type_, severity, n in conn.execute(statement)
-        }
+        for kind, type_, severity, path, n in conn.execute(statement):
+            counts[(kind, type_, severity, district_of(path))] += int(n)
+    return dict(counts)
 
 
 def active_alarm_device_ids(engine: Engine, scope_path: str) -> set[str]:

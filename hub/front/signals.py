@@ -116,7 +116,7 @@ class FrontSignals:
                     },
                 )
             )
-        update_fleet_gauges(self._presence, self._metrics)
+        update_fleet_gauges(self._presence, self._metrics, self._directory.devices())
 
     async def _issue(self, index: int, request: CommandRequest) -> None:
         try:

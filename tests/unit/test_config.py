@@ -43,6 +43,8 @@ def test_secret_key_required_outside_demo(monkeypatch: pytest.MonkeyPatch) -> No
         ("HUB_MQTT_URL", "http://broker"),
         ("HUB_DATABASE_URL", "mysql://x"),
         ("HUB_SHARE_GROUP", "has space"),
+        ("HUB_TIMEZONE", "Mars/Olympus_Mons"),
+        ("HUB_TIMEZONE", "../etc/passwd"),
     ],
 )
 def test_invalid_value_names_variable(

@@ -149,10 +149,20 @@ class AlarmHub:
         assert body["acknowledged_ms"] == self.clock.now
         return body
 
-    def gauge(self, kind: str, alarm_type: str, severity: str) -> float:
-        labels = {"kind": kind, "type": alarm_type, "severity": severity}
-        value = self.runtime.metrics.registry.get_sample_value("hub_alarms_active", labels)
-        return 0.0 if value is None else value
+    def gauge(
+        self, kind: str, alarm_type: str, severity: str, district: str | None = None
+    ) -> float:
+        """``hub_alarms_active`` for those labels, summed over districts unless one is named."""
+        wanted = {"kind": kind, "type": alarm_type, "severity": severity}
+        if district is not None:
+            wanted["district"] = district
+        return sum(
+            sample.value
+            for family in self.runtime.metrics.registry.collect()
+            if family.name == "hub_alarms_active"
+            for sample in family.samples
+            if wanted.items() <= sample.labels.items()
+        )
 
     def actions(self, device_id: str, alarm_type: str) -> list[str]:
         """The live stream's alarm actions for that device and type, so far."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hub.domain.models import PARCEL
-from tests.integration.alarms.conftest import MINUTE_MS, AlarmHub
+from tests.integration.alarms.conftest import MINUTE_MS, NORTH, SOUTH, AlarmHub
 from tests.support.waiting import async_wait_until
 
 HOUR_MS = 60 * MINUTE_MS
@@ -31,6 +31,8 @@ async def test_compartment_left_open_from_the_twin_and_the_lockers_event(hub: Al
     alarm = await hub.alarm(device, "compartment_left_open")
     assert alarm["occurrences"] == 3 and alarm["details"]["compartments"] == [3, 5]
     assert hub.gauge("locker", "compartment_left_open", "minor") == 1
+    assert hub.gauge("locker", "compartment_left_open", "minor", district=NORTH) == 1
+    assert hub.gauge("locker", "compartment_left_open", "minor", district=SOUTH) == 0
     await hub.acknowledged(alarm)
     locker.telemetry(c3="empty")  # compartment 3 closed; 5 still open
     await hub.committed()

@@ -85,15 +85,32 @@ def test_every_query_uses_the_provisioned_prometheus(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
-def test_queries_honour_the_replica_variable(path: Path) -> None:
-    """Hub metrics are filtered by the $instance variable, so one replica can be inspected."""
+def test_queries_honour_the_replica_and_district_variables(path: Path) -> None:
+    """Hub metrics are filtered by the $instance variable, so one replica can be inspected,
+    and on the dashboards of places by the $district variable."""
     board = _load(path)
     names = {variable["name"] for variable in board["templating"]["list"]}
-    assert names == {"instance"}
+    assert names in ({"instance"}, {"instance", "district"})
     for panel in _panels(board):
         for target in panel.get("targets", []):
             if "hub_" in target["expr"]:
                 assert 'instance=~"$instance"' in target["expr"], target["expr"]
+                if "district" in names:
+                    assert 'district=~"$district"' in target["expr"], target["expr"]
+
+
+@pytest.mark.parametrize("uid", ["hub-city", "hub-district"])
+def test_the_place_dashboards_show_districts(uid: str) -> None:
+    """Online share and alarms per district (the district label of the fleet gauges)."""
+    board = _load(GRAFANA / f"dashboards/{uid}.json")
+    (district,) = [v for v in board["templating"]["list"] if v["name"] == "district"]
+    assert district["query"]["query"] == "label_values(hub_devices_online, district)"
+    assert district["multi"] is (uid == "hub-city")
+    text = " ".join(t["expr"] for p in _panels(board) for t in p.get("targets", []))
+    for needle in ("hub_devices_online", "hub_devices_offline", "hub_alarms_active"):
+        assert needle in text, needle
+    if uid == "hub-city":
+        assert "sum by (instance, district)" in text
 
 
 def test_dashboard_uids_are_unique() -> None:
