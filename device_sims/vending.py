@@ -77,6 +77,18 @@ class SlotStock:
     value_total: int = 0
 
 
+def garble_va1(text: str) -> str:
+    """The audit with its VA1 vend count raised by one after the CRC was computed."""
+    lines = text.split("\r\n")
+    for index, line in enumerate(lines):
+        if line.startswith("VA1*"):
+            fields = line.split("*")
+            fields[2] = str(int(fields[2]) + 1)
+            lines[index] = "*".join(fields)
+            return "\r\n".join(lines)
+    raise ValueError("the audit has no VA1 segment")
+
+
 class VendingMachine(SimDevice):
     kind: ClassVar = "vending"
     clean_session: ClassVar[bool] = True  # Sparkplug 3.0 with MQTT 3.1.1
@@ -187,9 +199,13 @@ class VendingMachine(SimDevice):
         self.compressor_failed = failed
         self._data({FAULT_CODE: "compressor_failure" if failed else ""})
 
-    def publish_audit(self) -> str:
-        """Send a DEX audit of the sales so far in ``DEX/Audit``; returns its text."""
+    def publish_audit(self, *, corrupt: bool = False) -> str:
+        """Send a DEX audit of the sales so far in ``DEX/Audit``; returns its text.
+        ``corrupt``: one more paid vend in VA1 than the G85 CRC was computed over (a
+        controller that garbled its audit), so the file fails its CRC check."""
         text = self.audit_text()
+        if corrupt:
+            text = garble_va1(text)
         self.audits += 1
         self._last_audit_s = self.clock.sim_seconds()
         self._data({DEX_AUDIT: text})

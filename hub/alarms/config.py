@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.alarms.vocabulary import AlarmType, Severity
 from hub.errors import ConfigError
@@ -49,10 +49,23 @@ class Rule(BaseModel):
 class ColdChainRule(Rule):
     severity: Severity = Severity.CRITICAL
     max_temp_c: float = Field(default=8.0, ge=-40, le=60)
+    min_temp_c: float = Field(
+        default=0.0,
+        ge=-40,
+        le=60,
+        description="floor of the cold-chain band that the page and the compliance report "
+        "show; the alarm itself fires above max_temp_c only",
+    )
     for_s: float = Field(default=600, gt=0, description="above max_temp_c this long")
     hold_stock: bool = Field(
         default=True, description="the slots' stock is unsellable until an operator clears it"
     )
+
+    @model_validator(mode="after")
+    def _band(self) -> ColdChainRule:
+        if self.min_temp_c >= self.max_temp_c:
+            raise ValueError("min_temp_c must be below max_temp_c")
+        return self
 
 
 class DoorHeldOpenRule(Rule):
@@ -99,6 +112,23 @@ class ParcelUncollectedRule(Rule):
     after_s: float = Field(default=48 * 3600, gt=0)
 
 
+class DexAuditRule(Rule):
+    severity: Severity = Severity.MAJOR
+    vend_tolerance: int = Field(
+        default=2, ge=0, le=10_000, description="vends audit and live may differ by"
+    )
+    vend_tolerance_fraction: float = Field(
+        default=0.05, ge=0, le=1, description="... or by this share of the audit's vends"
+    )
+    settle_s: float = Field(
+        default=120,
+        ge=0,
+        le=86_400,
+        description="wait this long after an audit arrives before comparing it with the "
+        "live vends (those sent with it are stored after it)",
+    )
+
+
 class RuleSet(BaseModel):
     """The rules of every alarm type, as they apply to one community."""
 
@@ -113,6 +143,7 @@ class RuleSet(BaseModel):
     low_stock: LowStockRule = LowStockRule()
     access_denied_repeated: AccessDeniedRule = AccessDeniedRule()
     parcel_uncollected: ParcelUncollectedRule = ParcelUncollectedRule()
+    dex_audit: DexAuditRule = DexAuditRule()
 
     def rule(self, alarm_type: AlarmType) -> Rule:
         rule: Rule = getattr(self, alarm_type.value)

@@ -19,6 +19,7 @@ class AlarmType(StrEnum):
     LOW_STOCK = "low_stock"
     ACCESS_DENIED_REPEATED = "access_denied_repeated"
     PARCEL_UNCOLLECTED = "parcel_uncollected"
+    DEX_AUDIT = "dex_audit"
 
 
 class Severity(StrEnum):

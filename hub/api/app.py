@@ -23,12 +23,16 @@ from hub.api.routes import alarms as alarm_routes
 from hub.api.routes import (
     audit,
     commands,
+    device_views,
     devices,
+    dex,
     doors,
     fleet,
     history,
     me,
     parcels,
+    places,
+    reports,
     service,
     stream,
 )
@@ -59,7 +63,10 @@ def create_app(
     for module in (
         service,
         fleet,
+        places,
         devices,
+        device_views,
+        dex,
         history,
         commands,
         audit,
@@ -68,6 +75,7 @@ def create_app(
         doors,
         parcels,
         alarm_routes,
+        reports,
     ):
         app.include_router(module.router)
     app.include_router(web.router)  # the operator page at /

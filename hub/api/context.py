@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.alarms.config import AlarmRules
 from hub.api.actuation import Actuator
 from hub.api.alarm_view import AlarmView
 from hub.api.audit.trail import AuditTrail
@@ -26,6 +27,7 @@ class ApiContext:
     alarms: AlarmView
     actuator: Actuator
     tokens: TokenWatch
+    rules: AlarmRules
 
     @classmethod
     def create(
@@ -45,4 +47,5 @@ class ApiContext:
             alarms=alarms if alarms is not None else runtime.alarms,
             actuator=Actuator(runtime, limits, audit, keys, limiter),
             tokens=TokenWatch(runtime.engine, limits.stream_token_check_s),
+            rules=AlarmRules.load(runtime.settings.alarm_rules_file),
         )

@@ -11,7 +11,17 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    case,
+    distinct,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 
 from hub.store.rows import (
     Bucket,
@@ -96,7 +106,24 @@ def telemetry_buckets(
     """min/max/mean/count per bucket in [since_ms, until_ms), oldest bucket first.
 
     A bucket starts at a multiple of its width since the Unix epoch (UTC days)."""
-    width = BUCKET_MS[bucket]
+    return telemetry_series(bind, device_id, metric, since_ms, until_ms, BUCKET_MS[bucket], limit)
+
+
+def telemetry_series(
+    bind: Bind,
+    device_id: str,
+    metric: str,
+    since_ms: int,
+    until_ms: int,
+    width_ms: int,
+    limit: int = 10_000,
+) -> list[Bucket]:
+    """min/max/mean/count per bucket of ``width_ms`` (a whole number of milliseconds, at
+    least one) in [since_ms, until_ms), oldest first; buckets start at multiples of the
+    width since the Unix epoch. Empty buckets are left out."""
+    if width_ms < 1:
+        raise ValueError("width_ms must be at least 1")
+    width = width_ms
     ts = telemetry.c.ts_ms
     # A literal, not a bound parameter: PostgreSQL matches the GROUP BY expression to the
     # selected one textually, and two separate parameters would not match.
@@ -115,6 +142,40 @@ def telemetry_buckets(
             Bucket(int(s), float(lo), float(hi), float(mean), int(n))
             for s, lo, hi, mean, n in conn.execute(query)
         ]
+
+
+def minutes_outside(
+    bind: Bind,
+    device_ids: Collection[str],
+    metric: str,
+    since_ms: int,
+    until_ms: int,
+    low: float,
+    high: float,
+) -> list[tuple[str, int, int, int]]:
+    """Per device and UTC hour in [since_ms, until_ms): (device, hour start, minutes with a
+    reading, minutes with a reading outside [low, high]). A minute counts once however
+    many readings it holds; hours without a reading are left out."""
+    if not device_ids:
+        return []
+    ts, value = telemetry.c.ts_ms, _metric_value(metric)
+    minute = ts - ts % literal_column("60000")
+    hour = (ts - ts % literal_column("3600000")).label("hour_ms")
+    outside = case((or_(value < low, value > high), minute), else_=None)
+    query = (
+        select(
+            telemetry.c.device_id,
+            hour,
+            func.count(distinct(minute)),
+            func.count(distinct(outside)),
+        )
+        .where(telemetry.c.device_id.in_(sorted(device_ids)), value.is_not(None))
+        .where(ts >= since_ms, ts < until_ms)
+        .group_by(telemetry.c.device_id, hour)
+        .order_by(telemetry.c.device_id, hour)
+    )
+    with _connection(bind) as conn:
+        return [(d, int(h), int(measured), int(out)) for d, h, measured, out in conn.execute(query)]
 
 
 def list_metrics(bind: Bind, device_id: str) -> list[str]:
@@ -195,6 +256,23 @@ def events(
             StoredEvent(id_, device, seq, ts_ms, type_, data, received_ms)
             for id_, device, seq, ts_ms, type_, data, received_ms in conn.execute(query)
         ]
+
+
+def event_counts(
+    bind: Bind, device_ids: Collection[str], types: Collection[str], since_ms: int, until_ms: int
+) -> dict[tuple[str, str], int]:
+    """Events of the named devices and types in [since_ms, until_ms), counted per (device,
+    type)."""
+    if not device_ids or not types:
+        return {}
+    query = (
+        select(event.c.device_id, event.c.type, func.count())
+        .where(event.c.device_id.in_(sorted(device_ids)), event.c.type.in_(sorted(types)))
+        .where(event.c.ts_ms >= since_ms, event.c.ts_ms < until_ms)
+        .group_by(event.c.device_id, event.c.type)
+    )
+    with _connection(bind) as conn:
+        return {(device, type_): int(n) for device, type_, n in conn.execute(query)}
 
 
 def event_count(bind: Bind, device_id: str | None = None, type: str | None = None) -> int:

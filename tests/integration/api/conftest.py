@@ -22,9 +22,10 @@ from sqlmodel import Session
 
 from device_sims.device import SimOptions
 from device_sims.door import Door
-from device_sims.inventory import CompartmentSpec, DeviceSpec
+from device_sims.inventory import CompartmentSpec, DeviceSpec, SlotSpec
 from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
+from device_sims.vending import VendingMachine
 from firmware_protocols.osdp import topics
 from firmware_protocols.osdp.commands import OutCommand
 from firmware_protocols.osdp.device import (
@@ -150,6 +151,19 @@ async def start_locker(hub: ApiHub, device_id: str) -> Locker:
         lambda: hub.runtime.presence.is_online(device_id), what=f"{device_id} online"
     )
     return locker
+
+
+async def start_vending(hub: ApiHub, device_id: str) -> VendingMachine:
+    """The simulated vending machine ``device_id`` (slots as in the tiny fleet), online."""
+    index = hub.fleet.vending.index(device_id) + 1
+    slots = tuple(SlotSpec(n, f"veg-{n}", 300 + n * 50, 10) for n in range(1, 5))
+    spec = DeviceSpec(device_id, "vending", "2.0.0", f"c{index:04d}", slots=slots)
+    machine = VendingMachine(spec, BrokerAddress.parse(hub.broker_url), options=SIM_OPTIONS)
+    await machine.start()
+    await async_wait_until(
+        lambda: hub.runtime.presence.is_online(device_id), what=f"{device_id} online"
+    )
+    return machine
 
 
 def strike_commands(door: Door) -> list[str]:
