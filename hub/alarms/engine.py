@@ -10,8 +10,9 @@ alarms persisted and published as live events.
   :meth:`AlarmEngine.on_live` directly by the worker's live-event fan-out, never through
   the lossy stream the web page reads.
 - :meth:`AlarmEngine.tick` evaluates the timed conditions at the engine's clock (or the
-  time a test passes), the overdue parcels, and clears open alarms whose condition is
-  known over; ``run`` calls it every ``tick_interval_s``. After a tick returns, every
+  time a test passes), the overdue parcels, the DEX audits stored since (handed over by
+  :meth:`AlarmEngine.on_dex_audit`, judged once settled), and clears open alarms whose
+  condition is known over; ``run`` calls it every ``tick_interval_s``. After a tick returns, every
   signal queued before it has been applied.
 
 An engine judges only the devices ``owned`` says are its own (its worker's partition):
@@ -37,6 +38,7 @@ from sqlalchemy import Engine
 
 from hub.alarms import repository
 from hub.alarms.config import AlarmRules
+from hub.alarms.dex_watch import DexWatch
 from hub.alarms.evaluator import Evaluator
 from hub.alarms.lifecycle import Alarm, Change
 from hub.alarms.queries import (
@@ -44,8 +46,9 @@ from hub.alarms.queries import (
     open_alarms,
     open_counts,
 )
-from hub.alarms.sources import offline_since, waiting_parcels
+from hub.alarms.sources import dex_findings, newest_audits, offline_since, waiting_parcels
 from hub.alarms.vocabulary import AlarmType, Clear, Signal
+from hub.domain.dex_audits import StoredAudit
 from hub.ingest.batch import CommittedBatch
 from hub.ingest.directory import DeviceDirectory
 from hub.live import LiveEvent, LiveSink
@@ -59,6 +62,7 @@ T = TypeVar("T")
 LIVE_TYPE = "alarm"
 TICK_INTERVAL_S = 5.0
 PARCEL_INTERVAL_MS = 60_000
+DEX_RESTORE_MS = 7 * 86_400_000  # a restarted engine re-judges audits this recent
 QUEUE_SIGNALS = 10_000
 
 
@@ -121,6 +125,7 @@ class AlarmEngine:
         self._open: dict[tuple[str, AlarmType], OpenAlarm] = {}
         self._gauge_labels: set[tuple[str, str, str, str]] = set()
         self._last_parcel_check_ms: int | None = None
+        self.dex = DexWatch()
         self._running = False
         self._started = asyncio.Event()
         self.failed = 0
@@ -136,6 +141,11 @@ class AlarmEngine:
     def on_live(self, event: LiveEvent) -> None:
         if event.type != LIVE_TYPE:
             self._offer(self.evaluator.on_live(event, self._clock_ms()))
+
+    def on_dex_audit(self, audit: StoredAudit) -> None:
+        """A DEX audit the domain stored (a listener of ``DexAudits``): judged by the DEX
+        rule at the first tick after it settled."""
+        self.dex.stored(audit)
 
     def _offer(self, signals: list[Signal]) -> None:
         for signal in signals:
@@ -227,6 +237,10 @@ class AlarmEngine:
             waiting = await self._db(partial(waiting_parcels, self._engine, before))
             mine = [parcel for parcel in waiting if owned(parcel.device_id)]
             signals += self.evaluator.on_parcels(mine, now)
+        settled = self.dex.due(now, lambda d: self.evaluator.rules_for(d).dex_audit.settle_s)
+        if settled:
+            findings = await self._db(partial(dex_findings, self._engine, settled))
+            signals += self.evaluator.on_dex_audits(findings, now)
         for signal in signals:
             await self._apply_logged(signal)
         for signal in self.evaluator.reconcile(self._open, now):
@@ -245,6 +259,9 @@ class AlarmEngine:
             if self._directory.get(device_id) is not None and self._owned(device_id):
                 self.evaluator.offline.went_offline(device_id, since_ms)
         self._open = await self._load_open()
+        recent = self._clock_ms() - DEX_RESTORE_MS
+        restored = await self._db(partial(newest_audits, self._engine, recent))
+        self.dex.restored(audit for audit in restored if self._owned(audit.device_id))
         await self._refresh_gauge()
         self._started.set()
 

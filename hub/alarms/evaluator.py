@@ -19,6 +19,7 @@ from hub.alarms.queries import OpenAlarm
 from hub.alarms.rules.cold_chain import ColdChain
 from hub.alarms.rules.compartments import CompartmentDoors
 from hub.alarms.rules.denied import DeniedAccess
+from hub.alarms.rules.dex_audit import AuditFinding, DexAudits
 from hub.alarms.rules.low_stock import LowStock, low_slots
 from hub.alarms.rules.offline import Offline
 from hub.alarms.rules.parcels import ParcelsUncollected, WaitingParcel
@@ -65,6 +66,7 @@ class Evaluator:
         self.low_stock = LowStock()
         self.denied = DeniedAccess()
         self.parcels = ParcelsUncollected()
+        self.dex = DexAudits()
         self._twin_versions: dict[str, int] = {}
 
     # ------------------------------------------------------------ rules
@@ -199,6 +201,9 @@ class Evaluator:
         return self.parcels.evaluate(
             waiting, lambda d: self.rules_for(d).parcel_uncollected, now_ms
         )
+
+    def on_dex_audits(self, findings: Iterable[AuditFinding], now_ms: int) -> list[Signal]:
+        return self.dex.evaluate(findings, lambda d: self.rules_for(d).dex_audit, now_ms)
 
     # ------------------------------------------------------------ reconciliation
     def reconcile(

@@ -5,12 +5,17 @@ The row keeps what the file states, checked or not (``complete``, ``g85_ok``, ``
 say how far to trust it): VA1 (all paid vends, since initialisation and since reset),
 CA2 (cash), DA2 (cashless), and per selection PA1/PA2. Text that is not DEX at all still
 gets a row, with ``error`` set, so a machine sending garbage shows up.
+
+Each audit stored here (by the one replica whose insert wins) is counted in
+``hub_dex_audits{district, result}`` and handed to the listeners (the alarm engine's DEX
+rule), as a :class:`StoredAudit`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -25,7 +30,11 @@ from firmware_protocols.dex import (
     read_dex,
 )
 from hub.domain.db_lane import DbLane
+from hub.domain.dex_reads import facts
 from hub.domain.models import DEX_AUDIT
+from hub.ingest.directory import DeviceInfo
+from hub.metrics import HubMetrics
+from hub.registry.paths import district_of
 from hub.store.writer import insert_for
 
 log = logging.getLogger(__name__)
@@ -88,11 +97,29 @@ def audit_row(device_id: str, event: Event, received_ms: int) -> dict[str, Any]:
     return row | audit_values(audit)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredAudit:
+    """A DEX audit this replica stored: what the alarm rule needs to find it again."""
+
+    id: int
+    device_id: str
+    received_ms: int
+
+
 class DexAudits:
-    def __init__(self, *, engine: Engine, lane: DbLane, clock_ms: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        lane: DbLane,
+        clock_ms: Callable[[], int],
+        metrics: HubMetrics | None = None,
+    ) -> None:
         self._engine = engine
         self._lane = lane
         self._clock_ms = clock_ms
+        self._metrics = metrics
+        self.listeners: list[Callable[[StoredAudit], None]] = []
         self._insert = (
             insert_for(engine)(DEX_AUDIT)
             .on_conflict_do_nothing(index_elements=["device_id", "seq"])
@@ -100,17 +127,26 @@ class DexAudits:
         )
 
     def record(self, device_id: str, event: Event, received_ms: int) -> dict[str, Any] | None:
-        """Parse and insert (in the lane's thread: a large file takes a while); the row,
-        or None if this audit was stored before."""
+        """Parse and insert (in the lane's thread: a large file takes a while); the row
+        with its ``id``, or None if this audit was stored before."""
         row = audit_row(device_id, event, received_ms)
         with self._engine.begin() as conn:
-            inserted = conn.execute(self._insert.values(row)).first() is not None
-        return row if inserted else None
+            inserted = conn.execute(self._insert.values(row)).first()
+        return None if inserted is None else row | {"id": int(inserted[0])}
 
-    async def on_audit(self, device_id: str, event: Event) -> dict[str, Any] | None:
+    async def on_audit(self, device: DeviceInfo, event: Event) -> dict[str, Any] | None:
+        device_id = device.device_id
         received = self._clock_ms()
         row = await self._lane.run(lambda: self.record(device_id, event, received))
-        if row is not None and (row["error"] or not row["complete"] or not row["g85_ok"]):
+        if row is None:
+            return None
+        checked = facts(row)
+        if self._metrics is not None:
+            self._metrics.dex_audits.labels(district_of(device.path), checked.result).inc()
+        stored = StoredAudit(row["id"], device_id, received)
+        for listener in self.listeners:
+            listener(stored)
+        if not checked.valid:
             log.warning(
                 "DEX audit from %s: complete=%s g85=%s se=%s error=%s",
                 device_id,

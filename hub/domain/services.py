@@ -214,7 +214,7 @@ class DomainServices:
             elif event_type == "pickup":
                 await self.parcels.on_pickup(item.device, item.event)
             elif event_type == "dex_audit":
-                await self.audits.on_audit(item.device.device_id, item.event)
+                await self.audits.on_audit(item.device, item.event)
         for entry in work.vends.values():
             await self.sales.on_vends(entry.device.device_id, entry.vends, entry.stock_at_commit)
         for node_id in work.gaps:
@@ -290,7 +290,7 @@ def build_domain(
             metrics=metrics,
             clock_ms=clock_ms,
         ),
-        audits=DexAudits(engine=engine, lane=record_lane, clock_ms=clock_ms),
+        audits=DexAudits(engine=engine, lane=record_lane, clock_ms=clock_ms, metrics=metrics),
         rebirths=Rebirths(transport, metrics, clock_ms),
         desired=DesiredConfig(
             engine=engine,

@@ -174,6 +174,7 @@ def build_worker(
         owned=partition.owns,
     )
     live.alarms = alarms
+    domain.audits.listeners.append(alarms.on_dex_audit)  # DEX audits to the DEX alarm rule
     pipeline.add_observer(link)
     pipeline.add_observer(domain)
     pipeline.add_observer(alarms)

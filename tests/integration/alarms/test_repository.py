@@ -93,9 +93,9 @@ def test_aggregates_count_open_alarms_in_scope(engine: Engine) -> None:
     repository.apply_signal(engine, Fire("vending-1", AlarmType.LOW_STOCK, 4), low)
     repository.apply_signal(engine, Clear("vending-1", AlarmType.LOW_STOCK, 5), None)
     assert open_counts(engine) == {
-        ("door", "tamper", "critical"): 1,
-        ("door", "door_forced_open", "critical"): 1,
-        ("vending", "cold_chain", "critical"): 1,
+        ("door", "tamper", "critical", "north"): 1,
+        ("door", "door_forced_open", "critical", "north"): 1,
+        ("vending", "cold_chain", "critical", "south"): 1,
     }
     assert set(open_alarms(engine)) == {
         ("door-1", AlarmType.TAMPER),

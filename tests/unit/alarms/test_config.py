@@ -89,3 +89,18 @@ def test_unreadable_or_malformed_files(tmp_path: Path) -> None:
     wrong.write_text("defaults:\n  cold_chain: {for_s: -1}\n")
     with pytest.raises(AlarmConfigError, match=r"wrong\.yml: defaults\.cold_chain\.for_s"):
         AlarmRules.load(wrong)
+
+
+def test_the_cold_chain_band_and_the_dex_rule_are_configurable() -> None:
+    rules = AlarmRules.from_mapping(
+        {
+            "defaults": {"cold_chain": {"min_temp_c": 1.0}},
+            "communities": {"c0001": {"dex_audit": {"vend_tolerance": 5, "severity": "minor"}}},
+        }
+    )
+    assert (rules.base.cold_chain.min_temp_c, rules.base.cold_chain.max_temp_c) == (1.0, 8.0)
+    mine = rules.for_path("a/b/c/c0001").dex_audit
+    assert (mine.vend_tolerance, mine.severity, mine.settle_s) == (5, Severity.MINOR, 120)
+    assert rules.base.dex_audit.vend_tolerance == 2
+    with pytest.raises(AlarmConfigError, match="min_temp_c must be below max_temp_c"):
+        AlarmRules.from_mapping({"defaults": {"cold_chain": {"min_temp_c": 9.0}}})
