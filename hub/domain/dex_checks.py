@@ -7,9 +7,9 @@ initialisation (VA1) are counters: the difference between two valid audits is wh
 machine sold in between, which should equal the vends it reported live (``vending_sale``)
 after the earlier audit and up to the later one. "After" is by the machine's message key
 (``seq``: Sparkplug payload timestamp << 8 | sequence number), which orders a vend and an
-audit sent in the same millisecond; a vend in the same message as an audit counts for it. The first valid audit
-of a machine, and one whose counters went backwards (a reset or a replaced board), start
-a new baseline with nothing to compare.
+audit sent in the same millisecond; a vend in the same message as an audit counts for it.
+The first valid audit of a machine, and one whose counters went backwards (a reset or a
+replaced board), start a new baseline with nothing to compare.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, async_playwright
@@ -45,3 +46,25 @@ async def browser(chromium_path: Path) -> AsyncIterator[Browser]:
             yield chromium
         finally:
             await chromium.close()
+
+
+SCREENSHOTS_KEY = pytest.StashKey[Path]()
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def screenshots(request: pytest.FixtureRequest) -> Path:
+    """Where the page tests save a screenshot of each view for review (git ignores it):
+    ``HUB_TEST_SCREENSHOTS``, else ``test-screenshots/`` in the checkout. Printed at the
+    end of the run."""
+    directory = Path(os.environ.get("HUB_TEST_SCREENSHOTS") or REPO / "test-screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    request.config.stash[SCREENSHOTS_KEY] = directory
+    print(f"screenshots of the operator page: {directory}")
+    return directory
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    directory = config.stash.get(SCREENSHOTS_KEY, None)
+    if directory is not None:
+        terminalreporter.write_line(f"screenshots of the operator page: {directory}")

@@ -1,5 +1,7 @@
 // The operator API, called with the bearer token kept in this tab's sessionStorage.
 
+import { t } from "./i18n.js";
+
 const TOKEN_KEY = "hub.operatorToken";
 
 export const token = {
@@ -35,17 +37,23 @@ export async function errorFrom(response) {
   return new ApiError(response.status, detail);
 }
 
-/** GET (or another method) a JSON resource; params with empty values are left out. */
-export async function api(path, { method = "GET", params = {}, signal } = {}) {
-  const url = new URL(path, location.origin);
+function url(path, params) {
+  const address = new URL(path, location.origin);
   for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== "") url.searchParams.append(key, value);
+    if (value !== undefined && value !== null && value !== "") address.searchParams.append(key, value);
   }
+  return address;
+}
+
+async function call(path, { method = "GET", params = {}, body, signal, accept = "application/json" }) {
   let response;
+  const headers = { ...authHeaders(), Accept: accept };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
   try {
-    response = await fetch(url, {
+    response = await fetch(url(path, params), {
       method,
-      headers: { ...authHeaders(), Accept: "application/json" },
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
   } catch (error) {
@@ -53,17 +61,38 @@ export async function api(path, { method = "GET", params = {}, signal } = {}) {
     throw new ApiError(0, "the hub cannot be reached");
   }
   if (!response.ok) throw await errorFrom(response);
-  return response.json();
+  return response;
 }
 
-/** A sentence an operator can act on. */
+/** GET (or another method, with a JSON body) a JSON resource; empty params are left out. */
+export async function api(path, options = {}) {
+  return (await call(path, options)).json();
+}
+
+/** A file from the API (it needs the bearer header, so a plain link cannot fetch it). */
+export async function download(path, params, fallbackName) {
+  const response = await call(path, { params, accept: "text/csv" });
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  return name;
+}
+
+/** A sentence an operator can act on, in the page's language. */
 export function describe(error) {
-  if (!(error instanceof ApiError)) return `Something went wrong in the page: ${error.message}`;
+  if (!(error instanceof ApiError)) return t("error.page", { detail: error.message });
+  const vars = { status: error.status, detail: error.detail };
   switch (error.status) {
-    case 0: return `The hub cannot be reached. Is it running? (${error.detail})`;
-    case 401: return `The token was not accepted (401: ${error.detail}). Enter a valid operator token.`;
-    case 403: return `This needs an operator token (403: ${error.detail}).`;
-    case 404: return `Not found (404): ${error.detail}.`;
-    default: return `The hub answered ${error.status}: ${error.detail}`;
+    case 0: return t("error.unreachable", vars);
+    case 401: return t("error.401", vars);
+    case 403: return t("error.403", vars);
+    case 404: return t("error.404", vars);
+    default: return t("error.other", vars);
   }
 }

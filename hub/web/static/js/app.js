@@ -1,55 +1,87 @@
-// The operator page: the token, polling, the live stream, and the panels wired together.
+// The operator page: the token, the language, the router and its views, polling and the
+// live stream wired together. Views live in views/ (one module each) and are registered
+// below with route(); see router.js for what a view is.
 
 import { describe, token } from "./api.js";
-import { Alarms } from "./alarms.js";
-import { Devices } from "./devices.js";
 import { $, debounce, h, timeElement } from "./dom.js";
-import { Fleet } from "./fleet.js";
+import { LANGUAGES, language, onLanguage, setLanguage, t, word } from "./i18n.js";
+import { route, Router } from "./router.js";
 import { LiveStream } from "./stream.js";
+import alarms from "./views/alarms.js";
+import device from "./views/device.js";
+import place from "./views/place.js";
+import reports from "./views/reports.js";
+import search from "./views/search.js";
 
-const SUMMARY_EVERY_MS = 5000;
-const ALARMS_EVERY_MS = 15000;
+const REFRESH_EVERY_MS = 10_000;
 const LIVE_LOG_LENGTH = 50;
 
-const fleet = new Fleet();
-const devices = new Devices({ onError: fail });
-const alarms = new Alarms({
-  onError: fail,
-  onAcknowledged: () => pollFleet(),
-  openDevice: (id) => { location.hash = `device=${encodeURIComponent(id)}`; },
-});
-const stream = new LiveStream({ onEvent: onLive, onState: onStreamState });
+route("", place); // the first route is the default: the operator's scope
+route("place/:code", place);
+route("device/:id", device);
+route("alarms", alarms);
+route("reports", reports);
+route("reports/:place", reports);
+route("devices", search);
+
 const timers = [];
+const soonCalls = new Map();
 
 function notice(text) {
   $("#notice").textContent = text;
   $("#notice").hidden = !text;
 }
 
-function fail(error) {
+/** An error of a view or a poll: said once at the top (and a 401 signs out). */
+function fail(error, where = null) {
   if (error?.name === "AbortError") return;
   if (error?.status === 401 && !token.get()) return; // already signed out: keep its reason
-  notice(describe(error));
+  const text = describe(error);
+  if (where && error?.status !== 401) where.append(h("p", { class: "notice", role: "alert" }, text));
+  else notice(text);
   if (error?.status === 401) signOut();
+}
+
+const context = {
+  fail,
+  /** Run fn soon, once, however often it is asked for in the meantime (pass the same
+   * function each time: calls are gathered per function). */
+  soon(fn, ms = 700) {
+    if (!soonCalls.has(fn)) soonCalls.set(fn, debounce(() => Promise.resolve(fn()).catch(fail), ms));
+    soonCalls.get(fn)();
+  },
+  setScopeName(name) {
+    if (name) $("#scope").textContent = name;
+  },
+};
+const router = new Router($("#view"), context);
+const stream = new LiveStream({ onEvent: onLive, onState: onStreamState });
+
+function translateStatic() {
+  document.title = t("app.title");
+  for (const element of document.querySelectorAll("[data-i18n]")) element.textContent = t(element.dataset.i18n);
+  for (const element of document.querySelectorAll("[data-i18n-label]")) {
+    element.setAttribute("aria-label", t(element.dataset.i18nLabel));
+  }
 }
 
 function signedIn(yes) {
   $("#token-form").hidden = yes;
   $("#session").hidden = !yes;
   $("#board").hidden = !yes;
+  $("#nav").hidden = !yes;
   $("#signed-out").hidden = yes;
 }
 
-let pollFailed = false; // the notice tells of a failed poll: clear it once one works again
+let refreshFailed = false;
 
-async function pollFleet() {
+async function refresh() {
   try {
-    const summary = await fleet.refresh();
-    $("#scope").textContent = summary.scope;
-    if (pollFailed) notice("");
-    pollFailed = false;
+    await router.refresh();
+    if (refreshFailed) notice("");
+    refreshFailed = false;
   } catch (error) {
-    pollFailed = error?.name !== "AbortError";
+    refreshFailed = error?.name !== "AbortError";
     fail(error);
   }
 }
@@ -58,58 +90,42 @@ async function signIn() {
   signedIn(true);
   notice("");
   $("#scope").textContent = "…";
-  await pollFleet(); // checks the token before anything else asks with it
+  await router.start(); // the first view checks the token before anything else uses it
   if (!token.get()) return;
-  // Keep polling even if the hub did not answer: the page recovers when it is back.
-  timers.push(setInterval(pollFleet, SUMMARY_EVERY_MS));
-  timers.push(setInterval(() => alarms.refresh().catch(fail), ALARMS_EVERY_MS));
-  alarms.refresh().catch(fail);
+  timers.push(setInterval(refresh, REFRESH_EVERY_MS));
   stream.start();
-  openFromHash();
 }
 
 function signOut() {
   token.clear();
   stream.stop();
   while (timers.length) clearInterval(timers.pop());
-  fleet.reset();
-  devices.close();
+  router.stop();
   $("#live-log").replaceChildren();
   signedIn(false);
   $("#token-input").focus();
 }
 
-function openFromHash() {
-  const match = /^#device=(.+)$/.exec(location.hash);
-  if (match && token.get()) devices.open(decodeURIComponent(match[1]));
-}
-
 // ------------------------------------------------------------------ live events
-const refreshAlarms = debounce(() => alarms.refresh().catch(fail), 300);
-const refreshFleet = debounce(pollFleet, 1000);
-const reloadDevice = debounce(() => devices.reload().catch(fail), 500);
-
 function onLive(type, event) {
   if (type === "dropped") {
-    logLine(Date.now(), "dropped", "", `${event.dropped} events missed: refreshing`);
-    refreshFleet();
-    refreshAlarms();
+    logLine(Date.now(), "dropped", "", t("live.dropped", { n: event.dropped }));
+    context.soon(refresh);
     return;
   }
   logLine(event.ts_ms, type, event.device_id, summarise(type, event.data ?? {}));
-  if (type === "presence") {
-    fleet.onPresence(event);
-    refreshFleet();
-  } else if (type === "alarm") {
-    refreshAlarms();
-    refreshFleet();
-  }
-  if (event.device_id && event.device_id === devices.current) reloadDevice();
+  router.onLive(type, event);
 }
 
 function summarise(type, data) {
-  if (type === "presence") return data.online ? "online" : `offline (${data.reason})`;
-  if (type === "alarm") return `${data.alarm_type.replaceAll("_", " ")} ${data.action} (${data.severity})`;
+  if (type === "presence") return data.online ? t("common.online") : `${t("common.offline")} (${word("reason", data.reason)})`;
+  if (type === "alarm") return `${word("alarm", data.alarm_type)} ${word("action", data.action)} (${word("severity", data.severity)})`;
+  if (type === "door_access") {
+    return `${word("method", data.credential)} ${word("result", data.result)} (${word("reason", data.reason)})`;
+  }
+  if (type.startsWith("parcel_") && data.compartment !== undefined) {
+    return t("live.compartment", { n: data.compartment });
+  }
   return Object.entries(data)
     .filter(([, v]) => v !== null && typeof v !== "object")
     .map(([k, v]) => `${k} ${v}`)
@@ -118,24 +134,40 @@ function summarise(type, data) {
 
 function logLine(ms, type, deviceId, text) {
   const log = $("#live-log");
-  log.prepend(h("li", { dataset: { type } }, timeElement(ms), h("strong", {}, type), " ",
+  log.prepend(h("li", { dataset: { type } }, timeElement(ms), h("strong", {}, word("event", type)), " ",
     deviceId ? `${deviceId}: ` : "", text));
   while (log.children.length > LIVE_LOG_LENGTH) log.lastElementChild.remove();
 }
 
+let streamState = "closed";
 function onStreamState(state) {
   const pill = $("#live-state");
   if (typeof state === "string") {
-    pill.textContent = `live: ${state === "open" ? "on" : state}`;
+    streamState = state;
+    pill.textContent = t(state === "open" ? "live.on" : `live.${state}`);
     pill.className = `pill ${state === "open" ? "on" : "off"}`;
+    pill.dataset.state = state;
   } else {
-    pill.textContent = "live: refused";
+    streamState = "refused";
+    pill.textContent = t("live.refused");
     pill.className = "pill off";
+    pill.dataset.state = "refused";
     fail(state);
   }
 }
 
 // ------------------------------------------------------------------ controls
+const languages = $("#language");
+languages.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) =>
+  h("option", { value: code, lang: code, selected: code === language() }, name)));
+languages.addEventListener("change", () => setLanguage(languages.value));
+onLanguage(() => {
+  languages.value = language();
+  translateStatic();
+  onStreamState(streamState === "refused" ? "closed" : streamState);
+  if (token.get()) router.show(); // views render their words: draw the view again
+});
+
 $("#token-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const value = $("#token-input").value.trim();
@@ -150,13 +182,7 @@ $("#sign-out").addEventListener("click", () => {
   signOut();
 });
 
-$("#search-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  devices.search($("#q").value.trim(), $("#kind").value).catch(fail);
-});
-
-$("#metric").addEventListener("change", () => devices.loadTelemetry().catch(fail));
-window.addEventListener("hashchange", openFromHash);
-
+translateStatic();
+onStreamState("closed");
 if (token.get()) signIn();
 else signedIn(false);
