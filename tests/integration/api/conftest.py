@@ -119,6 +119,16 @@ async def api(settings_factory, private_mosquitto: PrivateMosquitto) -> AsyncIte
         yield hub
 
 
+@pytest.fixture
+async def both_api(  # type: ignore[no-untyped-def]
+    settings_factory, private_mosquitto: PrivateMosquitto, database_url: str
+) -> AsyncIterator[ApiHub]:
+    """Once on SQLite and once on PostgreSQL (for queries that differ between them)."""
+    settings = settings_factory(instance_id="api-test", database_url=database_url)
+    async with serving(settings, private_mosquitto.url) as hub:
+        yield hub
+
+
 # ------------------------------------------------------------------ door units
 async def start_door(hub: ApiHub, device_id: str) -> Door:
     """The simulated door unit ``device_id``, online in the hub."""

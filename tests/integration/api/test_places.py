@@ -35,7 +35,8 @@ def codes(places: list[dict[str, Any]]) -> list[str]:
     return [p["place"]["code"] if "place" in p else p["code"] for p in places]
 
 
-async def test_drill_down_from_the_city_to_a_building(api: ApiHub) -> None:
+async def test_drill_down_from_the_city_to_a_building(both_api: ApiHub) -> None:
+    api = both_api
     city = api.operator_token("testcity")
     locker = await start_locker(api, "locker-0001")
     try:
@@ -154,7 +155,8 @@ async def test_a_lockers_compartments_and_parcels(api: ApiHub) -> None:
         await locker.stop()
 
 
-async def test_a_vending_machines_cabinet_vends_and_chart(api: ApiHub) -> None:
+async def test_a_vending_machines_cabinet_vends_and_chart(both_api: ApiHub) -> None:
+    api = both_api
     token = api.operator_token("testcity")
     machine = await start_vending(api, "vending-0001")
     try:

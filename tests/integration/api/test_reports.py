@@ -31,7 +31,8 @@ def this_month() -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-async def test_dex_audits_compared_with_live_vends_and_the_sales_report(api: ApiHub) -> None:
+async def test_dex_audits_compared_with_live_vends_and_the_sales_report(both_api: ApiHub) -> None:
+    api = both_api
     token = api.operator_token("testcity")
     machine = await start_vending(api, "vending-0001")
     path = "/api/v1/devices/vending-0001/dex-audits"
@@ -111,7 +112,8 @@ async def test_dex_audits_compared_with_live_vends_and_the_sales_report(api: Api
         await machine.stop()
 
 
-async def test_parcel_and_door_reports(api: ApiHub) -> None:
+async def test_parcel_and_door_reports(both_api: ApiHub) -> None:
+    api = both_api
     token = api.operator_token("testcity")
     locker = await start_locker(api, "locker-0001")
     door = await start_door(api, "door-0001")
