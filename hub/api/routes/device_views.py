@@ -11,6 +11,7 @@ of another kind):
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -37,7 +38,8 @@ from hub.domain.models import VENDING_SALE
 from hub.registry.models import Device
 from hub.registry.queries import device_compartments, device_slots
 from hub.registry.vocabulary import DeviceKind
-from hub.store.queries import events, telemetry_series
+from hub.store.queries import events, load_twin, telemetry_series
+from hub.store.rows import TwinRow
 
 router = APIRouter(prefix="/api/v1/devices", tags=["operators"])
 
@@ -74,15 +76,15 @@ async def locker_compartments(
     their age; pickup codes are never shown."""
     runtime = context.runtime
 
-    def load() -> tuple[list[tuple[int, str]], list[locker_views.WaitingParcel]]:
+    def load() -> tuple[list[tuple[int, str]], list[locker_views.WaitingParcel], TwinRow | None]:
         device_of_kind(runtime.engine, device_id, operator.scope_path, "locker")
         with Session(runtime.engine) as session:
             registered = [(c.number, str(c.size)) for c in device_compartments(session, device_id)]
-        return registered, locker_views.waiting_parcels(runtime.engine, device_id)
+        parcels = locker_views.waiting_parcels(runtime.engine, device_id)
+        return registered, parcels, load_twin(runtime.engine, device_id)
 
-    registered, parcels = await run_in_threadpool(load)
-    twin = runtime.twins.get(device_id)
-    reported: dict[str, Any] = twin.reported if twin is not None else {}
+    registered, parcels, twin = await run_in_threadpool(load)
+    reported: Mapping[str, Any] = twin.reported if twin is not None else {}
     views = locker_views.compartments(registered, reported, parcels, now_ms())
     return LockerView(
         device_id=device_id,
@@ -116,17 +118,17 @@ async def vending_cabinet(
     runtime = context.runtime
     day = CityClock(runtime.settings.timezone).today(now_ms())
 
-    def load() -> tuple[Device, list[Any], list[int], SalesFigures]:
+    def load() -> tuple[Device, list[Any], list[int], SalesFigures, TwinRow | None]:
         device = device_of_kind(runtime.engine, device_id, operator.scope_path, "vending")
         with Session(runtime.engine) as session:
             registered = device_slots(session, device_id)
         held = unsellable_slots(runtime.engine, device_id)
-        return device, registered, held, _sales(runtime.engine, device_id, *day)
+        sales = _sales(runtime.engine, device_id, *day)
+        return device, registered, held, sales, load_twin(runtime.engine, device_id)
 
-    device, registered, held, sales = await run_in_threadpool(load)
+    device, registered, held, sales, twin = await run_in_threadpool(load)
     rules = context.rules.for_path(device.path)
-    twin = runtime.twins.get(device_id)
-    reported: dict[str, Any] = twin.reported if twin is not None else {}
+    reported: Mapping[str, Any] = twin.reported if twin is not None else {}
     temperature = vending_views.reading(reported, "temperature_c")
     band = (rules.cold_chain.min_temp_c, rules.cold_chain.max_temp_c)
     fault = reported.get("fault_code")
@@ -191,15 +193,17 @@ async def door_state(device_id: DeviceId, operator: OperatorDep, context: Contex
     incidents: forced and held open, their end, tamper and power reports."""
     runtime = context.runtime
 
-    def load() -> list[DoorIncident]:
+    def load() -> tuple[list[DoorIncident], TwinRow | None]:
         device_of_kind(runtime.engine, device_id, operator.scope_path, "door")
         found = events(runtime.engine, device_id, types=door_views.INCIDENT_TYPES, limit=50)
-        return [DoorIncident(id=e.id, ts_ms=e.ts_ms, type=e.type, data=dict(e.data)) for e in found]
+        incidents = [
+            DoorIncident(id=e.id, ts_ms=e.ts_ms, type=e.type, data=dict(e.data)) for e in found
+        ]
+        return incidents, load_twin(runtime.engine, device_id)
 
-    incidents = await run_in_threadpool(load)
-    twin = runtime.twins.get(device_id)
-    reported: dict[str, Any] = twin.reported if twin is not None else {}
-    desired: dict[str, Any] = twin.desired if twin is not None else {}
+    incidents, twin = await run_in_threadpool(load)
+    reported: Mapping[str, Any] = twin.reported if twin is not None else {}
+    desired: Mapping[str, Any] = twin.desired if twin is not None else {}
     door = reported.get("door")
     limit = desired.get("held_open_limit_s")
     return DoorView(

@@ -48,12 +48,11 @@ async def test_bad_crc_raises_disagreeing_vends_repeat_a_good_audit_clears(
     assert (alarm["state"], alarm["severity"], alarm["occurrences"]) == ("active", "major", 1)
     assert alarm["details"]["problems"] == ["crc_failed"]
     assert hub.gauge("vending", "dex_audit", "major", district=NORTH) == 1
-    counted = hub.runtime.metrics.registry.get_sample_value(
+    worker = hub.runtime.workers.local().metrics.registry  # counted where it was stored
+    counted = worker.get_sample_value(
         "hub_dex_audits_total", {"district": NORTH, "result": "crc_failed"}
     )
-    valid = hub.runtime.metrics.registry.get_sample_value(
-        "hub_dex_audits_total", {"district": NORTH, "result": "valid"}
-    )
+    valid = worker.get_sample_value("hub_dex_audits_total", {"district": NORTH, "result": "valid"})
     assert (counted, valid) == (1.0, 2.0)
 
     machine.data({DEX_AUDIT: audit(12, 4_200)})  # seven vends the hub never heard of

@@ -332,4 +332,5 @@ export default {
   "door.openedAt": "opened at {time}",
   "door.detectedAt": "noticed at {time}",
   "place.reports": "Reports of this place",
+  "locker.summary": "{counts}. {waiting}",
 };

@@ -331,4 +331,5 @@ export default {
   "door.openedAt": "{time} 开门",
   "door.detectedAt": "{time} 发现",
   "place.reports": "本区域报表",
+  "locker.summary": "{counts}。{waiting}",
 };

@@ -74,10 +74,13 @@ export default {
         ? t("locker.waiting", { n: fmt.number(view.parcels_waiting),
           age: fmt.duration((Date.now() - view.oldest_waiting_ms) / 1000) })
         : t("locker.none");
-      summary.textContent = `${t("locker.counts", {
-        occupied: fmt.number(counts.occupied ?? 0), empty: fmt.number(counts.empty ?? 0),
-        open: fmt.number(counts.open ?? 0), fault: fmt.number(counts.fault ?? 0),
-      })}. ${waiting}`;
+      summary.textContent = t("locker.summary", {
+        counts: t("locker.counts", {
+          occupied: fmt.number(counts.occupied ?? 0), empty: fmt.number(counts.empty ?? 0),
+          open: fmt.number(counts.open ?? 0), fault: fmt.number(counts.fault ?? 0),
+        }),
+        waiting,
+      });
       grid.replaceChildren(...view.compartments.map((c) => tile(c, c.number === selected, choose)));
       const chosen = view.compartments.find((c) => c.number === selected);
       const outcome = side.querySelector("#open-compartment-outcome");
