@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, Protocol
 
 DeviceKind = Literal["locker", "vending", "door"]
 DEVICE_KINDS: tuple[DeviceKind, ...] = ("locker", "vending", "door")
@@ -36,8 +37,10 @@ class Presence:
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Telemetry:
+# The three records of nearly every message are named tuples, not frozen dataclasses: as
+# immutable, and several times cheaper to build (a frozen dataclass sets each field through
+# object.__setattr__), which the ingest's profile showed at 8 % of a worker's time.
+class Telemetry(NamedTuple):
     """Numeric readings. ``seq`` is the per-device message key used for de-duplication."""
 
     seq: int
@@ -45,18 +48,16 @@ class Telemetry:
     metrics: Mapping[str, float]
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """Something that happened on the device (deposit, card read, vend, tamper...)."""
 
     seq: int
     ts_ms: int
     type: str
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class StateReport:
+class StateReport(NamedTuple):
     """A (partial) reported state for the twin; keys are merged into the reported state."""
 
     state: Mapping[str, Any]

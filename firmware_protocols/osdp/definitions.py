@@ -1,18 +1,25 @@
 """The hub-facing OSDP-over-MQTT definition for door units (firmware generations 1 and 2).
 
-Both generations speak envelope version 1; the definition is stateless per device.
+Both generations speak envelope version 1. A unit's session remembers one thing: the
+inputs and local status it last reported. A unit repeats both in every report (its
+heartbeat every 30 s too), so a repeat is reported state and a reading, not an event:
+``inputs`` and ``local_status`` events are kept for the reports that change them (and an
+exit request, which is momentary, always), the first one after the session starts
+included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from firmware_protocols.base import (
     Command,
     Definition,
     DeviceKind,
     DeviceTopics,
+    Event,
     Outbound,
     Subscription,
     Uplink,
@@ -21,15 +28,27 @@ from firmware_protocols.osdp import topics
 from firmware_protocols.osdp.downlink import COMMAND_NAMES, encode_hub_command
 from firmware_protocols.osdp.uplink import decode_uplink
 
+CHANGE_EVENTS = frozenset({"inputs", "local_status"})
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class OsdpSession:
-    """Stateless: every door-unit message carries all it needs."""
-
     device_id: str
+    last_reported: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def decode(self, channel: str, payload: bytes) -> Sequence[Uplink]:
-        return decode_uplink(channel, payload)
+        records = decode_uplink(channel, payload)
+        if channel != topics.UP:
+            return records
+        return [r for r in records if not self._repeats(r)]
+
+    def _repeats(self, record: Uplink) -> bool:
+        """An inputs or local status event that says what the last one said."""
+        if not isinstance(record, Event) or record.type not in CHANGE_EVENTS:
+            return False
+        last = self.last_reported.get(record.type)
+        self.last_reported[record.type] = record.data
+        return last == record.data and record.data.get("exit_request") is not True
 
     def encode_command(self, command: Command) -> Sequence[Outbound]:
         return [encode_hub_command(self.device_id, command)]

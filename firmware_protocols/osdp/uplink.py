@@ -85,14 +85,16 @@ def report_records(payload: bytes) -> list[Uplink]:
             )
         elif isinstance(reply, InputStatusReply):
             door_open, exit_request = door_inputs(reply)
+            # One dict for the event and the twin: records are never changed after decoding
+            # (the store serialises the event, the twin copies what it keeps).
             state = {"door": "open" if door_open else "closed", "exit_request": exit_request}
             records.append(Event(seq, ts, "inputs", state))
-            records.append(StateReport(dict(state)))
-            records.append(Telemetry(seq, ts, {"door_open": float(door_open)}))
+            records.append(StateReport(state))
+            records.append(Telemetry(seq, ts, {"door_open": 1.0 if door_open else 0.0}))
         elif isinstance(reply, LocalStatusReply):
             state = {"tamper": reply.tamper != 0, "power_ok": reply.power == 0}
             records.append(Event(seq, ts, "local_status", state))
-            records.append(StateReport(dict(state)))
+            records.append(StateReport(state))
     if not records:
         raise OsdpError("unsupported_report", "no card, keypad, input or status report")
     return records

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from firmware_protocols.sparkplug_b.datatypes import DataType, MetricValue
@@ -94,6 +95,7 @@ def slot_metric(slot: int, field: SlotField) -> str:
     return f"Slot/{slot}/{field}"
 
 
+@lru_cache(maxsize=4096)  # a machine's few hundred metric names, seen in every message
 def parse_slot_metric(name: str) -> tuple[int, SlotField] | None:
     """(slot, field) of a ``Slot/<n>/<field>`` name, or None."""
     match = _SLOT.fullmatch(name)

@@ -121,6 +121,7 @@ class AlarmEngine:
         self._queue: asyncio.Queue[Signal] = asyncio.Queue()  # bounded by room()
         self._room = asyncio.Event()
         self._room.set()
+        self._raising: dict[tuple[str, AlarmType], int] = {}  # raises queued, by alarm
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarms")
         self._open: dict[tuple[str, AlarmType], OpenAlarm] = {}
         self._gauge_labels: set[tuple[str, str, str, str]] = set()
@@ -149,6 +150,15 @@ class AlarmEngine:
 
     def _offer(self, signals: list[Signal]) -> None:
         for signal in signals:
+            key = (signal.device_id, signal.type)
+            if isinstance(signal, Clear):
+                # Most clears are of nothing (every closed door clears forced and held):
+                # skip those here, unless a raise for the same alarm is still queued.
+                known = self._open.get(key)
+                if (known is None or not known.condition_active) and key not in self._raising:
+                    continue
+            else:
+                self._raising[key] = self._raising.get(key, 0) + 1
             self._queue.put_nowait(signal)
         if self._queue.qsize() >= QUEUE_SIGNALS:
             self._room.clear()
@@ -157,7 +167,15 @@ class AlarmEngine:
         """Return once fewer than :data:`QUEUE_SIGNALS` signals wait (see the module)."""
         await self._room.wait()
 
-    def _taken(self) -> None:
+    def _taken(self, signal: Signal) -> None:
+        """A queued signal has been applied."""
+        if not isinstance(signal, Clear):
+            key = (signal.device_id, signal.type)
+            left = self._raising.get(key, 0) - 1
+            if left > 0:
+                self._raising[key] = left
+            else:
+                self._raising.pop(key, None)
         self._queue.task_done()
         if self._queue.qsize() < QUEUE_SIGNALS:
             self._room.set()
@@ -219,7 +237,7 @@ class AlarmEngine:
         while not self._queue.empty():
             signal = self._queue.get_nowait()
             await self._apply_logged(signal)
-            self._taken()
+            self._taken(signal)
 
     # ------------------------------------------------------------ time
     async def tick(self, now_ms: int | None = None) -> None:
@@ -275,7 +293,7 @@ class AlarmEngine:
             try:
                 await self._apply_logged(signal)
             finally:
-                self._taken()
+                self._taken(signal)
             if self._queue.empty():
                 try:
                     await self._refresh_gauge()

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from hub.bench.metrics_text import sample_sums
+from hub.bench.processes import signal_tree
 
 
 class BenchError(RuntimeError):
@@ -71,16 +72,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far (from /proc/<pid>/stat)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rpartition(")")[2].split()  # after the command name, which may hold spaces
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -151,10 +142,17 @@ class HubChild:
         return sample_sums(self.get("/metrics").text, names)
 
     def pause(self) -> None:
-        os.kill(self.pid, signal.SIGSTOP)
+        """Stop the front and its ingest workers (SIGSTOP to the process tree)."""
+        signal_tree(self.pid, signal.SIGSTOP)
 
     def resume(self) -> None:
-        os.kill(self.pid, signal.SIGCONT)
+        signal_tree(self.pid, signal.SIGCONT)
+
+    def workers(self) -> list[dict[str, Any]]:
+        """Each ingest worker's counters, from /readyz (as of its last report)."""
+        response = self.client.get(f"{self.base_url}/readyz", timeout=5)
+        workers: list[dict[str, Any]] = response.json().get("workers", [])
+        return workers
 
     def stop(self) -> None:
         if self.process is not None:

@@ -29,12 +29,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from hub.bench.children import BenchError, HubChild, SimsCommand, cpu_seconds
+from hub.bench.children import BenchError, HubChild, SimsCommand
+from hub.bench.processes import tree_cpu_seconds
 from hub.bench.profile import Profiler
 from hub.bench.raw_subscriber import RawDrain, RawSubscriber
 from hub.bench.store_counts import TelemetryCounts, dead_letters, telemetry_counts
 
-COMMITTED = "hub_store_batch_messages_sum"
 POLL_S = 0.05
 
 
@@ -96,10 +96,10 @@ def _per_message_us(cpu_s: float, messages: int) -> float:
 
 
 def committed(hub: HubChild) -> int:
-    return int(hub.metrics(frozenset({COMMITTED}))[COMMITTED])
+    return _worker_totals(hub)[0]
 
 
-def wait_quiet(hub: HubChild, still_s: float = 1.0, timeout_s: float = 120.0) -> int:
+def wait_quiet(hub: HubChild, still_s: float = 2.5, timeout_s: float = 120.0) -> int:
     """Wait until the hub has committed nothing new for ``still_s``; the committed count."""
     deadline = time.monotonic() + timeout_s
     last, since = committed(hub), time.monotonic()
@@ -117,23 +117,34 @@ def wait_quiet(hub: HubChild, still_s: float = 1.0, timeout_s: float = 120.0) ->
 class HubDrain:
     messages: int
     seconds: float
-    cpu_seconds: float  # the hub's CPU time from resuming to its last commit
+    cpu_seconds: float  # the CPU time of the hub's processes from resuming to its last commit
+
+
+def _worker_totals(hub: HubChild) -> tuple[int, float | None]:
+    """(messages committed, wall time of the latest commit in seconds) over the workers."""
+    workers = hub.workers()
+    committed_total = sum(int(w.get("committed_messages") or 0) for w in workers)
+    commits = [w["last_commit_ms"] for w in workers if w.get("last_commit_ms")]
+    return committed_total, (max(commits) / 1000 if commits else None)
 
 
 def drain_hub(hub: HubChild, start: int, expected: int, stall_s: float) -> HubDrain:
     """Resume the hub and poll until it has committed ``expected`` messages since
-    ``start`` (or made no progress for ``stall_s``)."""
-    cpu_before = cpu_seconds(hub.pid)
+    ``start`` (or made no progress for ``stall_s``). Each worker reports its count every
+    second with the exact time of its last commit, which ends the measured interval."""
+    cpu_before = tree_cpu_seconds(hub.pid)
     resumed = time.time()
     hub.resume()
     done, done_at, progress_at = 0, resumed, time.monotonic()
     cpu_done = cpu_before
     while done < expected:
         time.sleep(POLL_S)
-        now = committed(hub) - start
+        total, last_commit = _worker_totals(hub)
+        now = total - start
         if now != done:
-            done, done_at, progress_at = now, time.time(), time.monotonic()
-            cpu_done = cpu_seconds(hub.pid)
+            done, progress_at = now, time.monotonic()
+            done_at = last_commit if last_commit is not None else time.time()
+            cpu_done = tree_cpu_seconds(hub.pid)
         elif time.monotonic() - progress_at > stall_s:
             break
     return HubDrain(done, done_at - resumed, cpu_done - cpu_before)

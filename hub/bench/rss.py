@@ -1,24 +1,16 @@
-"""The hub's resident memory, read from /proc while the bench runs."""
+"""The hub's resident memory (its front and its workers together), read from /proc while
+the bench runs."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
-
-def rss_mb(pid: int) -> float | None:
-    """VmRSS of a process in MB (MiB), or None if it is gone or /proc is missing."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+from hub.bench.processes import tree_rss_mb
 
 
 class RssSampler:
-    """Samples a process's RSS on a thread; keeps the peak per phase label."""
+    """Samples the summed RSS of a process and its children on a thread; keeps the peak
+    per phase label."""
 
     def __init__(self, pid: int, interval_s: float = 0.25) -> None:
         self._pid = pid
@@ -38,7 +30,7 @@ class RssSampler:
         self.sample()
 
     def sample(self) -> float | None:
-        value = rss_mb(self._pid)
+        value = tree_rss_mb(self._pid)
         if value is not None:
             with self._lock:
                 self._peaks[self._phase] = max(self._peaks.get(self._phase, 0.0), value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from hub.bench.children import cpu_seconds
+from hub.bench.processes import tree_cpu_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,10 +17,11 @@ class Settled:
 
 
 def cpu_percent(pid: int, window_s: float) -> float:
-    """CPU use of a process over the next ``window_s``, in percent of one core."""
-    cpu, wall = cpu_seconds(pid), time.monotonic()
+    """CPU use of a process and its children (the hub's workers) over the next
+    ``window_s``, in percent of one core."""
+    cpu, wall = tree_cpu_seconds(pid), time.monotonic()
     time.sleep(window_s)
-    return 100 * (cpu_seconds(pid) - cpu) / (time.monotonic() - wall)
+    return 100 * (tree_cpu_seconds(pid) - cpu) / (time.monotonic() - wall)
 
 
 def wait_settled(

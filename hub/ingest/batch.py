@@ -4,6 +4,7 @@ rest of the hub is told once it is committed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from firmware_protocols.base import CommandReply, Event, SequenceGap
 from hub.ingest.directory import DeviceInfo
@@ -21,8 +22,7 @@ from hub.transport.base import InboundMessage
 from hub.twin import Twin
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceEvent:
+class DeviceEvent(NamedTuple):
     device: DeviceInfo
     event: Event
 

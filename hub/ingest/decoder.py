@@ -119,7 +119,7 @@ class MessageDecoder:
         if key in batch.event_sources:  # the same message twice in one batch
             return
         batch.events.append(
-            EventRow(info.device_id, event.seq, event.ts_ms, event.type, dict(event.data))
+            EventRow(info.device_id, event.seq, event.ts_ms, event.type, event.data)
         )
         batch.event_sources[key] = DeviceEvent(info, event)
 

@@ -78,6 +78,7 @@ class IngestPipeline:
         self._decode_chunk = max(1, min(decode_chunk, batch_size))
         self._writing = False
         self.committed_messages = 0
+        self.last_commit_ms: int | None = None
         self.commit_failures = 0
 
     def add_observer(self, observer: BatchObserver) -> None:
@@ -149,6 +150,7 @@ class IngestPipeline:
             for message in batch.to_ack:
                 self._transport.ack(message)
             self.committed_messages += batch.messages
+            self.last_commit_ms = self._clock_ms()
             self._observe(batch, result)
             self._notify(batch, result)
             for backlog in self._backlogs:

@@ -72,7 +72,9 @@ class CommandRequest:
 @dataclass(frozen=True, slots=True)
 class WorkerStats:
     index: int
+    pid: int
     committed_messages: int
+    last_commit_ms: int | None  # wall clock of the last commit, exact
     buffered: int
     connected: bool
     reading_paused: bool

@@ -34,8 +34,9 @@ class TelemetryRow(NamedTuple):
     metrics: Mapping[str, float]
 
 
-@dataclass(frozen=True, slots=True)
-class EventRow:
+class EventRow(NamedTuple):
+    """One event to store (a named tuple: one or more are built per message)."""
+
     device_id: str
     seq: int
     ts_ms: int

@@ -1,32 +1,3 @@
-"""The hub's MQTT transport: one connection per process, driven from the asyncio loop."""
-
-from hub.transport.base import ConnectionObserver, InboundMessage, Transport, Will
-from hub.transport.errors import (
-    NotConnectedError,
-    PublishConnectionLost,
-    PublishError,
-    PublishRejected,
-    PublishTimeout,
-    SubscribeError,
-    TransportError,
-)
-from hub.transport.memory import MemoryTransport
-from hub.transport.options import TransportOptions
-from hub.transport.paho_transport import PahoTransport
-
-__all__ = [
-    "ConnectionObserver",
-    "InboundMessage",
-    "MemoryTransport",
-    "NotConnectedError",
-    "PahoTransport",
-    "PublishConnectionLost",
-    "PublishError",
-    "PublishRejected",
-    "PublishTimeout",
-    "SubscribeError",
-    "Transport",
-    "TransportError",
-    "TransportOptions",
-    "Will",
-]
+"""The hub's MQTT transport: paho-mqtt 2.x driven from the asyncio loop, one connection
+per :class:`~hub.transport.paho_transport.PahoTransport` (the front's command lane, each
+ingest worker's). Consumers see the :class:`~hub.transport.base.Transport` protocol."""

@@ -1,8 +1,9 @@
 """The transport's contract: inbound messages, the will, and the ``Transport`` protocol.
 
 The ingest pipeline and the command service talk to a :class:`Transport`; the paho
-implementation (:mod:`hub.transport.paho_transport`) and the in-memory one
-(:mod:`hub.transport.memory`) both satisfy it, so consumers can be tested without a broker.
+implementation (:mod:`hub.transport.paho_transport`) satisfies it, and so does the tests'
+in-memory one (``tests/support/memory_transport.py``), so consumers can be tested without
+a broker.
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ class Transport(Protocol):
 
     def buffered(self) -> int:
         """Messages received and not yet taken by ``receive_batch``."""
+        ...
+
+    @property
+    def reading_paused(self) -> bool:
+        """The buffer is full and the socket is not being read."""
         ...
 
     def ack(self, message: InboundMessage) -> bool:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
+from firmware_protocols.base import Subscription
 from firmware_protocols.registry import DefinitionRegistry, default_registry
 from hub.alarms.config import AlarmRules
 from hub.alarms.engine import AlarmEngine
@@ -35,6 +36,7 @@ from hub.metrics import HubMetrics
 from hub.presence import PresenceTracker
 from hub.store.queries import load_twins
 from hub.store.writer import StoreWriter
+from hub.transport.base import ConnectionObserver, Transport
 from hub.transport.options import TransportOptions
 from hub.transport.paho_transport import PahoTransport
 from hub.twin import Twin, TwinStore
@@ -70,7 +72,7 @@ class WorkerRuntime:
     directory: DeviceDirectory
     presence: PresenceTracker
     twins: TwinStore
-    transport: PahoTransport
+    transport: Transport
     connection_observers: ConnectionObservers
     pipeline: IngestPipeline
     link: FrontLink
@@ -92,6 +94,17 @@ def client_id(settings: Settings, partition: Partition) -> str:
     return f"{settings.instance_id}-ingest-{partition.index}"
 
 
+TransportFactory = Callable[
+    [TransportOptions, Sequence[Subscription], ConnectionObserver], Transport
+]
+
+
+def paho_transport(
+    options: TransportOptions, subscriptions: Sequence[Subscription], observer: ConnectionObserver
+) -> Transport:
+    return PahoTransport(options, subscriptions, observer=observer)
+
+
 def build_worker(
     settings: Settings,
     broker_url: str,
@@ -101,8 +114,10 @@ def build_worker(
     use_shared_subscriptions: bool = True,
     metrics_registry: CollectorRegistry | None = None,
     alarm_clock_ms: Callable[[], int] = wall_ms,
+    make_transport: TransportFactory = paho_transport,
 ) -> WorkerRuntime:
-    """Wire one worker. The front has migrated the database already."""
+    """Wire one worker. The front has migrated the database already. ``make_transport``
+    is the broker connection (the contract tests give an in-memory one)."""
     engine = make_engine(settings.database_url)
     metrics = HubMetrics.create(metrics_registry)
     codecs = default_registry()
@@ -136,8 +151,8 @@ def build_worker(
     )
     connection_observers = ConnectionObservers()
     connection_observers.add(BrokerMetrics(metrics))
-    transport = PahoTransport(
-        options, list(device_filters(codecs, owned).values()), observer=connection_observers
+    transport = make_transport(
+        options, list(device_filters(codecs, owned).values()), connection_observers
     )
     decoder = MessageDecoder(
         codecs, directory, presence, twins, metrics, settings.instance_id, link.on_reply

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 
@@ -93,7 +94,9 @@ async def _report(worker: WorkerRuntime, now: ReportNow) -> None:
         await worker.link.send(
             WorkerStats(
                 worker.partition.index,
+                os.getpid(),
                 worker.pipeline.committed_messages,
+                worker.pipeline.last_commit_ms,
                 transport.buffered(),
                 transport.connected,
                 transport.reading_paused,

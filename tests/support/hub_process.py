@@ -24,11 +24,21 @@ class HubProcess:
     api_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        env = {**os.environ, **self.env, "HUB_API_PORT": str(self.api_port)}
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
-        self.process = subprocess.Popen([HUB, "serve"], env=env, stdout=log, stderr=log)
-        wait_until(self.ready, what=f"hub on port {self.api_port} ready")
+    def start(self, attempts: int = 3) -> None:
+        """Start it; a port found free can be taken before the hub binds it (an outgoing
+        connection's ephemeral port, say), so a hub that exits while starting is started
+        again on another port."""
+        for attempt in range(attempts):
+            env = {**os.environ, **self.env, "HUB_API_PORT": str(self.api_port)}
+            log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+            self.process = subprocess.Popen([HUB, "serve"], env=env, stdout=log, stderr=log)
+            try:
+                wait_until(self.ready, what=f"hub on port {self.api_port} ready")
+                return
+            except AssertionError:
+                if attempt == attempts - 1 or self.process.poll() is None:
+                    raise
+                self.api_port = free_port()
 
     def ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:

@@ -6,7 +6,7 @@ import pytest
 
 from firmware_protocols.base import Outbound, Subscription
 from hub.transport.errors import NotConnectedError
-from hub.transport.memory import MemoryTransport
+from tests.support.memory_transport import MemoryTransport
 
 
 async def test_delivers_and_records_acks() -> None:

@@ -147,6 +147,7 @@ def test_h10306_card_read() -> None:
 
 
 def test_keypad_inputs_and_local_status() -> None:
+    session = DEFINITION.session("door-18")  # its own: a session remembers the last report
     payload = encode_report(
         12,
         NOW,
@@ -156,7 +157,7 @@ def test_keypad_inputs_and_local_status() -> None:
             door.local_status_reply(tamper=True, power_ok=False),
         ],
     )
-    assert SESSION.decode("up", payload) == [
+    assert session.decode("up", payload) == [
         Event(12, NOW, "keypad", {"reader": 0, "digits": "1234#"}),
         Event(12, NOW, "inputs", {"door": "open", "exit_request": False}),
         StateReport({"door": "open", "exit_request": False}),
@@ -164,14 +165,40 @@ def test_keypad_inputs_and_local_status() -> None:
         Event(12, NOW, "local_status", {"tamper": True, "power_ok": False}),
         StateReport({"tamper": True, "power_ok": False}),
     ]
-    closed = SESSION.decode("up", encode_report(13, NOW, [InputStatusReply((0, 1, 0, 0))]))
+    closed = session.decode("up", encode_report(13, NOW, [InputStatusReply((0, 1, 0, 0))]))
     assert closed[0] == Event(13, NOW, "inputs", {"door": "closed", "exit_request": True})
     assert closed[2] == Telemetry(13, NOW, {"door_open": 0.0})
-    contact_only = SESSION.decode("up", encode_report(14, NOW, [InputStatusReply((1,))]))
+    contact_only = session.decode("up", encode_report(14, NOW, [InputStatusReply((1,))]))
     assert contact_only[1] == StateReport({"door": "open", "exit_request": False})
-    assert SESSION.decode("up", encode_report(15, NOW, [LocalStatusReply(0, 0)]))[0] == Event(
+    assert session.decode("up", encode_report(15, NOW, [LocalStatusReply(0, 0)]))[0] == Event(
         15, NOW, "local_status", {"tamper": False, "power_ok": True}
     )
+
+
+def test_repeated_inputs_and_status_are_state_not_events() -> None:
+    session = DEFINITION.session("door-19")
+    report = [
+        door.inputs_reply(door_open=False, exit_request=False),
+        door.local_status_reply(tamper=False, power_ok=True),
+    ]
+    first = session.decode("up", encode_report(1, NOW, report))
+    assert [r.type for r in first if isinstance(r, Event)] == ["inputs", "local_status"]
+    # The heartbeat repeats both: the twin and the reading, no events.
+    again = session.decode("up", encode_report(2, NOW + 30_000, report))
+    assert not [r for r in again if isinstance(r, Event)]
+    assert StateReport({"door": "closed", "exit_request": False}) in again
+    assert Telemetry(2, NOW + 30_000, {"door_open": 0.0}) in again
+    # A change is an event again; so is every exit request, repeated or not.
+    opened = session.decode("up", encode_report(3, NOW, [door.inputs_reply(True, False)]))
+    assert Event(3, NOW, "inputs", {"door": "open", "exit_request": False}) in opened
+    for seq in (4, 5):
+        pressed = session.decode("up", encode_report(seq, NOW, [door.inputs_reply(True, True)]))
+        assert Event(seq, NOW, "inputs", {"door": "open", "exit_request": True}) in pressed
+    tampered = session.decode("up", encode_report(6, NOW, [door.local_status_reply(True, True)]))
+    assert Event(6, NOW, "local_status", {"tamper": True, "power_ok": True}) in tampered
+    # Another session (another unit, or the hub after a restart) starts afresh.
+    fresh = DEFINITION.session("door-19").decode("up", encode_report(7, NOW, report))
+    assert len([r for r in fresh if isinstance(r, Event)]) == 2
 
 
 def test_reports_without_known_frames_are_refused() -> None:

@@ -1,4 +1,5 @@
-"""An in-memory :class:`~hub.transport.base.Transport` for testing consumers without a broker.
+"""An in-memory :class:`~hub.transport.base.Transport` for driving consumers (the ingest
+pipeline, a worker, the command lane) without a broker: the contract tests' fake.
 
 ``deliver()`` plays the broker's part: messages go through the same bounded buffer as the
 real transport's. Acks and publishes are recorded. ``disconnect()`` starts a new connection
@@ -88,8 +89,16 @@ class MemoryTransport:
             raise NotConnectedError("publish")
         self.published.append(Outbound(topic, payload, qos, retain))
 
+    @property
+    def reading_paused(self) -> bool:
+        return self._inbox.holding
+
     async def subscribe(self, subscriptions: Sequence[Subscription]) -> None:
         self.subscriptions.extend(subscriptions)
+
+    async def unsubscribe(self, subscriptions: Sequence[Subscription]) -> None:
+        gone = {s.topic_filter for s in subscriptions}
+        self.subscriptions = [s for s in self.subscriptions if s.topic_filter not in gone]
 
     async def run(self) -> None:
         await asyncio.Event().wait()  # nothing to drive; runs until cancelled
