@@ -32,12 +32,14 @@ def py_spy() -> str:
 
 
 class Profiler:
-    """``py-spy record`` attached to a pid until :meth:`stop`."""
+    """``py-spy record`` attached to a pid and its children (the hub's ingest workers)
+    until :meth:`stop`."""
 
     def __init__(self, pid: int, output: Path, rate_hz: int = 200) -> None:
         self.output = output
         command = [py_spy(), "record", "--pid", str(pid), "--rate", str(rate_hz)]
-        command += ["--gil", "--threads", "--nolineno", "--format", "raw", "--output", str(output)]
+        command += ["--subprocesses", "--gil", "--threads", "--nolineno"]
+        command += ["--format", "raw", "--output", str(output)]
         self._process = subprocess.Popen(
             command,
             stdout=subprocess.DEVNULL,

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from firmware_protocols.base import Subscription
 
 
-@dataclass(frozen=True, slots=True)
-class InboundMessage:
-    """One message from the broker.
+class InboundMessage(NamedTuple):
+    """One message from the broker (a named tuple: one is built per message).
 
     ``connection`` is the generation of the connection it arrived on (1 for the first
     successful connection, then 2, 3... after each reconnect): an ack only counts on the

@@ -19,6 +19,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -83,7 +84,7 @@ class Link:
         self._client = self._make_client(will)
 
     # ------------------------------------------------------------------ set-up
-    def _make_client(self, will: Will | None) -> mqtt.Client:
+    def _make_client(self, will: Will | None) -> LeanClient:
         options = self.options
         client = LeanClient(
             CallbackAPIVersion.VERSION2,
@@ -104,6 +105,7 @@ class Link:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.publish_sink = self._on_incoming
         client.on_publish = self._on_publish
         client.on_subscribe = self._on_subscribe
         client.on_unsubscribe = self._on_unsubscribe
@@ -268,6 +270,20 @@ class Link:
             self.disconnect_reason = f"broker sent DISCONNECT: {reason}"
         else:
             self.disconnect_reason = f"connection lost: {reason}"
+
+    def _on_incoming(self, topic: bytes, payload: bytes, qos: int, retain: bool, mid: int) -> None:
+        """A PUBLISH from the lean path (MQTT 5, no properties): nearly every message."""
+        try:
+            name = topic.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("dropped a message whose topic is not UTF-8: %r", topic)
+            if qos:
+                self._client.ack(mid, qos)
+            return
+        inbound = InboundMessage(name, payload, qos, retain, mid, self.generation, time.monotonic())
+        if qos:
+            self.unacked[mid] = inbound
+        self._inbox.put(inbound)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:

@@ -97,3 +97,30 @@ def test_the_lean_path_is_taken_only_without_properties() -> None:
     assert properties_of(LeanClient, b"") is None  # no Properties object built
     assert properties_of(mqtt.Client, b"") is not None
     assert properties_of(LeanClient, MESSAGE_EXPIRY).MessageExpiryInterval == 60
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    topic=st.text(min_size=0, max_size=40).map(str.encode),
+    payload=st.binary(max_size=300),
+    qos=st.integers(0, 1),
+    mid=st.integers(1, 65_535),
+    retain=st.booleans(),
+)
+def test_the_sink_gets_what_paho_would_hand_on(
+    topic: bytes, payload: bytes, qos: int, mid: int, retain: bool
+) -> None:
+    header = 0x30 | (qos << 1) | retain
+    body = publish_body(topic, payload, qos, mid, b"")
+    _, [(p_topic, p_payload, p_qos, p_mid, p_retain, _dup, _type)] = handle(
+        mqtt.Client, mqtt.MQTTv5, header, body
+    )
+    client = LeanClient(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5, manual_ack=True)
+    sunk: list[tuple[bytes, bytes, int, bool, int]] = []
+    client.on_message = lambda c, u, m: pytest.fail("the sink, not on_message, takes it")
+    client.publish_sink = lambda *args: sunk.append(args)
+    client._in_packet["command"] = header
+    client._in_packet["packet"] = bytearray(body)
+    assert client._handle_publish() == mqtt.MQTT_ERR_SUCCESS
+    assert sunk == [(p_topic, p_payload, p_qos, p_retain, p_mid)]
+    assert all(type(part) is bytes for part in sunk[0][:2])
