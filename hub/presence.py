@@ -8,7 +8,7 @@ back as a :class:`Transition` for the store and the live event stream.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from firmware_protocols.base import DEVICE_KINDS, DeviceKind
@@ -106,20 +106,30 @@ class PresenceTracker:
         """Take a transition another tracker made (the front mirrors its workers'); True if
         it changed what this tracker knew."""
         self.register(transition.device_id, transition.kind)
+        state = self._devices[transition.device_id]
+        state.last_seen_ms = max(state.last_seen_ms, transition.ts_ms)
         return (
             self._set(transition.device_id, transition.online, transition.reason, transition.ts_ms)
             is not None
         )
 
     def reconcile(
-        self, online: Collection[str], devices: Iterable[str], now_ms: int
+        self,
+        online: Collection[str],
+        devices: Iterable[str],
+        now_ms: int,
+        last_seen_ms: Mapping[str, int] | None = None,
     ) -> list[Transition]:
         """Make ``devices`` online exactly when they are in ``online`` (another tracker's
-        whole view of them); the transitions that took."""
+        whole view of them), and take when each was last seen; the transitions that took."""
         changed = []
         for device_id in devices:
             state = self._devices.get(device_id)
-            if state is None or state.online == (device_id in online):
+            if state is None:
+                continue
+            if last_seen_ms is not None:
+                state.last_seen_ms = max(state.last_seen_ms, last_seen_ms.get(device_id, 0))
+            if state.online == (device_id in online):
                 continue
             transition = self._set(device_id, not state.online, "resync", now_ms)
             if transition is not None:

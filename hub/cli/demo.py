@@ -9,6 +9,7 @@ import logging
 import subprocess
 from typing import Any
 
+from hub.cli._stopping import until_terminated
 from hub.cli.serve import serve_api
 from hub.config import load_settings
 from hub.db.engine import make_engine
@@ -78,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
             await announce_when_online(rt, expected)
 
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_hub(runtime, {"api": serve_api, "demo-announcer": announce}))
+            hub = run_hub(runtime, {"api": serve_api, "demo-announcer": announce})
+            asyncio.run(until_terminated(hub))
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 
 from hub.api.app import create_app
+from hub.cli._stopping import until_terminated
 from hub.config import Settings, load_settings
 from hub.embedded_process import embedded_broker
 from hub.runtime import HubRuntime
@@ -60,5 +61,5 @@ def run(args: argparse.Namespace) -> int:
             broker_url = stack.enter_context(embedded_broker())
             shared = False  # amqtt has no shared subscriptions; one replica
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(settings, broker_url, shared))
+            asyncio.run(until_terminated(serve(settings, broker_url, shared)))
     return 0

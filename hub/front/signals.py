@@ -81,7 +81,10 @@ class FrontSignals:
             self._presence_changed([t for t in signal.transitions if self._presence.apply(t)])
         elif isinstance(signal, PresenceSnapshot):
             now = self._clock_ms()
-            self._presence_changed(self._presence.reconcile(signal.online, signal.devices, now))
+            changed = self._presence.reconcile(
+                signal.online, signal.devices, now, signal.last_seen_ms
+            )
+            self._presence_changed(changed)
         elif isinstance(signal, LiveEvents):
             for event in signal.events:
                 self._live.publish(event)

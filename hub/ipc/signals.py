@@ -41,10 +41,12 @@ class PresenceChanges:
 
 @dataclass(frozen=True, slots=True)
 class PresenceSnapshot:
-    """Every device of the worker's partition that is online now."""
+    """Every device of the worker's partition that is online now, and when each device
+    was last heard from."""
 
     online: frozenset[str]
     devices: frozenset[str]
+    last_seen_ms: Mapping[str, int]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,9 @@ has not acknowledged for the next one.
 
 Workers run at a lower CPU priority than the front (nice 5): ingest is throughput work,
 the front's command lane and API are latency work, and on a saturated machine the
-scheduler should serve the resident's unlock first.
+scheduler should serve the resident's unlock first. A worker ignores SIGINT: Ctrl-C in a
+terminal reaches the whole process group, and the front, which stops its workers in
+order, is the one to act on it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -74,10 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
-    try:
-        return asyncio.run(serve(args.fd))
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the front stops us
-        return 0
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return asyncio.run(serve(args.fd))
 
 
 if __name__ == "__main__":

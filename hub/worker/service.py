@@ -106,9 +106,10 @@ async def _report(worker: WorkerRuntime, now: ReportNow) -> None:
         if count % SNAPSHOT_EVERY == 0:
             owned = worker.owned_devices()
             presence = worker.presence
+            seen = {d: s.last_seen_ms for d in owned if (s := presence.get(d)) and s.last_seen_ms}
             await worker.link.send(
                 PresenceSnapshot(
-                    frozenset(d for d in owned if presence.is_online(d)), frozenset(owned)
+                    frozenset(d for d in owned if presence.is_online(d)), frozenset(owned), seen
                 )
             )
         count += 1
