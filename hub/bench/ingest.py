@@ -60,6 +60,10 @@ class IngestResult:
         return self.hub.messages / self.hub.seconds if self.hub.seconds > 0 else 0.0
 
     @property
+    def hub_cpu_us_per_message(self) -> float:
+        return _per_message_us(self.hub.cpu_seconds, self.hub.messages)
+
+    @property
     def ratio(self) -> float:
         return self.ingest_per_s / self.raw_per_s if self.raw_per_s > 0 else 0.0
 

@@ -1,4 +1,4 @@
-"""How big a bench run is: the full city of SPEC section 11, or a quick one for tests."""
+"""How big a bench run is: the full city of 2000 devices, or a quick one for tests."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class BenchPlan:
     unlocks: int  # resident unlocks through the API
     unlock_residents: int  # spread over this many residents (each under the rate limit)
     unlock_rate_per_s: float  # open-loop arrival rate of unlock requests
+    backlog_messages: int  # what the hub drains while unlocks go on (unlock under load)
     storm_ramp_per_s: int  # simulator connects per second when the fleet comes back
     online_timeout_s: float = 180.0
     drain_timeout_s: float = 300.0
@@ -34,6 +35,7 @@ class BenchPlan:
             "unlocks": self.unlocks,
             "unlock_residents": self.unlock_residents,
             "unlock_rate_per_s": self.unlock_rate_per_s,
+            "backlog_messages": self.backlog_messages,
             "storm_ramp_per_s": self.storm_ramp_per_s,
         }
 
@@ -45,6 +47,7 @@ FULL = BenchPlan(
     unlocks=300,
     unlock_residents=150,
     unlock_rate_per_s=10.0,
+    backlog_messages=100_000,
     storm_ramp_per_s=10_000,
 )
 
@@ -55,6 +58,7 @@ QUICK = BenchPlan(
     unlocks=30,
     unlock_residents=15,
     unlock_rate_per_s=10.0,
+    backlog_messages=3_000,
     storm_ramp_per_s=10_000,
     online_timeout_s=60.0,
     drain_timeout_s=60.0,
@@ -71,4 +75,5 @@ def for_amqtt(plan: BenchPlan) -> BenchPlan:
         size=replace(plan.size, communities=communities),
         unlocks=min(plan.unlocks, 100),
         unlock_residents=min(plan.unlock_residents, 50),
+        backlog_messages=min(plan.backlog_messages, 10_000),
     )

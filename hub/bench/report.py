@@ -1,4 +1,5 @@
-"""The bench's figures beside the SPEC section 11 targets: a table and a JSON document."""
+"""The bench's figures beside the product's performance targets: a table and a JSON
+document."""
 
 from __future__ import annotations
 
@@ -14,13 +15,19 @@ FIGURES = (
     "raw_subscriber_msgs_per_s",
     "ingest_msgs_per_s",
     "ingest_ratio",
+    "hub_cpu_us_per_message",
+    "ingest_workers",
     "unlock_p50_ms",
     "unlock_p99_ms",
+    "unlock_under_load_p50_ms",
+    "unlock_under_load_p99_ms",
+    "unlock_under_load_errors",
     "presence_storm_s",
     "hub_rss_mb",
     "lost",
     "duplicates",
 )
+INFORMATIVE = frozenset({"raw_subscriber_msgs_per_s", "hub_cpu_us_per_message", "ingest_workers"})
 
 
 _OPS: Mapping[str, Callable[[float, float], bool]] = MappingProxyType(
@@ -44,27 +51,40 @@ class Target:
 
 
 def targets_for(dialect: str) -> dict[str, Target]:
-    """SPEC section 11. The ingest floor is 20,000 messages/s on SQLite, 15,000 on
-    PostgreSQL; the raw subscriber is the reference, with no target of its own."""
-    floor = 15_000 if dialect == "postgresql" else 20_000
-    return {
-        "ingest_msgs_per_s": Target(">", floor, f"{dialect}, one 2-core machine"),
-        "ingest_ratio": Target(">=", 0.40, "of the bare paho subscriber, same run"),
+    """The product's targets. On SQLite the hub must ingest at least 15,000 messages/s on
+    one 2-core machine and half of what a bare subscriber takes from the same broker; on
+    PostgreSQL (its server on the same cores) 35 % of the bare subscriber. The raw
+    subscriber, the CPU per message and the worker count inform, with no target."""
+    targets = {
+        "ingest_ratio": Target(
+            ">=", 0.35 if dialect == "postgresql" else 0.5, "of the bare paho subscriber"
+        ),
         "unlock_p50_ms": Target("<", 10),
-        "unlock_p99_ms": Target("<", 50),
-        "presence_storm_s": Target("<=", 10, "all devices online"),
-        "hub_rss_mb": Target("<", 300, "with the full fleet"),
+        "unlock_p99_ms": Target("<", 20),
+        "unlock_under_load_p50_ms": Target("<", 50, "while the hub drains a backlog"),
+        "unlock_under_load_p99_ms": Target("<", 50, "while the hub drains a backlog"),
+        "unlock_under_load_errors": Target("==", 0),
+        "presence_storm_s": Target("<=", 5, "all devices online"),
+        "hub_rss_mb": Target("<", 400, "all hub processes, full fleet"),
         "lost": Target("==", 0),
         "duplicates": Target("==", 0),
     }
+    if dialect != "postgresql":
+        targets["ingest_msgs_per_s"] = Target(">=", 15_000, "SQLite, one 2-core machine")
+    return targets
 
 
 UNITS = {
     "raw_subscriber_msgs_per_s": "msg/s",
     "ingest_msgs_per_s": "msg/s",
     "ingest_ratio": "",
+    "hub_cpu_us_per_message": "us",
+    "ingest_workers": "",
     "unlock_p50_ms": "ms",
     "unlock_p99_ms": "ms",
+    "unlock_under_load_p50_ms": "ms",
+    "unlock_under_load_p99_ms": "ms",
+    "unlock_under_load_errors": "",
     "presence_storm_s": "s",
     "hub_rss_mb": "MB",
     "lost": "msgs",
@@ -101,7 +121,7 @@ class BenchReport:
         for name in FIGURES:
             value = self.figures[name]
             shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-            if name in ("lost", "duplicates"):
+            if name in ("lost", "duplicates", "unlock_under_load_errors", "ingest_workers"):
                 shown = f"{value:,.0f}"
             unit = UNITS[name]
             verdict = verdicts.get(name)
@@ -109,7 +129,9 @@ class BenchReport:
                 (
                     name,
                     f"{shown} {unit}".strip(),
-                    verdict["target"] + (f" {unit}" if unit else "") if verdict else "(ceiling)",
+                    verdict["target"] + (f" {unit}" if unit else "")
+                    if verdict
+                    else ("(ceiling)" if name == "raw_subscriber_msgs_per_s" else ""),
                     ("pass" if verdict["met"] else "MISS") if verdict else "",
                 )
             )

@@ -40,6 +40,7 @@ from hub.bench.profile import summarize
 from hub.bench.report import BenchReport, targets_for
 from hub.bench.rss import RssSampler
 from hub.bench.settle import wait_settled
+from hub.bench.under_load import UnderLoadResult, run_under_load
 from hub.bench.unlock import UnlockResult, run_unlocks
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
@@ -97,14 +98,24 @@ def _hub_env(broker: BenchBroker, database_url: str, secret_key: str) -> dict[st
 
 
 def _figures(
-    ingest: IngestResult, unlocks: UnlockResult, storm: StormResult, rss_mb: float
+    ingest: IngestResult,
+    unlocks: UnlockResult,
+    loaded: UnderLoadResult,
+    storm: StormResult,
+    rss_mb: float,
+    workers: int,
 ) -> dict[str, float]:
     return {
         "raw_subscriber_msgs_per_s": round(ingest.raw_per_s, 1),
         "ingest_msgs_per_s": round(ingest.ingest_per_s, 1),
         "ingest_ratio": round(ingest.ratio, 3),
+        "hub_cpu_us_per_message": ingest.hub_cpu_us_per_message,
+        "ingest_workers": float(workers),
         "unlock_p50_ms": round(unlocks.p50_ms, 2),
         "unlock_p99_ms": round(unlocks.p99_ms, 2),
+        "unlock_under_load_p50_ms": round(loaded.unlocks.p50_ms, 2),
+        "unlock_under_load_p99_ms": round(loaded.unlocks.p99_ms, 2),
+        "unlock_under_load_errors": float(loaded.unlocks.errors),
         "presence_storm_s": round(storm.storm_seconds, 3),
         "hub_rss_mb": round(rss_mb, 1),
         "lost": float(ingest.lost),
@@ -117,9 +128,18 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
         "raw_subscriber_msgs_per_s": "bare paho 3.1.1 subscriber (loop_forever, own process) on "
         "the hub's topic filters at QoS 1: messages / (resume to last message) while draining "
         "the burst the broker held for it",
-        "ingest_msgs_per_s": "the hub's messages committed to the store "
-        "(hub_store_batch_messages_sum) / (resume to last commit, polled every 50 ms), "
+        "ingest_msgs_per_s": "the messages the hub's ingest workers committed to the store "
+        "(their counts in /readyz) / (resume to the last commit, as each worker stamps it), "
         "same burst, held the same way",
+        "hub_cpu_us_per_message": "CPU time of every hub process (the front and its workers, "
+        "from /proc) from resuming to the last commit, per message committed",
+        "ingest_workers": "ingest worker processes of the hub (HUB_INGEST_WORKERS, default the "
+        "machine's cores)",
+        "unlock_under_load_p50_ms": "as unlock_p50_ms, while the hub drains a backlog the broker "
+        "held for it (lockerlink and OSDP uplinks published while the hub was paused), from "
+        "its resumption until the backlog is committed",
+        "unlock_under_load_p99_ms": "as unlock_under_load_p50_ms, 99th percentile (nearest rank)",
+        "unlock_under_load_errors": "unlocks under load not answered 200 confirmed",
         "ingest_ratio": "ingest_msgs_per_s / raw_subscriber_msgs_per_s",
         "unlock_p50_ms": "POST /api/v1/doors/{id}/unlock to its answer (200 once the door "
         "confirmed), every request counted whatever its status, open-loop at the plan's rate, "
@@ -128,7 +148,8 @@ DEFINITIONS: Mapping[str, str] = MappingProxyType(
         "presence_storm_s": "the first device announcing itself to the broker (status or NBIRTH) "
         "to the hub counting all online (GET /api/v1/fleet/summary every 50 ms), after the whole "
         "fleet was stopped and started again at once",
-        "hub_rss_mb": "peak VmRSS of the hub process over the run (sampled every 250 ms)",
+        "hub_rss_mb": "peak of the summed VmRSS of the hub's processes (the front and its "
+        "workers) over the run, sampled every 250 ms",
         "lost": "burst messages the broker acknowledged minus distinct (device, seq) telemetry "
         "stored by the burst pass (less the fleet's connect traffic, from a connect-only pass)",
         "duplicates": "telemetry rows beyond one per (device, seq), whole table",
@@ -207,6 +228,18 @@ def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> Benc
             plan.unlock_rate_per_s,
             options.seed,
         )
+        rss.phase("unlock-under-load")
+        loaded = run_under_load(
+            hub,
+            engine,
+            broker.url,
+            plan.backlog_messages,
+            plan.unlock_residents,
+            plan.unlock_rate_per_s,
+            options.seed + 1,
+            say=say,
+        )
+        workers = len(hub.workers())
         rss.phase("storm")
         say("presence storm: stopping the fleet, then bringing it back at once")
         watcher = AnnouncementWatcher(broker.url, announcement_topics(topics), devices)
@@ -220,6 +253,7 @@ def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> Benc
     details: dict[str, Any] = {
         "ingest": ingest.details(),
         "unlock": unlocks.details(),
+        "unlock_under_load": loaded.details(),
         "presence_storm": storm.details(),
         "fleet_online_s": round(online_s, 3),
         "fleet_settle_s": round(settled.seconds, 1),
@@ -241,5 +275,7 @@ def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> Benc
     }
     rss_mb = max(peaks.values(), default=0.0)
     return BenchReport(
-        _figures(ingest, unlocks, storm, rss_mb), context, targets_for(engine.dialect.name)
+        _figures(ingest, unlocks, loaded, storm, rss_mb, workers),
+        context,
+        targets_for(engine.dialect.name),
     )

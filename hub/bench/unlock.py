@@ -17,7 +17,7 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -72,6 +72,11 @@ class UnlockResult:
         return percentile(self.latencies, 0.99)
 
     @property
+    def errors(self) -> int:
+        """Unlocks that were not confirmed (any status but 200, or no answer)."""
+        return sum(1 for s in self.samples if s.status != 200)
+
+    @property
     def statuses(self) -> dict[str, int]:
         return {str(k): v for k, v in sorted(Counter(s.status for s in self.samples).items())}
 
@@ -123,8 +128,16 @@ async def _unlock(client: httpx.AsyncClient, target: UnlockTarget, door: str) ->
 
 
 async def _run(
-    base_url: str, targets: Sequence[UnlockTarget], count: int, rate: float, seed: int
+    base_url: str,
+    targets: Sequence[UnlockTarget],
+    count: int,
+    rate: float,
+    seed: int,
+    until: Callable[[], bool] | None = None,
+    at_least: int = 0,
 ) -> list[UnlockSample]:
+    """``count`` unlocks at ``rate`` (fewer if ``until`` says stop before the next, but
+    ``at_least`` of them)."""
     rng = random.Random(seed)
     plan = [(targets[i % len(targets)], rng) for i in range(count)]
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
@@ -137,14 +150,27 @@ async def _run(
             delay = start + i / rate - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if until is not None and i >= at_least and until():
+                break
             door = pick.choice(target.doors)
             tasks.append(asyncio.create_task(_unlock(client, target, door)))
         return list(await asyncio.gather(*tasks))
 
 
 def run_unlocks(
-    base_url: str, engine: Engine, count: int, residents: int, rate: float, seed: int = 1
+    base_url: str,
+    engine: Engine,
+    count: int,
+    residents: int,
+    rate: float,
+    seed: int = 1,
+    until: Callable[[], bool] | None = None,
+    at_least: int = 0,
 ) -> UnlockResult:
+    """Unlocks at ``rate``: ``count`` of them, or as many as come before ``until()`` (but
+    ``at_least``)."""
     targets = choose_targets(engine, residents, seed)
-    samples = asyncio.run(_run(base_url, targets, count, rate, seed))
+    samples = asyncio.run(_run(base_url, targets, count, rate, seed, until, at_least))
+    if not samples:
+        raise BenchError("no unlock was sent")
     return UnlockResult(tuple(samples), len(targets), rate)
