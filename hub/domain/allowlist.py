@@ -31,9 +31,13 @@ class BuildingAllowList:
         return {"version": self.version, "entries": [dict(entry) for entry in self.entries]}
 
 
+Card = tuple[str, int, int]
+"""(format, facility code, card number) of a live card."""
+
+
 def allowlist_entries(credentials: Iterable[DoorCredential]) -> tuple[dict[str, Any], ...]:
     """Live cards as allow-list entries, sorted; PINs and unrepresentable cards left out."""
-    cards = {
+    return card_entries(
         (c.card_format, c.facility_code, c.card_number)
         for c in credentials
         if c.kind == "card"
@@ -41,11 +45,15 @@ def allowlist_entries(credentials: Iterable[DoorCredential]) -> tuple[dict[str, 
         and c.card_format is not None
         and c.facility_code is not None
         and c.card_number is not None
-        and 0 <= c.facility_code <= MAX_FIELD
-        and 0 <= c.card_number <= MAX_FIELD
-    }
+    )
+
+
+def card_entries(cards: Iterable[Card]) -> tuple[dict[str, Any], ...]:
+    """Cards as allow-list entries, sorted, without duplicates; cards whose numbers
+    push_allowlist cannot carry are left out."""
+    kept = {card for card in cards if 0 <= card[1] <= MAX_FIELD and 0 <= card[2] <= MAX_FIELD}
     return tuple(
-        {"format": fmt, "facility": facility, "card": card} for fmt, facility, card in sorted(cards)
+        {"format": fmt, "facility": facility, "card": card} for fmt, facility, card in sorted(kept)
     )
 
 
@@ -56,4 +64,9 @@ def allowlist_version(entries: Iterable[dict[str, Any]]) -> int:
 
 def building_allowlist(credentials: Iterable[DoorCredential]) -> BuildingAllowList:
     entries = allowlist_entries(credentials)
+    return BuildingAllowList(allowlist_version(entries), entries)
+
+
+def allowlist_of_cards(cards: Iterable[Card]) -> BuildingAllowList:
+    entries = card_entries(cards)
     return BuildingAllowList(allowlist_version(entries), entries)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hub.domain.allowlist import BuildingAllowList, building_allowlist
+from hub.domain.allowlist_cache import AllowListCache
 from hub.domain.background import BackgroundTasks
 from hub.domain.db_lane import DbLane
 from hub.domain.desired import ALLOWLIST_VERSION, SETPOINT_C
@@ -63,6 +64,7 @@ class DesiredConfig:
         self._commands = commands
         self._tasks = tasks
         self._clock_ms = clock_ms
+        self.allowlists = AllowListCache(engine)
 
     async def on_online(self, device: DeviceInfo) -> list[str]:
         """Send what the device's desired configuration implies; the command names sent."""
@@ -92,7 +94,7 @@ class DesiredConfig:
 
     async def _door(self, device: DeviceInfo) -> list[str]:
         device_id = device.device_id
-        allowlist = await self._lane.run(lambda: door_allowlist(self._engine, device_id))
+        allowlist = await self._lane.run(lambda: self.allowlists.for_door(device_id))
         if allowlist is None:
             log.warning("door %s is not under a building: no allow-list", device_id)
             return []

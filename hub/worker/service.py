@@ -129,8 +129,12 @@ async def run_worker(worker: WorkerRuntime, clock_ms: Callable[[], int] = wall_m
     def grant_opened(grant: GrantOpened) -> None:
         doors.granted(grant.device_id, grant.at_ms, grant.pulse_ms)
 
+    async def registry_changed() -> None:
+        worker.domain.desired.allowlists.invalidate()
+        await subscriptions.follow_registry()
+
     handlers = FrontHandlers(
-        registry_changed=subscriptions.follow_registry,
+        registry_changed=registry_changed,
         grant_opened=grant_opened,
         stop=stopped.set,
     )
