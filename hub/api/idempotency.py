@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.api.audit.tables import api_idempotency
+from hub.db.write_lock import begin_write
 
 IN_FLIGHT = "in_flight"
 DONE = "done"
@@ -62,7 +63,8 @@ class IdempotencyKeys:
 
     def claim(self, subject: str, key: str, request: str, now_ms: int) -> Claim:
         try:
-            with self._engine.begin() as conn:
+            with self._engine.connect() as conn:
+                begin_write(conn)
                 conn.execute(
                     insert(api_idempotency).values(
                         subject=subject,
@@ -72,6 +74,7 @@ class IdempotencyKeys:
                         created_ms=now_ms,
                     )
                 )
+                conn.commit()
             return Claimed()
         except IntegrityError:
             pass
@@ -108,12 +111,14 @@ class IdempotencyKeys:
 
     def release(self, subject: str, key: str) -> None:
         """Forget an unfinished claim whose request sent nothing."""
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn:
+            begin_write(conn)
             conn.execute(
                 delete(api_idempotency).where(
                     self._match(subject, key), api_idempotency.c.state == IN_FLIGHT
                 )
             )
+            conn.commit()
 
     @staticmethod
     def _match(subject: str, key: str) -> Any:

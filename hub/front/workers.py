@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import sys
 import time
@@ -218,6 +219,7 @@ class WorkerPool:
                 "--fd",
                 str(child.fileno()),
                 pass_fds=(child.fileno(),),
+                env=worker_environment(),
             )
         finally:
             child.close()
@@ -247,6 +249,13 @@ class WorkerPool:
                     await slot.channel.send(Stop())
         processes = [s.process for s in self.slots if s.process is not None]
         await asyncio.gather(*(_ended(p) for p in processes), return_exceptions=True)
+
+
+def worker_environment() -> dict[str, str]:
+    """The front's environment, with glibc's malloc held to two arenas: a worker's
+    threads (store writer, database lanes) would otherwise each grow an arena of their
+    own, tens of megabytes of resident memory per process for no gain in speed."""
+    return {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
 
 
 def _being_cancelled() -> bool:

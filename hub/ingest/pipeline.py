@@ -62,6 +62,7 @@ class IngestPipeline:
         max_pending_batches: int = 2,
         decode_chunk: int = 128,
         clock_ms: Callable[[], int] = wall_ms,
+        write_in_thread: bool = True,
     ) -> None:
         self._transport = transport
         self._decoder = decoder
@@ -77,6 +78,7 @@ class IngestPipeline:
         self._side_transitions: list[Transition] = []
         self._decode_chunk = max(1, min(decode_chunk, batch_size))
         self._writing = False
+        self._write_in_thread = write_in_thread
         self.committed_messages = 0
         self.last_commit_ms: int | None = None
         self.commit_failures = 0
@@ -132,8 +134,10 @@ class IngestPipeline:
             for message in messages:
                 self._decoder.decode_into(message, batch, now_ms)
             await asyncio.sleep(0)
-            if not self._writing or batch.messages >= self._batch_size:
+            if batch.messages >= self._batch_size:
                 return
+            if self._write_in_thread and not self._writing:
+                return  # the writer is idle: what is decoded goes at once
             room = min(self._decode_chunk, self._batch_size - batch.messages)
             messages = await self._transport.receive_batch(room, 0)
             if not messages:
@@ -168,7 +172,10 @@ class IngestPipeline:
         while True:
             started = time.perf_counter()
             try:
-                result = await asyncio.to_thread(self._writer.write, write)
+                if self._write_in_thread:
+                    result = await asyncio.to_thread(self._writer.write, write)
+                else:
+                    result = self._writer.write(write)
             except Exception:  # the loop's edge: any store failure is retried, never dropped
                 self.commit_failures += 1
                 log.exception("store write failed; retrying in %.1fs", delay)

@@ -23,7 +23,7 @@ from firmware_protocols.base import Subscription
 from firmware_protocols.registry import DefinitionRegistry, default_registry
 from hub.alarms.config import AlarmRules
 from hub.alarms.engine import AlarmEngine
-from hub.config import Settings
+from hub.config import Settings, ingest_batch_size
 from hub.connection_watch import BrokerMetrics, ConnectionObservers
 from hub.db.engine import make_engine
 from hub.domain.services import DomainServices, build_domain
@@ -163,8 +163,13 @@ def build_worker(
         StoreWriter(engine),
         metrics,
         settings.instance_id,
-        batch_size=settings.ingest_batch_size,
+        batch_size=ingest_batch_size(settings),
         flush_interval_s=settings.ingest_flush_interval_ms / 1000,
+        # SQLite: one writer at a time, and the front waits for the write lock on behalf
+        # of a resident. Written on the worker's own loop, a batch holds the lock for the
+        # database's work alone, not also while a second thread of the worker decodes and
+        # takes the GIL in turns. PostgreSQL's round trips overlap decoding in a thread.
+        write_in_thread=engine.dialect.name != "sqlite",
     )
     live = WorkerLive(link)
     domain = build_domain(

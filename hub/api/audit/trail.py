@@ -28,6 +28,7 @@ from hub.api.audit.chain import (
     seal,
 )
 from hub.api.audit.tables import audit_entry
+from hub.db.write_lock import begin_write
 from hub.registry.queries import scope_filter
 
 ADVISORY_LOCK_KEY: Final = 0x4855_4241_5544_4954 & 0x7FFF_FFFF_FFFF_FFFF  # "HUBAUDIT"
@@ -58,9 +59,9 @@ class AuditTrail:
     def _append_once(self, draft: AuditDraft, also: SameTransaction | None) -> AuditRecord:
         with self._engine.connect() as conn:
             if conn.dialect.name == "sqlite":
-                # Take the write lock before reading the chain's end (waits up to the
-                # busy timeout), so two writers never read the same last row.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                # Take the write lock before reading the chain's end, so two writers never
+                # read the same last row (promptly: see hub.db.write_lock).
+                begin_write(conn)
             else:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
             last = conn.execute(
