@@ -62,7 +62,9 @@ class Settings(BaseSettings):
         le=64,
         description="Ingest worker processes (default: one per core; 0: one, in the front).",
     )
-    ingest_queue_size: int = Field(default=20_000, ge=100)
+    ingest_queue_size: int = Field(
+        default=5_000, ge=100, description="Messages each ingest worker buffers at most."
+    )
     ingest_batch_size: int | None = Field(
         default=None,
         ge=1,

@@ -35,7 +35,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.store.event_sql import EVENT_ROWS_PER_STATEMENT, EventInsertSql
-from hub.store.pgcopy import copy_telemetry
 from hub.store.rows import (
     DeadLetterRow,
     EventKey,
@@ -233,6 +232,9 @@ class StoreWriter:
         if not rows:
             return 0
         if self._telemetry_method == "copy":
+            # Imported here: psycopg is 9 MB in every process of a SQLite deployment.
+            from hub.store.pgcopy import copy_telemetry
+
             return copy_telemetry(conn, rows)
         # The driver's own executemany with the JSON already made by the screen, bypassing
         # SQLAlchemy's per-row parameter processing; the drivers report the summed count.
