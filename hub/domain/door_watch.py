@@ -5,12 +5,15 @@ unit's ``inputs`` reports and the hub's grants; :meth:`DoorWatch.check`, run eve
 second by :meth:`DoorWatch.run` (or by a test with the time it chooses), raises
 held-open alerts when they fall due.
 
+Grants come from the worker's own card and PIN decisions, and from the front for every
+unlock it sends the door (a resident's app, an operator): the front tells the worker that
+owns the door the moment the broker has the command, long before the door can open.
 Replicas share door reports between them, so a grant or an exit request may have gone
 to another replica. Before an alert is raised the database is asked: a suspect opening
-is authorised after all if ``access_log`` holds a grant for the door within its pulse
-and grace, or the ``event`` table an exit request within the exit window before the
-opening (device time); a held-open alert is dropped if the door's latest stored
-``inputs`` report says it is closed.
+is authorised after all if ``access_log`` holds a grant for the door, or the ``command``
+table an unlock sent to it, within its pulse and grace, or the ``event`` table an exit
+request within the exit window before the opening (device time); a held-open alert is
+dropped if the door's latest stored ``inputs`` report says it is closed.
 
 Alerts are rows of the store's ``event`` table, type ``door_forced_open`` or
 ``door_held_open``, with the ``seq`` of the report that opened the door: devices never
@@ -30,6 +33,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, select
 
 from firmware_protocols.base import Event
+from hub.commands.models import CommandRecord
 from hub.domain.db_lane import DbLane
 from hub.domain.desired import held_open_limit_ms, unlock_pulse_ms
 from hub.domain.door_state import (
@@ -50,24 +54,38 @@ from hub.twin import TwinStore
 
 log = logging.getLogger(__name__)
 
+COMMANDS = CommandRecord.__table__  # type: ignore[attr-defined]
 FORCED_OPEN = "door_forced_open"
 HELD_OPEN = "door_held_open"
 ALERT_CLEARED = "door_alert_cleared"
 CHECK_INTERVAL_S = 1.0
 
 
+UNLOCKS_SENT = ("sent", "acknowledged", "confirmed")
+
+
 def granted_since(engine: Engine, device_id: str, since_ms: int) -> bool:
-    """A grant for the door decided at or after ``since_ms`` (by any replica)."""
+    """A grant for the door at or after ``since_ms`` by any replica: a card or PIN
+    decision, or an unlock the hub sent it (a resident's app, an operator)."""
     access = ACCESS_LOG
-    statement = select(func.count()).where(
+    decided = select(func.count()).where(
         and_(
             access.c.device_id == device_id,
             access.c.result == "granted",
             access.c.ts_ms >= since_ms,
         )
     )
+    command = COMMANDS
+    unlocked = select(func.count()).where(
+        and_(
+            command.c.device_id == device_id,
+            command.c.name == "unlock",
+            command.c.state.in_(UNLOCKS_SENT),
+            command.c.created_ms >= since_ms,
+        )
+    )
     with engine.connect() as conn:
-        return bool(conn.execute(statement).scalar_one())
+        return bool(conn.execute(decided).scalar_one() or conn.execute(unlocked).scalar_one())
 
 
 def exit_requested_between(engine: Engine, device_id: str, start_ms: int, end_ms: int) -> bool:

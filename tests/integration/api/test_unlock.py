@@ -11,6 +11,7 @@ from firmware_protocols.osdp.envelope import ReplyStatus
 from hub.api.audit.tables import audit_entry
 from hub.commands.models import CommandRecord
 from hub.commands.repository import CommandRepository
+from hub.store.schema import event
 from tests.integration.api.conftest import (
     ApiHub,
     HeldDoor,
@@ -190,3 +191,60 @@ async def test_too_many_attempts_get_429(api: ApiHub) -> None:
     assert (await api.client.post(url, headers=bearer(neighbour) | key())).status_code == 403
     assert [r["result"] for r in audit_rows(api)].count("rate_limited") == 1
     assert api.runtime.metrics.unlocks.labels("door", "rate_limited")._value.get() == 1
+
+
+def door_alerts(hub: ApiHub, door_id: str) -> list[str]:
+    with hub.runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(event.c.type).where(
+                event.c.device_id == door_id,
+                event.c.type.in_(["door_forced_open", "door_held_open"]),
+            )
+        ).all()
+    return [row.type for row in rows]
+
+
+def door_openings(hub: ApiHub, door_id: str) -> int:
+    """Times the door reported its contact opening (``inputs`` events with the door open)."""
+    with hub.runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(event.c.data).where(event.c.device_id == door_id, event.c.type == "inputs")
+        ).scalars()
+        return sum(1 for data in rows if data.get("door") == "open")
+
+
+async def test_a_door_opened_after_app_unlocks_is_not_forced_one_opened_without_is(
+    api: ApiHub,
+) -> None:
+    door_id = api.fleet.doors[0]
+    door = await start_door(api, door_id)
+    try:
+        # Both residents of the building, ten each (the rate limit is ten a minute).
+        tokens = [api.resident_token(api.resident(door_id, unit)) for unit in ("0101", "0102")]
+        for n in range(20):
+            response = await api.client.post(
+                f"/api/v1/doors/{door_id}/unlock", headers=bearer(tokens[n % 2]) | key()
+            )
+            assert response.status_code == 200, response.text
+            # Someone walks through the released door (the simulated unit does, at once).
+            await async_wait_until(
+                lambda n=n: door_openings(api, door_id) == n + 1, what=f"opening {n + 1}"
+            )
+            await async_wait_until(lambda: not door.door_open, what="door closed again")
+        worker = api.runtime.workers.local()
+        await async_wait_until(worker.domain.idle, what="door reports judged")
+        assert door_alerts(api, door_id) == []  # 20 unlocks, 20 openings, no forced door
+
+        # Another door, never released, opened all the same: forced.
+        other_id = api.fleet.doors[1]
+        other = await start_door(api, other_id)
+        try:
+            await other.force_open(open_s=1.0)
+            await async_wait_until(
+                lambda: door_alerts(api, other_id) == ["door_forced_open"], what="forced door"
+            )
+        finally:
+            await other.stop()
+        assert door_alerts(api, door_id) == []
+    finally:
+        await door.stop()
