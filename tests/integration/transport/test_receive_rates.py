@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import struct
 
-from hub.transport.measure import compare_receive_rates, publish_packets
 from tests.support.broker import PrivateMosquitto
+from tests.support.receive_rates import compare_receive_rates, publish_packets
 
 
 def test_publish_packets_are_well_formed_mqtt() -> None:

@@ -1,6 +1,6 @@
 """Receive-rate measurement: the hub's transport against a bare paho subscriber, same broker,
-same run. ``hub bench`` reuses it; ``python -m hub.transport.measure --url mqtt://...`` prints
-a table.
+same run (a test helper; ``python -m tests.support.receive_rates --url mqtt://...`` prints
+a table).
 
 The publisher writes ready-made MQTT PUBLISH packets to a raw socket, so it is never the
 slowest part; the rate is the subscriber's, from its first message to its last.
