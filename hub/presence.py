@@ -51,16 +51,6 @@ class PresenceTracker:
             self._devices[device_id] = DevicePresence(kind=kind)
             self._total[kind] += 1
 
-    def restore(self, device_id: str, online: bool, since_ms: int, reason: str) -> None:
-        """Load the last known state (from the store) without recording a transition."""
-        state = self._devices.get(device_id)
-        if state is None:
-            return
-        if state.online != online:
-            self._online[state.kind] += 1 if online else -1
-        state.online, state.since_ms, state.reason = online, since_ms, reason
-        state.last_seen_ms = since_ms
-
     def _set(self, device_id: str, online: bool, reason: str, ts_ms: int) -> Transition | None:
         state = self._devices.get(device_id)
         if state is None or state.online == online:
@@ -146,6 +136,3 @@ class PresenceTracker:
     def counts(self) -> dict[DeviceKind, tuple[int, int]]:
         """(online, total) per kind."""
         return {kind: (self._online[kind], self._total[kind]) for kind in DEVICE_KINDS}
-
-    def online_ids(self) -> Iterable[str]:
-        return (d for d, s in self._devices.items() if s.online)

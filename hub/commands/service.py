@@ -314,9 +314,3 @@ class CommandService:
 
     def pending(self) -> int:
         return len(self._waiters)
-
-
-def require_success(outcome: CommandOutcome) -> CommandOutcome:
-    if not outcome.succeeded:
-        raise CommandError(f"command {outcome.name} on {outcome.device_id}: {outcome.state}")
-    return outcome

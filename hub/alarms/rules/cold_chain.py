@@ -74,6 +74,3 @@ class ColdChain:
             }
             signals.append(Fire(device_id, AlarmType.COLD_CHAIN, now_ms, True, details))
         return signals
-
-    def is_hot(self, device_id: str) -> bool:
-        return device_id in self._hot
