@@ -1,4 +1,5 @@
-"""The ``cmd`` channel: ``open_compartment`` and ``reboot``, hub to device."""
+"""The ``cmd`` channel: ``open_compartment``, ``reboot`` and ``firmware_update``, hub to
+device."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from firmware_protocols.base import CodecError, Command
+from firmware_protocols.firmware import MAX_IMAGE_BYTES, MAX_URL_LENGTH, FirmwareOrder
 from firmware_protocols.lockerlink.fields import (
     BAD_FIELD,
     UNKNOWN_COMMAND,
@@ -17,6 +19,7 @@ from firmware_protocols.lockerlink.messages import (
     MAX_COMPARTMENTS,
     OPEN_REASONS,
     DeviceCommand,
+    FirmwareUpdate,
     Generation,
     OpenCompartment,
     Reboot,
@@ -39,6 +42,23 @@ def command_from_obj(obj: Mapping[str, Any]) -> DeviceCommand:
         )
     if name == "reboot":
         return Reboot(v=v, command_id=command_id, expires_at_ms=expires_at_ms)
+    if name == "firmware_update":
+        order = FirmwareOrder(
+            version=f.text("version", 32),
+            size=f.integer("size", 1, MAX_IMAGE_BYTES),
+            sha256=f.text("sha256", 64),
+            url=f.text("url", MAX_URL_LENGTH),
+        )
+        assert order.url is not None
+        return FirmwareUpdate(
+            v=v,
+            command_id=command_id,
+            expires_at_ms=expires_at_ms,
+            version=order.version,
+            size=order.size,
+            sha256=order.sha256,
+            url=order.url,
+        )
     raise CodecError(UNKNOWN_COMMAND, f"cmd.cmd = {name!r}")
 
 
@@ -52,6 +72,13 @@ def command_to_obj(message: DeviceCommand) -> dict[str, Any]:
     if isinstance(message, OpenCompartment):
         obj["compartment"] = message.compartment
         obj["reason"] = message.reason
+    if isinstance(message, FirmwareUpdate):
+        obj |= {
+            "version": message.version,
+            "size": message.size,
+            "sha256": message.sha256,
+            "url": message.url,
+        }
     return obj
 
 
@@ -77,6 +104,7 @@ def command_id_of(payload: bytes) -> str | None:
 _PARAMS: Mapping[str, frozenset[str]] = {
     "open_compartment": frozenset({"compartment", "reason"}),
     "reboot": frozenset(),
+    "firmware_update": frozenset({"version", "size", "sha256", "url"}),
 }
 
 

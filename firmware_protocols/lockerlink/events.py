@@ -1,4 +1,5 @@
-"""The ``event`` channel: deposit, pickup, door opened/closed/left open, tamper, fault."""
+"""The ``event`` channel: deposit, pickup, door opened/closed/left open, tamper, fault,
+firmware update progress."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from firmware_protocols.base import CodecError
+from firmware_protocols.firmware import FIRMWARE_STATES
 from firmware_protocols.lockerlink.fields import UNKNOWN_EVENT, Fields, emit, load_object
 from firmware_protocols.lockerlink.messages import (
     MAX_COMPARTMENTS,
@@ -15,6 +17,7 @@ from firmware_protocols.lockerlink.messages import (
     DoorLeftOpen,
     DoorOpened,
     Fault,
+    FirmwareProgress,
     Generation,
     LockerEvent,
     Pickup,
@@ -70,6 +73,18 @@ def _fault(h: _Header, f: Fields) -> LockerEvent:
     )
 
 
+def _firmware(h: _Header, f: Fields) -> LockerEvent:
+    state = f.choice("state", FIRMWARE_STATES)
+    return FirmwareProgress(
+        *h,
+        state=state,
+        version=f.text("version", 32),
+        command_id=f.command_id("command"),
+        progress_pct=f.optional_integer("progress_pct", 0, 100),
+        reason=f.text("reason", 64) if state == "failed" else None,
+    )
+
+
 _PARSERS: Mapping[str, Callable[[_Header, Fields], LockerEvent]] = {
     "deposit": _deposit,
     "pickup": _pickup,
@@ -78,6 +93,7 @@ _PARSERS: Mapping[str, Callable[[_Header, Fields], LockerEvent]] = {
     "door_left_open": _door_left_open,
     "tamper": _tamper,
     "fault": _fault,
+    "firmware": _firmware,
 }
 
 
@@ -114,6 +130,17 @@ def event_body(message: LockerEvent) -> dict[str, Any]:
             if message.compartment is not None:
                 body["compartment"] = message.compartment
             return body
+        case FirmwareProgress():
+            progress: dict[str, Any] = {
+                "state": message.state,
+                "version": message.version,
+                "command": message.command_id,
+            }
+            if message.progress_pct is not None:
+                progress["progress_pct"] = message.progress_pct
+            if message.reason is not None:
+                progress["reason"] = message.reason
+            return progress
 
 
 def event_to_obj(message: LockerEvent) -> dict[str, Any]:

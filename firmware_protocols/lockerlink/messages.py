@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 import msgspec
 
 from firmware_protocols.base import CommandStatus
+from firmware_protocols.firmware import FirmwareState
 
 Generation = Literal[1, 2]
 Power = Literal["mains", "battery"]
@@ -20,9 +21,16 @@ Size = Literal["S", "M", "L"]
 CompartmentState = Literal["empty", "occupied", "open", "fault"]
 PickupMethod = Literal["app", "code", "courier_return"]
 OpenReason = Literal["courier_deposit", "resident_pickup", "service"]
-CommandName = Literal["open_compartment", "reboot"]
+CommandName = Literal["open_compartment", "reboot", "firmware_update"]
 EventType = Literal[
-    "deposit", "pickup", "door_opened", "door_closed", "door_left_open", "tamper", "fault"
+    "deposit",
+    "pickup",
+    "door_opened",
+    "door_closed",
+    "door_left_open",
+    "tamper",
+    "fault",
+    "firmware",
 ]
 
 GENERATIONS: tuple[Generation, ...] = (1, 2)
@@ -31,7 +39,7 @@ SIZES: tuple[Size, ...] = ("S", "M", "L")
 COMPARTMENT_STATES: tuple[CompartmentState, ...] = ("empty", "occupied", "open", "fault")
 PICKUP_METHODS: tuple[PickupMethod, ...] = ("app", "code", "courier_return")
 OPEN_REASONS: tuple[OpenReason, ...] = ("courier_deposit", "resident_pickup", "service")
-COMMAND_NAMES: tuple[CommandName, ...] = ("open_compartment", "reboot")
+COMMAND_NAMES: tuple[CommandName, ...] = ("open_compartment", "reboot", "firmware_update")
 REPLY_STATUSES: tuple[CommandStatus, ...] = (
     "accepted",
     "rejected",
@@ -193,7 +201,26 @@ class Fault:
     compartment: int | None = None
 
 
-LockerEvent = Deposit | Pickup | DoorOpened | DoorClosed | DoorLeftOpen | Tamper | Fault
+@dataclass(frozen=True, slots=True)
+class FirmwareProgress:
+    """How a firmware update is going: ``state`` is one of ``FIRMWARE_STATES``;
+    ``version`` the version being installed; ``command_id`` the ``firmware_update`` order;
+    ``progress_pct`` while downloading, ``reason`` when failed."""
+
+    type: ClassVar[EventType] = "firmware"
+    v: Generation
+    seq: int
+    ts_ms: int
+    state: FirmwareState
+    version: str
+    command_id: str
+    progress_pct: int | None = None
+    reason: str | None = None
+
+
+LockerEvent = (
+    Deposit | Pickup | DoorOpened | DoorClosed | DoorLeftOpen | Tamper | Fault | FirmwareProgress
+)
 
 
 # ---------------------------------------------------------------- replies and commands
@@ -227,5 +254,20 @@ class Reboot:
     expires_at_ms: int
 
 
-DeviceCommand = OpenCompartment | Reboot
+@dataclass(frozen=True, slots=True)
+class FirmwareUpdate:
+    """Download the image at ``url``, check its ``size`` and ``sha256``, install it and
+    restart with ``version``."""
+
+    name: ClassVar[CommandName] = "firmware_update"
+    v: Generation
+    command_id: str
+    expires_at_ms: int
+    version: str
+    size: int
+    sha256: str
+    url: str
+
+
+DeviceCommand = OpenCompartment | Reboot | FirmwareUpdate
 DeviceUplink = Status | LockerTelemetry | LockerEvent | Reply

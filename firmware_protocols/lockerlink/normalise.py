@@ -24,12 +24,14 @@ from firmware_protocols.base import (
     Telemetry,
     Uplink,
 )
+from firmware_protocols.firmware import EVENT_TYPE, progress_data
 from firmware_protocols.lockerlink.events import event_body
 from firmware_protocols.lockerlink.messages import (
     COMPARTMENT_STATES,
     MAX_COMPARTMENTS,
     SIZES,
     CompartmentState,
+    FirmwareProgress,
     LastWill,
     LockerEvent,
     LockerTelemetry,
@@ -128,6 +130,15 @@ def status_records(message: Status) -> list[Uplink]:
 
 
 def event_records(message: LockerEvent) -> list[Uplink]:
+    if isinstance(message, FirmwareProgress):
+        data = progress_data(
+            message.state,
+            message.version,
+            progress_pct=message.progress_pct,
+            reason=message.reason,
+            command_id=message.command_id,
+        )
+        return [Event(message.seq, message.ts_ms, EVENT_TYPE, data)]
     return [Event(message.seq, message.ts_ms, message.type, event_body(message))]
 
 

@@ -26,6 +26,7 @@ class CommandCode(IntEnum):
     OUT = 0x68
     LED = 0x69
     BUZ = 0x6A
+    FILETRANSFER = 0x7C
     MFG = 0x80
 
 
@@ -38,6 +39,8 @@ class ReplyCode(IntEnum):
     ISTATR = 0x49
     RAW = 0x50
     KEYPAD = 0x53
+    FTSTAT = 0x7A
+    MFGREP = 0x90
 
 
 class NakError(IntEnum):

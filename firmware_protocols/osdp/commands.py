@@ -211,6 +211,42 @@ class MfgCommand:
         return self.vendor_code.to_bytes(3, "little") + self.data
 
 
+_FILE_HEADER = struct.Struct("<BIIH")  # 11 bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FileTransfer:
+    """osdp_FILETRANSFER: file type u8, total size u32, offset u32, fragment length u16,
+    then the fragment. Type 1 is "opaque file contents recognisable by this PD"; a
+    fragment of length 0 is an idle message that only keeps the transfer going."""
+
+    file_type: int
+    total_size: int
+    offset: int
+    data: bytes = b""
+    CODE: ClassVar[int] = CommandCode.FILETRANSFER
+
+    def to_data(self) -> bytes:
+        if self.offset + len(self.data) > self.total_size:
+            raise OsdpError("bad_value", "a fragment must end within the file")
+        try:
+            head = _FILE_HEADER.pack(self.file_type, self.total_size, self.offset, len(self.data))
+        except struct.error as exc:
+            raise OsdpError("bad_value", f"osdp_FILETRANSFER field out of range: {exc}") from exc
+        return head + self.data
+
+
+def _file_transfer(data: bytes) -> FileTransfer:
+    if len(data) < _FILE_HEADER.size:
+        raise OsdpError("bad_length", "osdp_FILETRANSFER needs an 11-byte header")
+    file_type, total, offset, length = _FILE_HEADER.unpack_from(data)
+    if len(data) != _FILE_HEADER.size + length:
+        raise OsdpError("bad_length", f"osdp_FILETRANSFER says {length} bytes of data")
+    if offset + length > total:
+        raise OsdpError("bad_value", "osdp_FILETRANSFER fragment ends past the file")
+    return FileTransfer(file_type, total, offset, bytes(data[_FILE_HEADER.size :]))
+
+
 @dataclass(frozen=True, slots=True)
 class UnknownCommand:
     """A command code this codec does not interpret, kept as raw data."""
@@ -236,6 +272,7 @@ CommandPayload = (
     | LedCommand
     | BuzzerCommand
     | MfgCommand
+    | FileTransfer
     | UnknownCommand
 )
 
@@ -274,6 +311,7 @@ _PARSERS: Mapping[int, Callable[[bytes], CommandPayload]] = MappingProxyType(
         CommandCode.LED: lambda d: LedCommand(tuple(_led(r) for r in records(d, 14, "osdp_LED"))),
         CommandCode.BUZ: lambda d: BuzzerCommand(*exact(d, 5, "osdp_BUZ")),
         CommandCode.MFG: _mfg,
+        CommandCode.FILETRANSFER: _file_transfer,
     }
 )
 

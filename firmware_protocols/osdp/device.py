@@ -34,6 +34,7 @@ from firmware_protocols.osdp.envelope import (
     encode_envelope,
 )
 from firmware_protocols.osdp.errors import OsdpError
+from firmware_protocols.osdp.firmware import is_manifest
 from firmware_protocols.osdp.frame import Frame, split_frames
 from firmware_protocols.osdp.replies import Ack, Nak, ReplyPayload, reply_frame
 
@@ -133,7 +134,9 @@ def receive_command(payload: bytes) -> ReceivedCommand:
             problem = problem or _nak_for(exc)
             continue
         unsupported = isinstance(command, UnknownCommand) or (
-            isinstance(command, MfgCommand) and not is_allowlist(command)
+            isinstance(command, MfgCommand)
+            and not is_allowlist(command)
+            and not is_manifest(command)
         )
         if unsupported:
             problem = problem or Nak(NakError.UNKNOWN_COMMAND)

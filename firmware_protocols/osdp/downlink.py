@@ -12,10 +12,16 @@ Commands and their params (all optional unless marked):
   (2 = default tone, 1 = off).
 - ``push_allowlist``: ``version`` (required, u32), ``entries`` (required: list of
   ``{"format": "H10301"|"H10306", "facility": int, "card": int}``).
+- ``firmware_update``: ``version``, ``size``, ``sha256`` (all required): the manifest
+  (osdp_MFG) announcing the image that file transfers will then carry.
+- ``file_transfer``: ``size`` (the whole image), ``offset``, ``data`` (the fragment,
+  base64; all required): one osdp_FILETRANSFER.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -24,12 +30,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from firmware_protocols.base import Command, Outbound
+from firmware_protocols.firmware import MAX_IMAGE_BYTES, FirmwareOrder
 from firmware_protocols.osdp import door, topics
 from firmware_protocols.osdp.allowlist import AllowEntry, AllowList, allowlist_commands
 from firmware_protocols.osdp.codes import LedColor
 from firmware_protocols.osdp.commands import CommandPayload, command_frame
 from firmware_protocols.osdp.envelope import CommandEnvelope, encode_envelope
 from firmware_protocols.osdp.errors import OsdpError
+from firmware_protocols.osdp.file_transfer import fragment
+from firmware_protocols.osdp.firmware import manifest_command
 
 Int = Annotated[int, Strict()]
 ColorName = Literal["off", "red", "green", "amber", "blue", "magenta", "cyan", "white"]
@@ -69,6 +78,34 @@ class AllowListParams(_Params):
     entries: Sequence[AllowEntryParams]
 
 
+class FirmwareParams(_Params):
+    version: str = Field(min_length=1, max_length=32)
+    size: Int = Field(ge=1, le=MAX_IMAGE_BYTES)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class FileTransferParams(_Params):
+    size: Int = Field(ge=1, le=0xFFFFFFFF)
+    offset: Int = Field(ge=0, le=0xFFFFFFFF)
+    data: str = Field(max_length=87_380)  # base64 of at most 65 535 bytes
+
+
+def _firmware(p: FirmwareParams) -> tuple[CommandPayload, ...]:
+    try:
+        order = FirmwareOrder(p.version, p.size, p.sha256)
+    except ValueError as exc:
+        raise OsdpError("bad_params", str(exc)) from exc
+    return (manifest_command(order),)
+
+
+def _file_transfer(p: FileTransferParams) -> tuple[CommandPayload, ...]:
+    try:
+        data = base64.b64decode(p.data, validate=True)
+    except binascii.Error as exc:
+        raise OsdpError("bad_params", "data is not base64") from exc
+    return (fragment(p.size, p.offset, data),)
+
+
 def _color(name: ColorName | None) -> int | None:
     return None if name is None else LedColor[name.upper()]
 
@@ -96,6 +133,8 @@ _BUILDERS: Mapping[str, _Builder] = MappingProxyType(
         "led": (LedParams, _led),
         "buzzer": (BuzzerParams, lambda p: (door.beep(**p.model_dump()),)),
         "push_allowlist": (AllowListParams, _allowlist),
+        "firmware_update": (FirmwareParams, _firmware),
+        "file_transfer": (FileTransferParams, _file_transfer),
     }
 )
 COMMAND_NAMES: tuple[str, ...] = tuple(_BUILDERS)

@@ -156,6 +156,54 @@ class KeypadReply:
         return pack("<BB", self.reader, len(keys)) + keys
 
 
+_FTSTAT = struct.Struct("<BHhH")  # 7 bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FileTransferStatus:
+    """osdp_FTSTAT: action flags u8 (bit 0 interleave allowed, bit 1 leave secure channel,
+    bit 2 poll response available), delay u16 (ms before the next fragment), status i16
+    (see ``firmware_protocols.osdp.file_transfer.FtStatus``), update message max u16
+    (largest osdp_FILETRANSFER the PD wants, 0 = no change)."""
+
+    status: int
+    action: int = 0
+    delay_ms: int = 0
+    update_msg_max: int = 0
+    CODE: ClassVar[int] = ReplyCode.FTSTAT
+
+    def to_data(self) -> bytes:
+        try:
+            return _FTSTAT.pack(self.action, self.delay_ms, self.status, self.update_msg_max)
+        except struct.error as exc:
+            raise OsdpError("bad_value", f"osdp_FTSTAT field out of range: {exc}") from exc
+
+
+def _ftstat(data: bytes) -> FileTransferStatus:
+    action, delay, status, msg_max = _FTSTAT.unpack(exact(data, _FTSTAT.size, "osdp_FTSTAT"))
+    return FileTransferStatus(status, action, delay, msg_max)
+
+
+@dataclass(frozen=True, slots=True)
+class MfgReply:
+    """osdp_MFGREP: 3-byte vendor code (least significant byte first) and vendor data."""
+
+    vendor_code: int
+    data: bytes = b""
+    CODE: ClassVar[int] = ReplyCode.MFGREP
+
+    def to_data(self) -> bytes:
+        if not 0 <= self.vendor_code <= 0xFFFFFF:
+            raise OsdpError("bad_value", f"vendor code {self.vendor_code} is not 3 bytes")
+        return self.vendor_code.to_bytes(3, "little") + self.data
+
+
+def _mfgrep(data: bytes) -> MfgReply:
+    if len(data) < 3:
+        raise OsdpError("bad_length", "osdp_MFGREP needs a 3-byte vendor code")
+    return MfgReply(int.from_bytes(data[:3], "little"), bytes(data[3:]))
+
+
 @dataclass(frozen=True, slots=True)
 class UnknownReply:
     """A reply code this codec does not interpret, kept as raw data."""
@@ -180,6 +228,8 @@ ReplyPayload = (
     | InputStatusReply
     | RawCardReply
     | KeypadReply
+    | FileTransferStatus
+    | MfgReply
     | UnknownReply
 )
 
@@ -235,6 +285,8 @@ _PARSERS: Mapping[int, Callable[[bytes], ReplyPayload]] = MappingProxyType(
         ReplyCode.ISTATR: lambda d: InputStatusReply(tuple(d)),
         ReplyCode.RAW: _raw,
         ReplyCode.KEYPAD: _keypad,
+        ReplyCode.FTSTAT: _ftstat,
+        ReplyCode.MFGREP: _mfgrep,
     }
 )
 

@@ -10,6 +10,12 @@ Mapping of report frames (``seq`` and ``ts_ms`` come from the envelope):
 - osdp_ISTATR -> Event ``inputs`` {door, exit_request}, StateReport {door, exit_request},
   Telemetry {door_open}.
 - osdp_LSTATR -> Event ``local_status`` {tamper, power_ok}, StateReport {tamper, power_ok}.
+- osdp_MFGREP firmware progress (our vendor code) -> Event ``firmware`` {state, version,
+  progress_pct, reason, command_id}.
+
+A reply envelope whose packet is an osdp_FTSTAT (the answer to a file transfer fragment)
+is ``confirmed`` with the status as reason (``ft_proceed``, ``ft_processed``...) when the
+status is 0 or more, ``failed`` (``ft_abort``, ``ft_invalid``...) when it is negative.
 
 Other reply codes in a report are ignored; a report with none of the above is an error.
 """
@@ -28,15 +34,20 @@ from firmware_protocols.base import (
     Telemetry,
     Uplink,
 )
+from firmware_protocols.firmware import EVENT_TYPE, progress_data
 from firmware_protocols.osdp import topics
 from firmware_protocols.osdp.codes import nak_reason
 from firmware_protocols.osdp.door import door_inputs
 from firmware_protocols.osdp.envelope import ReplyStatus, decode_reply_envelope, decode_report
 from firmware_protocols.osdp.errors import OsdpError
+from firmware_protocols.osdp.file_transfer import ft_reason
+from firmware_protocols.osdp.firmware import is_progress, progress_from_reply
 from firmware_protocols.osdp.replies import (
+    FileTransferStatus,
     InputStatusReply,
     KeypadReply,
     LocalStatusReply,
+    MfgReply,
     Nak,
     RawCardReply,
     decode_reply,
@@ -95,8 +106,18 @@ def report_records(payload: bytes) -> list[Uplink]:
             state = {"tamper": reply.tamper != 0, "power_ok": reply.power == 0}
             records.append(Event(seq, ts, "local_status", state))
             records.append(StateReport(state))
+        elif isinstance(reply, MfgReply) and is_progress(reply):
+            progress = progress_from_reply(reply)
+            data = progress_data(
+                progress.state,
+                progress.version,
+                progress_pct=progress.progress_pct,
+                reason=progress.reason,
+                command_id=progress.command_id.hex(),
+            )
+            records.append(Event(seq, ts, EVENT_TYPE, data))
     if not records:
-        raise OsdpError("unsupported_report", "no card, keypad, input or status report")
+        raise OsdpError("unsupported_report", "no card, keypad, input, status or progress report")
     return records
 
 
@@ -113,9 +134,15 @@ _STATUS: Mapping[ReplyStatus, CommandStatus] = MappingProxyType(
 def reply_records(payload: bytes) -> list[Uplink]:
     """The CommandReply for a ``reply`` payload; a NAK makes any command ``rejected``."""
     envelope = decode_reply_envelope(payload)
-    naks = [r for r in map(decode_reply, envelope.frames) if isinstance(r, Nak)]
+    replies = [decode_reply(frame) for frame in envelope.frames]
+    naks = [r for r in replies if isinstance(r, Nak)]
+    ftstat = [r for r in replies if isinstance(r, FileTransferStatus)]
     status = _STATUS[envelope.status]
     reason: str | None = None
+    if envelope.status == ReplyStatus.CONFIRMED and ftstat and not naks:
+        detail = ftstat[0].status
+        status = "confirmed" if detail >= 0 else "failed"
+        return [CommandReply(envelope.command_id.hex(), status, ft_reason(detail), envelope.ts_ms)]
     if envelope.status in (ReplyStatus.CONFIRMED, ReplyStatus.REJECTED):
         if naks:
             status, reason = "rejected", nak_reason(naks[0].error)

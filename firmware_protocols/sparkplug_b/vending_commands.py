@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from firmware_protocols.base import CodecError, Command, Outbound
+from firmware_protocols.firmware import FirmwareOrder, order_from_params
 from firmware_protocols.sparkplug_b.datatypes import DataType, MetricValue
 from firmware_protocols.sparkplug_b.edge_node import EdgeCommand
 from firmware_protocols.sparkplug_b.guard import CommandGuard, Verdict
@@ -24,20 +25,32 @@ from firmware_protocols.sparkplug_b.vending_model import (
     COMMAND_EXPIRY,
     COMMAND_ID,
     DEVICE_ID,
+    FIRMWARE_UPDATE,
     MAX_PRICE_FEN,
     MAX_SLOT,
     REBIRTH,
     REBOOT,
     SETPOINT,
     SETPOINT_RANGE_C,
+    UPDATE_PARAMS,
+    UPDATE_SHA256,
+    UPDATE_SIZE,
+    UPDATE_URL,
+    UPDATE_VERSION,
     is_command_id,
     parse_slot_metric,
     reply_values,
     slot_metric,
 )
 
-CommandName = Literal["rebirth", "reboot", "set_temperature", "set_price"]
-COMMAND_NAMES: tuple[CommandName, ...] = ("rebirth", "reboot", "set_temperature", "set_price")
+CommandName = Literal["rebirth", "reboot", "set_temperature", "set_price", "firmware_update"]
+COMMAND_NAMES: tuple[CommandName, ...] = (
+    "rebirth",
+    "reboot",
+    "set_temperature",
+    "set_price",
+    "firmware_update",
+)
 
 
 # ---------------------------------------------------------------- hub side
@@ -64,6 +77,16 @@ def encode_command(group_id: str, edge_node_id: str, command: Command, now_ms: i
         price = _integer(command.params, "price", 0, MAX_PRICE_FEN)
         writes = (Metric(name=slot_metric(slot, "Price"), datatype=DataType.UInt32, value=price),)
         message_type, device_id = MessageType.DCMD, DEVICE_ID
+    elif name == "firmware_update":
+        try:
+            order = order_from_params(dict(command.params), with_url=True)
+        except CodecError as exc:
+            raise CodecError("bad_param", exc.detail) from None
+        writes = (
+            Metric(name=FIRMWARE_UPDATE, datatype=DataType.Boolean, value=True),
+            *_order_metrics(order),
+        )
+        message_type, device_id = MessageType.NCMD, None
     else:
         raise CodecError("unknown_command", name)
     if not (name == "rebirth" and command.command_id == ""):
@@ -78,6 +101,15 @@ def encode_command(group_id: str, edge_node_id: str, command: Command, now_ms: i
     payload = Payload(timestamp=now_ms, metrics=writes)
     topic = build_topic(group_id, message_type, edge_node_id, device_id)
     return Outbound(topic, encode_payload(payload), qos=0, retain=False)
+
+
+def _order_metrics(order: FirmwareOrder) -> tuple[Metric, ...]:
+    return (
+        Metric(name=UPDATE_VERSION, datatype=DataType.String, value=order.version),
+        Metric(name=UPDATE_SIZE, datatype=DataType.UInt64, value=order.size),
+        Metric(name=UPDATE_SHA256, datatype=DataType.String, value=order.sha256),
+        Metric(name=UPDATE_URL, datatype=DataType.String, value=order.url or ""),
+    )
 
 
 def rebirth_request(group_id: str, edge_node_id: str, now_ms: int) -> Outbound:
@@ -118,8 +150,9 @@ def parse_command(command: EdgeCommand) -> VendingCommand:
     metrics = command.payload.metrics
     if any(m.name is None for m in metrics):
         raise CodecError("bad_command", "a command metric without a name")
-    extras = {m.name: m.value for m in metrics if m.name in (COMMAND_ID, COMMAND_EXPIRY)}
-    writes = [m for m in metrics if m.name not in (COMMAND_ID, COMMAND_EXPIRY)]
+    carried = (COMMAND_ID, COMMAND_EXPIRY, *UPDATE_PARAMS)
+    extras = {m.name: m.value for m in metrics if m.name in carried}
+    writes = [m for m in metrics if m.name not in carried]
     command_id, expiry = extras.get(COMMAND_ID), extras.get(COMMAND_EXPIRY)
     if command_id is not None and not isinstance(command_id, str):
         raise CodecError("bad_command", "Command/Id must be a string")
@@ -134,6 +167,28 @@ def parse_command(command: EdgeCommand) -> VendingCommand:
             raise CodecError("bad_command", f"{name} must be written true")
         which: CommandName = "rebirth" if name == REBIRTH else "reboot"
         return VendingCommand(which, command_id, expiry, {}, node=True)
+    if node and name == FIRMWARE_UPDATE:
+        if value is not True:
+            raise CodecError("bad_command", f"{name} must be written true")
+        params = {
+            "version": extras.get(UPDATE_VERSION),
+            "size": extras.get(UPDATE_SIZE),
+            "sha256": extras.get(UPDATE_SHA256),
+            "url": extras.get(UPDATE_URL),
+        }
+        order = order_from_params(params, with_url=True)  # CodecError bad_field
+        return VendingCommand(
+            "firmware_update",
+            command_id,
+            expiry,
+            {
+                "version": order.version,
+                "size": order.size,
+                "sha256": order.sha256,
+                "url": order.url,
+            },
+            node=True,
+        )
     if not node and command.topic.device_id == DEVICE_ID:
         if name == SETPOINT:
             if isinstance(value, bool) or not isinstance(value, int | float):

@@ -23,6 +23,7 @@ DEVICE_ID = "vmc"
 BD_SEQ = "bdSeq"
 REBIRTH = "Node Control/Rebirth"
 REBOOT = "Node Control/Reboot"
+FIRMWARE_UPDATE = "Node Control/Firmware Update"
 FIRMWARE = "Properties/Firmware"
 MODEL = "Properties/Model"
 # device metrics
@@ -41,6 +42,17 @@ REPLY_STATUS = "Command/Reply/Status"
 REPLY_REASON = "Command/Reply/Reason"
 COMMAND_ID = "Command/Id"
 COMMAND_EXPIRY = "Command/Expiry"
+# firmware update: the command's parameters, and the node's progress metrics
+UPDATE_VERSION = "Firmware Update/Version"
+UPDATE_SIZE = "Firmware Update/Size"
+UPDATE_SHA256 = "Firmware Update/SHA256"
+UPDATE_URL = "Firmware Update/URL"
+UPDATE_PARAMS = (UPDATE_VERSION, UPDATE_SIZE, UPDATE_SHA256, UPDATE_URL)
+FW_STATE = "Firmware/State"
+FW_TARGET = "Firmware/Target"
+FW_PROGRESS = "Firmware/Progress"
+FW_REASON = "Firmware/Reason"
+FW_COMMAND = "Firmware/Command"
 
 SlotField = Literal["Stock", "Price", "Capacity"]
 SLOT_FIELDS: tuple[SlotField, ...] = ("Stock", "Price", "Capacity")
@@ -67,7 +79,13 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(BD_SEQ, DataType.UInt64, "node", "", "0..255"),
     MetricSpec(REBIRTH, DataType.Boolean, "node", "", "false in births; NCMD true"),
     MetricSpec(REBOOT, DataType.Boolean, "node", "", "false in births; NCMD true"),
+    MetricSpec(FIRMWARE_UPDATE, DataType.Boolean, "node", "", "false in births; NCMD true"),
     MetricSpec(FIRMWARE, DataType.String, "node", "", "firmware version, e.g. 2.4.1"),
+    MetricSpec(FW_STATE, DataType.String, "node", "", "update state; empty = none yet"),
+    MetricSpec(FW_TARGET, DataType.String, "node", "", "version being installed"),
+    MetricSpec(FW_PROGRESS, DataType.UInt32, "node", "%", "0..100"),
+    MetricSpec(FW_REASON, DataType.String, "node", "", "why it failed; else empty"),
+    MetricSpec(FW_COMMAND, DataType.String, "node", "", "the update's Command/Id"),
     MetricSpec(MODEL, DataType.String, "node", "", "model name"),
     MetricSpec(TEMPERATURE, DataType.Float, "device", "degC", "-40.0..60.0"),
     MetricSpec(SETPOINT, DataType.Float, "device", "degC", "0.0..15.0"),
@@ -86,6 +104,10 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(REPLY_REASON, DataType.String, "node+device", "", "free text, may be empty"),
     MetricSpec(COMMAND_ID, DataType.String, "command", "", "32 lowercase hex digits"),
     MetricSpec(COMMAND_EXPIRY, DataType.DateTime, "command", "ms", "Unix ms"),
+    MetricSpec(UPDATE_VERSION, DataType.String, "command", "", "version of the image"),
+    MetricSpec(UPDATE_SIZE, DataType.UInt64, "command", "bytes", "1..2147483647"),
+    MetricSpec(UPDATE_SHA256, DataType.String, "command", "", "64 lowercase hex digits"),
+    MetricSpec(UPDATE_URL, DataType.String, "command", "", "http(s) URL of the image"),
 )
 
 
@@ -116,15 +138,48 @@ class SlotState:
     capacity: int
 
 
-def node_birth_metrics(firmware: str, model: str) -> list[Metric]:
-    """The NBIRTH metrics besides ``bdSeq`` (the edge node encoder adds that)."""
-    return [
+@dataclass(frozen=True, slots=True)
+class UpdateStatus:
+    """The node's firmware update metrics: ``state`` is empty before any update."""
+
+    state: str = ""
+    target: str = ""
+    progress_pct: int = 0
+    reason: str = ""
+    command_id: str = ""
+
+    def values(self) -> dict[str, MetricValue]:
+        """All five, to publish together (in NDATA whenever one changes)."""
+        return {
+            FW_STATE: self.state,
+            FW_TARGET: self.target,
+            FW_PROGRESS: self.progress_pct,
+            FW_REASON: self.reason,
+            FW_COMMAND: self.command_id,
+        }
+
+
+def node_birth_metrics(
+    firmware: str, model: str, update: UpdateStatus | None = None
+) -> list[Metric]:
+    """The NBIRTH metrics besides ``bdSeq`` (the edge node encoder adds that). A machine
+    that can be updated passes its ``update`` status; it then also declares
+    ``Node Control/Firmware Update`` and the ``Firmware/*`` metrics."""
+    metrics = [
         Metric(name=REBIRTH, datatype=DataType.Boolean, value=False),
         Metric(name=REBOOT, datatype=DataType.Boolean, value=False),
         Metric(name=FIRMWARE, datatype=DataType.String, value=firmware),
         Metric(name=MODEL, datatype=DataType.String, value=model),
         *_reply_birth(),
     ]
+    if update is not None:
+        metrics.append(Metric(name=FIRMWARE_UPDATE, datatype=DataType.Boolean, value=False))
+        types = {FW_PROGRESS: DataType.UInt32}
+        for name, value in update.values().items():
+            metrics.append(
+                Metric(name=name, datatype=types.get(name, DataType.String), value=value)
+            )
+    return metrics
 
 
 def device_birth_metrics(

@@ -9,7 +9,8 @@
   ``temperature_c``, ``setpoint_c``, ``door_open``, ``compressor_on``, ``fault_code`` and
   ``slots`` {"<n>": {stock, price, capacity}}), events ``vend`` {slot, price, vend_id},
   ``fault`` {code}, ``fault_cleared`` {}, ``dex_audit`` {text}, and ``CommandReply``;
-- NDATA: node ``StateReport`` changes and ``CommandReply``;
+- NDATA: node ``StateReport`` changes, ``CommandReply`` and a ``firmware`` event
+  {state, version, progress_pct, reason, command_id} when it carries ``Firmware/State``;
 - a :class:`~firmware_protocols.sparkplug_b.host_session.Gap`: ``SequenceGap`` first
   (``-1`` stands for "no birth to count from").
 
@@ -35,6 +36,7 @@ from firmware_protocols.base import (
     Telemetry,
     Uplink,
 )
+from firmware_protocols.firmware import EVENT_TYPE, FIRMWARE_STATES, progress_data
 from firmware_protocols.sparkplug_b.datatypes import MetricValue
 from firmware_protocols.sparkplug_b.host_session import Received
 from firmware_protocols.sparkplug_b.payload import Payload
@@ -46,6 +48,11 @@ from firmware_protocols.sparkplug_b.vending_model import (
     DOOR,
     FAULT_CODE,
     FIRMWARE,
+    FW_COMMAND,
+    FW_PROGRESS,
+    FW_REASON,
+    FW_STATE,
+    FW_TARGET,
     MAX_PRICE_FEN,
     MAX_SLOT,
     MODEL,
@@ -91,6 +98,7 @@ def uplinks(received: Received) -> list[Uplink]:
     elif kind is MessageType.NDATA:
         records += _state(_node_state(values))
         records += _reply(values, payload.timestamp)
+        records += _firmware(values, payload)
     elif received.device_id != DEVICE_ID:
         pass  # a device our model does not know: only its gap matters
     elif kind is MessageType.DDEATH:
@@ -180,6 +188,28 @@ def _events(values: dict[str, MetricValue], key: int, ts: int) -> list[Uplink]:
     if isinstance(audit, str) and audit:
         events.append(Event(key, ts, "dex_audit", {"text": audit}))
     return events
+
+
+def _firmware(values: dict[str, MetricValue], payload: Payload) -> list[Uplink]:
+    """The ``firmware`` event of a node message carrying ``Firmware/State``."""
+    state = values.get(FW_STATE)
+    if not isinstance(state, str) or not state:
+        return []
+    if state not in FIRMWARE_STATES:
+        raise CodecError("bad_field", f"Firmware/State {state[:32]!r}")
+    target, progress = values.get(FW_TARGET), values.get(FW_PROGRESS)
+    reason, command_id = values.get(FW_REASON), values.get(FW_COMMAND)
+    if not isinstance(target, str) or not target:
+        raise CodecError("bad_field", "Firmware/Target must come with Firmware/State")
+    percent = progress if isinstance(progress, int) and _int_in(progress, 0, 100) else None
+    data = progress_data(
+        state,  # type: ignore[arg-type]
+        target,
+        progress_pct=percent if state == "downloading" else None,
+        reason=reason if isinstance(reason, str) and reason and state == "failed" else None,
+        command_id=command_id if isinstance(command_id, str) and command_id else None,
+    )
+    return [Event(message_key(payload), payload.timestamp or 0, EVENT_TYPE, data)]
 
 
 def _int_in(value: object, low: int, high: int) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from firmware_protocols.firmware import FIRMWARE_STATES
 from firmware_protocols.lockerlink import (
     Compartment,
     Deposit,
@@ -17,6 +18,8 @@ from firmware_protocols.lockerlink import (
     DoorLeftOpen,
     DoorOpened,
     Fault,
+    FirmwareProgress,
+    FirmwareUpdate,
     LastWill,
     LockerEvent,
     OpenCompartment,
@@ -108,6 +111,23 @@ events: st.SearchStrategy[LockerEvent] = st.one_of(
     st.builds(DoorLeftOpen, *_header, number, uint),
     st.builds(Tamper, *_header, st.none() | number),
     st.builds(Fault, *_header, text(64), st.none() | number),
+    st.builds(
+        FirmwareProgress,
+        *_header,
+        st.sampled_from([s for s in FIRMWARE_STATES if s != "failed"]),
+        text(32),
+        command_id,
+        st.none() | st.integers(0, 100),
+    ),
+    st.builds(
+        FirmwareProgress,
+        *_header,
+        st.just("failed"),
+        text(32),
+        command_id,
+        st.none() | st.integers(0, 100),
+        text(64),
+    ),
 )
 replies = st.builds(
     Reply, *_header, command_id, st.sampled_from(REPLY_STATUSES), st.none() | text(128)
@@ -116,6 +136,18 @@ uplinks: st.SearchStrategy[DeviceUplink] = st.one_of(statuses, telemetry, events
 commands: st.SearchStrategy[DeviceCommand] = st.one_of(
     st.builds(OpenCompartment, generation, command_id, uint, number, st.sampled_from(OPEN_REASONS)),
     st.builds(Reboot, generation, command_id, uint),
+    st.builds(
+        FirmwareUpdate,
+        generation,
+        command_id,
+        uint,
+        text(32),
+        st.integers(1, 2**31 - 1),
+        st.text("0123456789abcdef", min_size=64, max_size=64),
+        st.text(string.ascii_letters + string.digits + "-._~/?=&%", max_size=200).map(
+            lambda path: "https://hub.example/" + path
+        ),
+    ),
 )
 
 # Wrong-typed and boundary values, including shapes the decoders look inside.

@@ -19,6 +19,7 @@ from firmware_protocols.base import (
 from firmware_protocols.lockerlink import (
     Compartment,
     Deposit,
+    FirmwareProgress,
     LastWill,
     Reply,
     StatusOffline,
@@ -54,7 +55,7 @@ def test_two_generations_register_and_resolve_by_major_version() -> None:
     assert REGISTRY.resolve("lockerlink", "v2") is V2
     with pytest.raises(UnknownDefinition):
         REGISTRY.resolve("lockerlink", "3.0.0")
-    assert set(V1.commands) == set(V2.commands) == {"open_compartment", "reboot"}
+    assert set(V1.commands) == set(V2.commands) == {"open_compartment", "reboot", "firmware_update"}
 
 
 def test_subscriptions_share_telemetry_and_events_only() -> None:
@@ -200,6 +201,44 @@ def test_events_and_replies() -> None:
     ]
 
 
+def test_firmware_progress_becomes_the_hubs_firmware_event() -> None:
+    session = V1.session("LK-0412")
+    failed = FirmwareProgress(1, 9, 10, "failed", "2.0.0", ID, None, "checksum_mismatch")
+    assert session.decode("event", encode_event(failed)) == [
+        Event(
+            9,
+            10,
+            "firmware",
+            {
+                "state": "failed",
+                "version": "2.0.0",
+                "reason": "checksum_mismatch",
+                "command_id": ID,
+            },
+        )
+    ]
+    downloading = FirmwareProgress(1, 11, 12, "downloading", "2.0.0", ID, 30)
+    [event] = session.decode("event", encode_event(downloading))
+    assert event.data == {  # type: ignore[union-attr]
+        "state": "downloading",
+        "version": "2.0.0",
+        "progress_pct": 30,
+        "command_id": ID,
+    }
+
+
+def test_firmware_update_command() -> None:
+    params = {"version": "2.0.0", "size": 1000, "sha256": "ab" * 32, "url": "https://h/fw/t"}
+    [out] = V1.session("LK-1").encode_command(Command(ID, "firmware_update", params, 5))
+    assert json.loads(out.payload) == {
+        "v": 1,
+        "id": ID,
+        "cmd": "firmware_update",
+        "expires_at": 5,
+        **params,
+    }
+
+
 def test_unknown_channel_is_a_codec_error() -> None:
     with pytest.raises(CodecError) as caught:
         V2.session("LK-1").decode("cmd", b"{}")
@@ -237,6 +276,37 @@ def test_reboot_command() -> None:
         (Command(ID, "open_compartment", {"compartment": 3, "reason": "fun"}, 5), "bad_field"),
         (Command("1234", "reboot", {}, 5), "bad_field"),
         (Command(ID, "reboot", {}, -5), "bad_field"),
+        (
+            Command(ID, "firmware_update", {"version": "2", "size": 1, "sha256": "ab" * 32}, 5),
+            "missing_field",
+        ),
+        (
+            Command(
+                ID,
+                "firmware_update",
+                {"version": "2", "size": 1, "sha256": "AB" * 32, "url": "https://h/x"},
+                5,
+            ),
+            "bad_field",
+        ),
+        (
+            Command(
+                ID,
+                "firmware_update",
+                {"version": "2", "size": 0, "sha256": "ab" * 32, "url": "https://h/x"},
+                5,
+            ),
+            "bad_field",
+        ),
+        (
+            Command(
+                ID,
+                "firmware_update",
+                {"version": "2", "size": 9, "sha256": "ab" * 32, "url": "ftp://h/x"},
+                5,
+            ),
+            "bad_field",
+        ),
     ],
 )
 def test_bad_commands_are_refused(command: Command, reason: str) -> None:

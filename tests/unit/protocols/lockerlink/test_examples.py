@@ -23,6 +23,8 @@ from firmware_protocols.lockerlink import (
     DoorLeftOpen,
     DoorOpened,
     Fault,
+    FirmwareProgress,
+    FirmwareUpdate,
     LastWill,
     OpenCompartment,
     Pickup,
@@ -41,6 +43,7 @@ EXAMPLES = {m[2]: m[3] for m in _BLOCK.finditer(DOC) if m[1] == "example"}
 INVALID = {m[2]: m[3] for m in _BLOCK.finditer(DOC) if m[1] == "invalid"}
 
 ID = "b2748793bb4345e6b5b936af5a271b09"
+FW_ID = "5c0d5ad0b0c34b8f9c2f3e1a7d6b4e21"
 EXPECTED: dict[str, object] = {
     "status_online_v1": StatusOnline(1, 18200, 1736929800000, "1.8.2", "KL-24C", 24),
     "status_online_v2": StatusOnline(2, 40117, 1736929800250, "2.3.1", "PL-24S", 24),
@@ -92,6 +95,22 @@ EXPECTED: dict[str, object] = {
     "event_fault": Fault(2, 40133, 1736930160000, "latch_jammed", 7),
     "cmd_open_compartment": OpenCompartment(2, ID, 1736947815000, 13, "resident_pickup"),
     "cmd_reboot": Reboot(1, "d9ebaeee934443cbb915552cf6f9ab18", 1736948100000),
+    "cmd_firmware_update": FirmwareUpdate(
+        1,
+        FW_ID,
+        1736948100000,
+        "2.0.0",
+        524288,
+        "4c1f5e4bd1e4a0f3e5f5a2f6d8b1c3e7a9f0b2d4c6e8a0b2c4d6e8f0a2b4c6d8",
+        "https://hub.example.net/firmware/download/eyJkIjoiTEstMDQxMiJ9.c2ln",
+    ),
+    "event_firmware_downloading": FirmwareProgress(
+        1, 18300, 1736947900000, "downloading", "2.0.0", FW_ID, 40
+    ),
+    "event_firmware_failed": FirmwareProgress(
+        1, 18309, 1736947930000, "failed", "2.0.0", FW_ID, None, "checksum_mismatch"
+    ),
+    "event_firmware_done": FirmwareProgress(2, 18320, 1736948000000, "done", "2.0.0", FW_ID),
     "reply_accepted": Reply(2, 40140, 1736947800120, ID, "accepted"),
     "reply_confirmed": Reply(2, 40141, 1736947800900, ID, "confirmed"),
     "reply_failed": Reply(2, 40142, 1736947805200, ID, "failed", "latch_jammed"),
@@ -139,6 +158,7 @@ def test_every_message_type_has_an_example() -> None:
     documented = {"StatusOnline", "StatusOffline", "LastWill", "TelemetryV1", "TelemetryV2"}
     documented |= {"Deposit", "Pickup", "DoorOpened", "DoorClosed", "DoorLeftOpen", "Tamper"}
     documented |= {"Fault", "OpenCompartment", "Reboot", "Reply"}
+    documented |= {"FirmwareUpdate", "FirmwareProgress"}
     assert kinds == documented
     statuses = {v.status for v in EXPECTED.values() if isinstance(v, Reply)}
     assert statuses == {"accepted", "confirmed", "failed", "expired", "replayed", "rejected"}

@@ -19,6 +19,8 @@ from firmware_protocols.lockerlink import (
     DoorLeftOpen,
     DoorOpened,
     Fault,
+    FirmwareProgress,
+    FirmwareUpdate,
     LastWill,
     OpenCompartment,
     Pickup,
@@ -68,9 +70,19 @@ CODECS: dict[type, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
     Reply: (encode_reply, decode_reply),
     OpenCompartment: (encode_command, decode_command),
     Reboot: (encode_command, decode_command),
+    FirmwareUpdate: (encode_command, decode_command),
     **{
         cls: _EVENT
-        for cls in (Deposit, Pickup, DoorOpened, DoorClosed, DoorLeftOpen, Tamper, Fault)
+        for cls in (
+            Deposit,
+            Pickup,
+            DoorOpened,
+            DoorClosed,
+            DoorLeftOpen,
+            Tamper,
+            Fault,
+            FirmwareProgress,
+        )
     },
 }
 CHANNELS: dict[Callable[[bytes], Any], str] = {

@@ -67,6 +67,8 @@ def test_definition_fields_and_registry() -> None:
         "led",
         "buzzer",
         "push_allowlist",
+        "firmware_update",
+        "file_transfer",
     }
     assert isinstance(SESSION, OsdpSession)
 

@@ -45,6 +45,7 @@ from firmware_protocols.sparkplug_b.vending_commands import (
 )
 from firmware_protocols.sparkplug_b.vending_model import (
     SlotState,
+    UpdateStatus,
     device_birth_metrics,
     node_birth_metrics,
     reply_values,
@@ -53,6 +54,7 @@ from firmware_protocols.sparkplug_b.vending_model import (
 
 T0 = 1_700_000_000_000
 CID = "0123456789abcdef0123456789abcdef"
+UPDATE = {"version": "2.5.0", "size": 4096, "sha256": "ab" * 32, "url": "https://hub/fw/t"}
 DEX = "DXS*9252131001*VA*V0/6*1\r\nST*001*0001\r\nVA1*12345*67\r\nSE*3*0001\r\nDXE*1*1\r\n"
 
 
@@ -281,6 +283,11 @@ def _roundtrip(command: Command) -> tuple[Outbound, object]:
             "spBv1.0/vending/DCMD/vm-0042/vmc",
             ("set_price", {"slot": 12, "price": 450}, False),
         ),
+        (
+            Command(CID, "firmware_update", UPDATE, T0 + 60_000),
+            "spBv1.0/vending/NCMD/vm-0042",
+            ("firmware_update", UPDATE, True),
+        ),
     ],
 )
 def test_commands_round_trip_to_the_firmware(
@@ -322,6 +329,9 @@ def test_rebirth_request_without_id_is_exempt_and_unanswered() -> None:
         Command(CID, "set_price", {"slot": 1, "price": -1}, T0),
         Command(CID, "set_price", {"slot": 1, "price": True}, T0),
         Command(CID, "reboot", {}, -1),
+        Command(CID, "firmware_update", {**UPDATE, "sha256": "AB" * 32}, T0),
+        Command(CID, "firmware_update", {**UPDATE, "size": 0}, T0),
+        Command(CID, "firmware_update", {k: v for k, v in UPDATE.items() if k != "url"}, T0),
     ],
 )
 def test_bad_commands_are_refused_by_the_hub(command: Command) -> None:
@@ -450,3 +460,41 @@ def test_vend_slot_beyond_255_is_a_codec_error() -> None:
     machine.boot()
     with pytest.raises(CodecError, match="bad_field"):
         machine.hub(machine.node.ddata("vmc", vend_values(256, 100, "x"), T0))
+
+
+def test_firmware_progress_in_ndata_becomes_firmware_events() -> None:
+    machine = Machine()
+    machine.node.nbirth(node_birth_metrics("2.4.1", "VM-X", UpdateStatus()), T0)
+    status = UpdateStatus("downloading", "2.5.0", 40, "", CID)
+    out = machine.node.ndata(status.values(), T0 + 5)
+    routed = machine.definition.route(out.topic)
+    assert routed is not None
+    key = ((T0 + 5) << 8) | 1
+    data = {"state": "downloading", "version": "2.5.0", "progress_pct": 40, "command_id": CID}
+    # The session has not seen the birth the node made: it asks for a rebirth first.
+    records = machine.session.decode(routed[1], out.payload)
+    assert Event(key, T0 + 5, "firmware", data) not in records
+    machine = Machine()
+    born = machine.hub(machine.node.nbirth(node_birth_metrics("2.4.1", "VM-X", UpdateStatus()), T0))
+    assert not [r for r in born if isinstance(r, Event)]  # a birth's values are no event
+    records = machine.hub(machine.node.ndata(status.values(), T0 + 5))
+    assert records == [Event(key, T0 + 5, "firmware", data)]
+    failed = UpdateStatus("failed", "2.5.0", 100, "checksum_mismatch", CID)
+    [event] = machine.hub(machine.node.ndata(failed.values(), T0 + 6))
+    assert event.data == {  # type: ignore[union-attr]
+        "state": "failed",
+        "version": "2.5.0",
+        "reason": "checksum_mismatch",
+        "command_id": CID,
+    }
+    with pytest.raises(CodecError, match="bad_field"):
+        machine.hub(machine.node.ndata({"Firmware/State": "exploding"}, T0 + 7))
+
+
+def test_firmware_judges_an_update_command() -> None:
+    out, _ = _roundtrip(Command(CID, "firmware_update", UPDATE, T0 + 60_000))
+    decision = judge_command(
+        Machine().node.decode_command(out.topic, out.payload), CommandGuard(), T0
+    )
+    assert decision.verdict == Verdict("accepted") and decision.node
+    assert decision.command is not None and decision.command.params == UPDATE
