@@ -10,7 +10,7 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections import Counter, deque
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -19,6 +19,7 @@ import paho.mqtt.client as mqtt
 from device_sims.buffer import OfflineBuffer
 from device_sims.clock import SimClock
 from device_sims.faults import IDEAL, FaultInjector, FaultProfile, device_rng
+from device_sims.firmware import FirmwareAgent
 from device_sims.inventory import DeviceSpec, Resident
 from device_sims.link import BrokerAddress, LinkError, MqttLink, Ticker
 from device_sims.sequence import SequenceCounter, boot_sequence_us
@@ -103,6 +104,12 @@ class SimDevice(ABC):
             start_hour=self.options.start_hour,
         )
         self.seq = self.new_sequence()
+        self.firmware_version = spec.firmware_version
+        self.firmware = FirmwareAgent(
+            self,  # type: ignore[arg-type]  # each kind implements the update hooks
+            device_rng(self.options.seed, f"{spec.device_id}/firmware"),
+            ratios=self.options.faults.firmware_ratios(),
+        )
         self.buffer: OfflineBuffer[Any] = OfflineBuffer(self.options.buffer_capacity)
         self.commands: deque[ReceivedCommand] = deque(maxlen=LOG_LENGTH)
         self.replies: deque[SentReply] = deque(maxlen=LOG_LENGTH)
@@ -180,6 +187,7 @@ class SimDevice(ABC):
                 raise
         self._spawn(self._supervise(), "supervise")
         self._spawn(self._fault_loop(), "faults")
+        self._spawn(self.firmware.misbehave_loop(self.clock.sleep), "firmware")
         if self.options.behaviour:
             self._spawn(self._telemetry_loop(), "telemetry")
             self._spawn(self.behave(), "behave")
@@ -206,13 +214,28 @@ class SimDevice(ABC):
             if info is not None:
                 await self.link.wait_published(info)
 
-    async def restart(self, reason: str, last_words: Sequence[Outbound] = ()) -> None:
+    async def restart(
+        self,
+        reason: str,
+        last_words: Sequence[Outbound] = (),
+        boot: Callable[[], None] | None = None,
+    ) -> None:
         """A planned reboot: goodbye, a clean DISCONNECT (no will), down for 20 to 40
-        simulated seconds, then connected again (new session, buffer flushed)."""
+        simulated seconds (``boot`` runs then: a new firmware image starting), then
+        connected again (new session, buffer flushed)."""
         self._want_online.clear()
         await self.say_goodbye(reason, last_words)
         await self.link.disconnect()
         await self.clock.sleep(self.rng.uniform(20, 40))
+        if boot is not None:
+            boot()
+        await self.go_online()
+
+    async def blip(self, down_s: float) -> None:
+        """A short network outage: the link drops (will published) and comes back after
+        ``down_s`` simulated seconds."""
+        self.go_offline()
+        await self.clock.sleep(down_s)
         await self.go_online()
 
     async def kill(self) -> None:

@@ -18,14 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from device_sims.device import LOG_LENGTH, SentReply, SimDevice
+from device_sims.firmware import UpdateJob, corrupt
 from device_sims.inventory import Card, Resident
 from device_sims.patterns import door_passages_per_hour, poisson
 from device_sims.sequence import SequenceCounter, boot_sequence_u32
 from firmware_protocols.base import Outbound
+from firmware_protocols.firmware import FirmwareState
 from firmware_protocols.osdp import topics
 from firmware_protocols.osdp.allowlist import AllowList
-from firmware_protocols.osdp.codes import OutputControl, nak_reason
-from firmware_protocols.osdp.commands import LedCommand, OutCommand
+from firmware_protocols.osdp.codes import NakError, OutputControl, nak_reason
+from firmware_protocols.osdp.commands import FileTransfer, LedCommand, MfgCommand, OutCommand
 from firmware_protocols.osdp.device import (
     CommandGuard,
     ReceivedCommand,
@@ -42,7 +44,20 @@ from firmware_protocols.osdp.door import (
 )
 from firmware_protocols.osdp.envelope import ReplyStatus
 from firmware_protocols.osdp.errors import OsdpError
-from firmware_protocols.osdp.replies import KeypadReply, RawCardReply, ReplyPayload
+from firmware_protocols.osdp.file_transfer import FileReceiver, FtStatus
+from firmware_protocols.osdp.firmware import (
+    DoorProgress,
+    is_manifest,
+    manifest_from_command,
+    progress_reply,
+)
+from firmware_protocols.osdp.replies import (
+    FileTransferStatus,
+    KeypadReply,
+    Nak,
+    RawCardReply,
+    ReplyPayload,
+)
 from firmware_protocols.osdp.status import LAST_WILL, DeviceStatus, encode_status
 from firmware_protocols.wiegand import WiegandCard, WiegandError, encode_bits
 
@@ -86,6 +101,8 @@ class Door(SimDevice):
         self._strike_until_s = -1.0
         self._decided = asyncio.Event()
         self._people = [r for r in self.residents if r.building in self.spec.buildings]
+        self.receiver: FileReceiver | None = None  # the image being received
+        self._cut_done = False
 
     # ------------------------------------------------------------ protocol hooks
     def new_sequence(self) -> SequenceCounter:
@@ -100,7 +117,7 @@ class Door(SimDevice):
     def online_messages(self) -> list[Outbound]:
         status = DeviceStatus(
             online=True,
-            firmware=self.spec.firmware_version,
+            firmware=self.firmware_version,
             model="DU-200",
             ts=self.clock.now_ms(),
             allowlist_version=None if self.allowlist is None else self.allowlist.version,
@@ -205,12 +222,17 @@ class Door(SimDevice):
         if status is ReplyStatus.CONFIRMED and received.problem is not None:
             status, reason = ReplyStatus.REJECTED, nak_reason(received.problem.error)
             replies = [received.problem]
+        if status is ReplyStatus.CONFIRMED and replies is None:
+            status, replies, reason = self._firmware_commands(received, command_id)
         verdict = "accepted" if status is ReplyStatus.CONFIRMED else _STATUS_NAMES[status]
         self.record(command_id, _name(received), verdict, reason)
         if status is ReplyStatus.CONFIRMED:
             if received.allowlist is not None:
                 self.allowlist = received.allowlist
             self._execute(received, command_id)
+        if self._cut_now():
+            self.spawn(self.blip(self.rng.uniform(5, 15)), "cut")  # no answer: the hub resends
+            return
         self.spawn(self._answer(received, status, replies), "reply")
 
     async def _answer(
@@ -241,6 +263,99 @@ class Door(SimDevice):
                 ):
                     self.log.strikes.append(command_id)
                     self.spawn(self._release(max(100, record.timer * 100)), "release")
+
+    # ------------------------------------------------------------ firmware (PROTOCOL.md 13)
+    def _firmware_commands(
+        self, received: ReceivedCommand, command_id: str
+    ) -> tuple[ReplyStatus, list[ReplyPayload] | None, str | None]:
+        """Take a manifest or file transfer fragments; the reply to send, or
+        (CONFIRMED, None, None) when the envelope carries neither."""
+        manifests = [c for c in received.commands if isinstance(c, MfgCommand) and is_manifest(c)]
+        pieces = [c for c in received.commands if isinstance(c, FileTransfer)]
+        if manifests:
+            order = manifest_from_command(manifests[0])
+            job = self.firmware.current
+            if job is not None and job.order != order:
+                return ReplyStatus.REJECTED, [Nak(NakError.UNABLE_TO_PROCESS)], "busy"
+            if job is None:
+                if order.version == self.firmware_version:
+                    return ReplyStatus.CONFIRMED, None, None  # already running it
+                job = self.firmware.start(command_id, order)
+                self.receiver = FileReceiver(order)
+                self._cut_done = False
+                self.report_firmware(job, "downloading", progress_pct=0)
+            return ReplyStatus.CONFIRMED, None, None
+        if pieces:
+            return ReplyStatus.CONFIRMED, [self._fragment(p) for p in pieces], None
+        return ReplyStatus.CONFIRMED, None, None
+
+    def _fragment(self, piece: FileTransfer) -> FileTransferStatus:
+        job, receiver = self.firmware.current, self.receiver
+        if job is None or receiver is None:
+            return FileTransferStatus(FtStatus.UNRECOGNIZED)  # no manifest announced it
+        if job.fault == "bad_checksum" and piece.offset <= job.order.size // 2 < piece.offset + len(
+            piece.data
+        ):
+            piece = FileTransfer(
+                piece.file_type, piece.total_size, piece.offset, corrupt(piece.data)
+            )
+        before = receiver.received * 100 // job.order.size
+        answer = receiver.receive(piece)
+        after = receiver.received * 100 // job.order.size
+        if receiver.verified is None and after // 25 > before // 25:
+            self.report_firmware(job, "downloading", progress_pct=after - after % 25)
+        if receiver.verified is False:
+            self.firmware.fail(job, receiver.failure or "checksum_mismatch")
+            self.receiver = None
+        elif receiver.verified:
+            data = receiver.data
+            self.receiver = None
+            self.spawn(self.firmware.finish(job, data, self.clock.sleep), "firmware-install")
+        return answer
+
+    def _cut_now(self) -> bool:
+        """The cut_download fault: the link drops once, halfway through the transfer."""
+        job, receiver = self.firmware.current, self.receiver
+        if job is None or receiver is None or job.fault != "cut_download" or self._cut_done:
+            return False
+        if receiver.received * 2 < job.order.size:
+            return False
+        self._cut_done = True
+        return True
+
+    def report_firmware(
+        self,
+        job: UpdateJob,
+        state: FirmwareState,
+        *,
+        progress_pct: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        progress = DoorProgress(
+            state, job.order.version, bytes.fromhex(job.command_id), progress_pct, reason
+        )
+        self._emit_report(progress_reply(progress))
+
+    def answer_firmware(self, job: UpdateJob, status: str, reason: str | None) -> None:
+        """Door units answer each envelope at once; the outcome is in the progress."""
+
+    async def reboot_into(self, job: UpdateJob) -> None:
+        progress = DoorProgress("rebooting", job.order.version, bytes.fromhex(job.command_id))
+        rebooting = self._report(progress_reply(progress))
+
+        def boot() -> None:
+            self.firmware_version = job.order.version
+
+        await self.restart("firmware_update", last_words=[rebooting], boot=boot)
+
+    async def shut_down_for_good(self, job: UpdateJob) -> None:
+        self.report_firmware(job, "rebooting")
+        await self.stop("firmware_update")
+
+    async def misbehave(self) -> None:
+        self.tamper(True)
+        await self.blip(self.rng.uniform(5, 30))
+        self.tamper(False)
 
     # ------------------------------------------------------------ behaviour
     async def behave(self) -> None:
@@ -323,8 +438,11 @@ def _name(received: ReceivedCommand) -> str:
     kinds = {type(c).__name__ for c in received.commands}
     if "OutCommand" in kinds:
         return "grant_access"
+    if "FileTransfer" in kinds:
+        return "file_transfer"
     if "MfgCommand" in kinds:
-        return "push_allowlist"
+        allowlist = any(isinstance(c, MfgCommand) and not is_manifest(c) for c in received.commands)
+        return "push_allowlist" if allowlist else "firmware_update"
     if "LedCommand" in kinds and "BuzzerCommand" in kinds:
         return "deny_access"
     return "+".join(sorted(kinds))

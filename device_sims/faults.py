@@ -12,10 +12,13 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-ProfileName = Literal["none", "light", "chaos"]
-PROFILE_NAMES: tuple[ProfileName, ...] = ("none", "light", "chaos")
+if TYPE_CHECKING:
+    from device_sims.firmware import FirmwareFault
+
+ProfileName = Literal["none", "light", "chaos", "firmware"]
+PROFILE_NAMES: tuple[ProfileName, ...] = ("none", "light", "chaos", "firmware")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,20 @@ class FaultProfile:
     door_left_open_ratio: float = 0.0  # a compartment door someone forgets to shut
     held_open_ratio: float = 0.0  # a building door propped open after a grant
     unused_grant_ratio: float = 0.0  # a door released but nobody walks through
+    # firmware updates, per update (device_sims.firmware)
+    firmware_bad_checksum_ratio: float = 0.0
+    firmware_cut_download_ratio: float = 0.0
+    firmware_never_returns_ratio: float = 0.0
+    firmware_misbehaves_ratio: float = 0.0
+
+    def firmware_ratios(self) -> dict[FirmwareFault, float]:
+        """The chance of each firmware fault on one update."""
+        return {
+            "bad_checksum": self.firmware_bad_checksum_ratio,
+            "cut_download": self.firmware_cut_download_ratio,
+            "never_returns": self.firmware_never_returns_ratio,
+            "misbehaves": self.firmware_misbehaves_ratio,
+        }
 
 
 IDEAL = FaultProfile("ideal")
@@ -64,6 +81,9 @@ PROFILES: dict[ProfileName, FaultProfile] = {
         door_left_open_ratio=0.03,
         held_open_ratio=0.03,
         unused_grant_ratio=0.05,
+        firmware_bad_checksum_ratio=0.01,
+        firmware_cut_download_ratio=0.05,
+        firmware_never_returns_ratio=0.005,
     ),
     "chaos": FaultProfile(
         "chaos",
@@ -81,6 +101,18 @@ PROFILES: dict[ProfileName, FaultProfile] = {
         door_left_open_ratio=0.1,
         held_open_ratio=0.1,
         unused_grant_ratio=0.1,
+        firmware_bad_checksum_ratio=0.05,
+        firmware_cut_download_ratio=0.2,
+        firmware_never_returns_ratio=0.03,
+        firmware_misbehaves_ratio=0.03,
+    ),
+    # Only firmware updates go wrong, often enough for a campaign to see it abort.
+    "firmware": FaultProfile(
+        "firmware",
+        firmware_bad_checksum_ratio=0.1,
+        firmware_cut_download_ratio=0.2,
+        firmware_never_returns_ratio=0.1,
+        firmware_misbehaves_ratio=0.1,
     ),
 }
 

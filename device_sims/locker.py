@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from device_sims.device import LOG_LENGTH, SentReply, SimDevice
+from device_sims.firmware import UpdateJob
 from device_sims.patterns import pickup_weight
 from firmware_protocols.base import CodecError, Outbound
+from firmware_protocols.firmware import FirmwareOrder, FirmwareState, major_version
 from firmware_protocols.lockerlink import (
     CommandGuard,
     Compartment,
@@ -23,6 +25,8 @@ from firmware_protocols.lockerlink import (
     DoorClosed,
     DoorLeftOpen,
     DoorOpened,
+    FirmwareProgress,
+    FirmwareUpdate,
     LockerEvent,
     OpenCompartment,
     Pickup,
@@ -87,8 +91,7 @@ class Locker(SimDevice):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        major = self.spec.firmware_version.lstrip("vV").split(".", 1)[0]
-        self.generation: Generation = 1 if major == "1" else 2
+        self.generation = generation_of(self.firmware_version)
         numbers = self.spec.compartments or ()
         self.slots = {c.number: Slot(c.number, c.size) for c in numbers}
         if not self.slots:
@@ -110,7 +113,7 @@ class Locker(SimDevice):
             v=self.generation,
             seq=self.seq.next(),
             ts_ms=self.clock.now_ms(),
-            fw=self.spec.firmware_version,
+            fw=self.firmware_version,
             model=model,
             compartments=len(self.slots),
         )
@@ -203,6 +206,8 @@ class Locker(SimDevice):
         params: dict[str, Any] = {}
         if isinstance(command, OpenCompartment):
             params = {"compartment": command.compartment, "reason": command.reason}
+        if isinstance(command, FirmwareUpdate):
+            params = {"version": command.version, "size": command.size, "url": command.url}
         if command.v != self.generation:
             self.record(command.command_id, command.name, "rejected", "unsupported_version", params)
             self._reply_soon([(command.command_id, "rejected", "unsupported_version")])
@@ -216,6 +221,8 @@ class Locker(SimDevice):
                 status, reason = "rejected", "unknown_compartment"
             elif slot.fault:
                 status, reason = "rejected", "compartment_fault"
+        if status == "accepted" and isinstance(command, FirmwareUpdate) and self.firmware.busy:
+            status, reason = "rejected", "busy"
         self.record(command.command_id, command.name, status, reason, params)
         if status != "accepted":
             self._reply_soon([(command.command_id, status, reason)])
@@ -223,6 +230,8 @@ class Locker(SimDevice):
             self.spawn(self._execute_open(command), "open")
         elif isinstance(command, Reboot):
             self.spawn(self._execute_reboot(command), "reboot")
+        elif isinstance(command, FirmwareUpdate):
+            self._start_update(command)
 
     async def _execute_open(self, command: OpenCompartment) -> None:
         slot = self.slots[command.compartment]
@@ -286,6 +295,60 @@ class Locker(SimDevice):
         )
         self.replies.append(SentReply(command_id, status, reason))
         return uplink_outbound(self.device_id, reply)
+
+    # ------------------------------------------------------------ firmware (PROTOCOL.md 12)
+    def _start_update(self, command: FirmwareUpdate) -> None:
+        self._send_reply(command.command_id, "accepted", None)
+        if command.version == self.firmware_version:
+            self._send_reply(command.command_id, "confirmed", "already_installed")
+            return
+        order = FirmwareOrder(command.version, command.size, command.sha256, command.url)
+        job = self.firmware.start(command.command_id, order)
+        self.spawn(self.firmware.run_http(job, self.clock.sleep), "firmware-update")
+
+    def _progress(
+        self, job: UpdateJob, state: FirmwareState, pct: int | None, reason: str | None
+    ) -> FirmwareProgress:
+        return FirmwareProgress(
+            self.generation,
+            self.seq.next(),
+            self.clock.now_ms(),
+            state,
+            job.order.version,
+            job.command_id,
+            pct,
+            reason,
+        )
+
+    def report_firmware(
+        self,
+        job: UpdateJob,
+        state: FirmwareState,
+        *,
+        progress_pct: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self._event(self._progress(job, state, progress_pct, reason))
+
+    def answer_firmware(self, job: UpdateJob, status: str, reason: str | None) -> None:
+        self._send_reply(job.command_id, status, reason)
+
+    async def reboot_into(self, job: UpdateJob) -> None:
+        rebooting = uplink_outbound(self.device_id, self._progress(job, "rebooting", None, None))
+
+        def boot() -> None:
+            self.firmware_version = job.order.version
+            self.generation = generation_of(job.order.version)
+
+        await self.restart("firmware_update", last_words=[rebooting], boot=boot)
+
+    async def shut_down_for_good(self, job: UpdateJob) -> None:
+        self.report_firmware(job, "rebooting")
+        await self.stop("firmware_update")
+
+    async def misbehave(self) -> None:
+        self.tamper()
+        await self.blip(self.rng.uniform(5, 30))
 
     # ------------------------------------------------------------ behaviour
     async def behave(self) -> None:
@@ -387,6 +450,11 @@ class Locker(SimDevice):
                 building = building or (self.spec.buildings or (self.spec.site,))[0]
                 unit = unit or f"{self.rng.randint(1, 30)}-{self.rng.randint(1, 6):02d}"
         return Parcel(tracking, building, unit)
+
+
+def generation_of(firmware_version: str) -> Generation:
+    """The lockerlink generation a firmware speaks: its major version (1 or 2)."""
+    return 1 if major_version(firmware_version) == "1" else 2
 
 
 def _fields(parcel: Parcel) -> tuple[str, str, str]:

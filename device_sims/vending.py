@@ -14,10 +14,11 @@ while offline is sent after the births with its original timestamps.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from device_sims.device import SentReply, SimDevice
+from device_sims.firmware import UpdateJob
 from device_sims.patterns import is_morning, poisson, vends_per_hour
 from firmware_protocols.base import CodecError, Outbound
 from firmware_protocols.dex import (
@@ -31,9 +32,10 @@ from firmware_protocols.dex import (
     SalesTotals,
     write_dex,
 )
+from firmware_protocols.firmware import FirmwareOrder, FirmwareState
 from firmware_protocols.sparkplug_b.datatypes import MetricValue
 from firmware_protocols.sparkplug_b.edge_node import EdgeNode
-from firmware_protocols.sparkplug_b.guard import CommandGuard
+from firmware_protocols.sparkplug_b.guard import CommandGuard, Verdict
 from firmware_protocols.sparkplug_b.host_state import decode_host_state
 from firmware_protocols.sparkplug_b.topics import MessageType, host_state_topic
 from firmware_protocols.sparkplug_b.vending_commands import VendingCommand, judge_command
@@ -50,6 +52,7 @@ from firmware_protocols.sparkplug_b.vending_model import (
     SETPOINT,
     TEMPERATURE,
     SlotState,
+    UpdateStatus,
     device_birth_metrics,
     node_birth_metrics,
     reply_values,
@@ -116,6 +119,7 @@ class VendingMachine(SimDevice):
         self._host_online = False
         self._host_timestamp = -1
         self._reported: dict[str, MetricValue] = {}
+        self.update_status = UpdateStatus()
 
     # ------------------------------------------------------------ protocol hooks
     def subscriptions(self) -> tuple[tuple[str, int], ...]:
@@ -266,6 +270,18 @@ class VendingMachine(SimDevice):
             return
         decision = judge_command(edge_command, self.guard, self.clock.now_ms())
         command, verdict = decision.command, decision.verdict
+        if (
+            verdict.execute
+            and command is not None
+            and command.name == "firmware_update"
+            and self.firmware.busy
+        ):
+            verdict = Verdict("rejected", "busy")
+            decision = replace(
+                decision,
+                verdict=verdict,
+                reply=reply_values(command.command_id or "", "rejected", "busy"),
+            )
         first = None if decision.reply is None else dict(decision.reply)
         command_id = command.command_id if command else str((first or {}).get(REPLY_ID, ""))
         self.record(
@@ -278,6 +294,9 @@ class VendingMachine(SimDevice):
         replies = [] if first is None else [first]
         if verdict.execute and command is not None and command.name == "reboot":
             self.spawn(self._reboot(command.command_id, replies), "reboot")
+            return
+        if verdict.execute and command is not None and command.name == "firmware_update":
+            self._start_update(command, replies)
             return
         if verdict.execute and command is not None:
             outcome = self._execute(command)
@@ -349,6 +368,65 @@ class VendingMachine(SimDevice):
             elif self.node.born and self.link.connected:
                 self._send(self.node.ndata(values, self.clock.now_ms()))
 
+    # ------------------------------------------------------------ firmware (PROTOCOL.md 11)
+    def _start_update(self, command: VendingCommand, replies: list[dict[str, MetricValue]]) -> None:
+        params, command_id = command.params, command.command_id or ""
+        if params["version"] == self.firmware_version:
+            replies.append(reply_values(command_id, "confirmed", "already_installed"))
+            self.spawn(self._answer(replies, node=True), "reply")
+            return
+        order = FirmwareOrder(params["version"], params["size"], params["sha256"], params["url"])
+        job = self.firmware.start(command_id, order)
+
+        async def run() -> None:
+            await self._answer(replies, node=True)
+            await self.firmware.run_http(job, self.clock.sleep)
+
+        self.spawn(run(), "firmware-update")
+
+    def report_firmware(
+        self,
+        job: UpdateJob,
+        state: FirmwareState,
+        *,
+        progress_pct: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.update_status = UpdateStatus(
+            state,
+            job.order.version,
+            progress_pct if progress_pct is not None else self.update_status.progress_pct,
+            reason or "",
+            job.command_id,
+        )
+        if self.node.born and self.link.connected and not self.link.hung:
+            self.emit(
+                self.node.ndata(self.update_status.values(), self.clock.now_ms()),
+                bufferable=False,
+            )
+
+    def answer_firmware(self, job: UpdateJob, status: str, reason: str | None) -> None:
+        self.spawn(
+            self._answer([reply_values(job.command_id, status, reason or "")], node=True),
+            "reply",
+        )
+
+    async def reboot_into(self, job: UpdateJob) -> None:
+        self.report_firmware(job, "rebooting")
+
+        def boot() -> None:
+            self.firmware_version = job.order.version
+
+        await self.restart("firmware_update", boot=boot)
+
+    async def shut_down_for_good(self, job: UpdateJob) -> None:
+        self.report_firmware(job, "rebooting")
+        await self.stop("firmware_update")
+
+    async def misbehave(self) -> None:
+        self._data({FAULT_CODE: "SENSOR_TEMP"})
+        await self.blip(self.rng.uniform(5, 30))
+
     # ------------------------------------------------------------ behaviour
     async def behave(self) -> None:
         profile = self.options.faults
@@ -396,7 +474,7 @@ class VendingMachine(SimDevice):
             DOOR: self.door_open,
         }
         nbirth = self.node.nbirth(
-            node_birth_metrics(self.spec.firmware_version, "VM-FRESH-40"), now
+            node_birth_metrics(self.firmware_version, "VM-FRESH-40", self.update_status), now
         )
         dbirth = self.node.dbirth(
             DEVICE_ID,

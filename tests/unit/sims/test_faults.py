@@ -46,7 +46,7 @@ def test_timed_events_do_not_disturb_message_faults() -> None:
 
 
 def test_profiles_grow_from_ideal_to_chaos() -> None:
-    assert set(PROFILES) == {"none", "light", "chaos"}
+    assert set(PROFILES) == {"none", "light", "chaos", "firmware"}
     ideal = FaultInjector.for_device(IDEAL, 1, "d")
     assert not any(m or d for m, d, _ in decisions(ideal)) and ideal.initial_skew_ms() == 0
     assert {plan for *_, plan in decisions(ideal)} == {"now"}
@@ -55,6 +55,9 @@ def test_profiles_grow_from_ideal_to_chaos() -> None:
     assert 0 < light.malformed_ratio < chaos.malformed_ratio
     assert 0 < light.disconnect_per_hour < chaos.disconnect_per_hour
     assert abs(FaultInjector.for_device(chaos, 3, "d").initial_skew_ms()) <= chaos.max_skew_ms
+    firmware = PROFILES["firmware"]
+    assert firmware.malformed_ratio == 0 and sum(firmware.firmware_ratios().values()) == 0.5
+    assert 0 < light.firmware_cut_download_ratio < chaos.firmware_cut_download_ratio
     with pytest.raises(ValueError):
         profile("apocalypse")
 
