@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         max_length=64,
         description="The city's time zone (IANA name): days and months of reports, 'today'.",
     )
+    firmware_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="URL devices download firmware from; unset: http://API_HOST:API_PORT.",
+    )
+    firmware_token_ttl_s: int = Field(default=3600, ge=60, le=7 * 86_400)
+    firmware_max_image_mb: int = Field(default=64, ge=1, le=1024)
+    campaign_lease_s: float = Field(default=15.0, gt=0, le=600)
 
     @model_validator(mode="before")
     @classmethod
@@ -117,6 +125,13 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
+
+    @property
+    def effective_firmware_base_url(self) -> str:
+        """Where devices reach the hub's firmware downloads."""
+        if self.firmware_base_url is not None:
+            return self.firmware_base_url.rstrip("/")
+        return f"http://{self.api_host}:{self.api_port}"
 
     @model_validator(mode="after")
     def _secrets_need_demo(self) -> Settings:

@@ -203,7 +203,7 @@ def _firmware(values: dict[str, MetricValue], payload: Payload) -> list[Uplink]:
         raise CodecError("bad_field", "Firmware/Target must come with Firmware/State")
     percent = progress if isinstance(progress, int) and _int_in(progress, 0, 100) else None
     data = progress_data(
-        state,  # type: ignore[arg-type]
+        state,
         target,
         progress_pct=percent if state == "downloading" else None,
         reason=reason if isinstance(reason, str) and reason and state == "failed" else None,

@@ -18,6 +18,7 @@ from hub import __version__
 from hub.api.alarm_view import AlarmView
 from hub.api.context import ApiContext
 from hub.api.finite_json import FiniteJsonMiddleware
+from hub.api.firmware_parts import FirmwareParts
 from hub.api.limits import ApiLimits
 from hub.api.routes import alarms as alarm_routes
 from hub.api.routes import (
@@ -27,6 +28,7 @@ from hub.api.routes import (
     devices,
     dex,
     doors,
+    firmware,
     fleet,
     history,
     me,
@@ -60,6 +62,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.api = ApiContext.create(runtime, limits or ApiLimits(), alarms)
+    app.state.firmware = FirmwareParts.create(runtime)
     for module in (
         service,
         fleet,
@@ -76,8 +79,10 @@ def create_app(
         parcels,
         alarm_routes,
         reports,
+        firmware,
     ):
         app.include_router(module.router)
+    app.include_router(firmware.downloads)  # devices fetch images with a download token
     app.include_router(web.router)  # the operator page at /
     app.add_middleware(FiniteJsonMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -1,0 +1,56 @@
+"""A hub with its API on a known port (devices download firmware from it), an operator
+token for the city, and a fleet laid out for firmware campaigns.
+
+    async with firmware_hub(settings, broker_url, port) as hub:
+        await hub.client.post(...)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+from sqlmodel import Session
+
+from hub.api.app import create_app
+from hub.config import Settings
+from hub.registry.tokens import mint_operator_token
+from hub.runtime import HubRuntime
+from tests.support.hub_harness import running_hub
+from tests.support.waiting import async_wait_until
+
+
+@dataclass
+class FirmwareHub:
+    runtime: HubRuntime
+    url: str
+    client: httpx.AsyncClient
+
+    def operator(self, scope: str) -> dict[str, str]:
+        with Session(self.runtime.engine) as session:
+            token = mint_operator_token(session, scope, "test", None)
+        return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def firmware_hub(
+    settings: Settings, broker_url: str, port: int, *, shared: bool = True
+) -> AsyncIterator[FirmwareHub]:
+    async with running_hub(settings, broker_url, shared=shared) as runtime:
+        config = uvicorn.Config(
+            create_app(runtime), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve(), name="api")
+        try:
+            await async_wait_until(lambda: server.started or task.done(), what="uvicorn")
+            url = f"http://127.0.0.1:{port}"
+            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                yield FirmwareHub(runtime, url, client)
+        finally:
+            server.should_exit = True
+            await task
