@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -160,6 +161,8 @@ class UpdateJob:
     fault: FirmwareFault
     download: DownloadLog = field(default_factory=DownloadLog)
     result: str | None = None  # "done" or the failure reason
+    started_s: float = field(default_factory=time.monotonic)
+    ended_s: float | None = None  # when it was done or failed (monotonic seconds)
 
 
 @dataclass(slots=True)
@@ -232,21 +235,21 @@ class FirmwareAgent:
         hooks.report_firmware(job, "installing")
         await sleep(2.0)
         if job.fault == "never_returns":
-            job.result = "never_returned"
+            job.result, job.ended_s = "never_returned", time.monotonic()
             await hooks.shut_down_for_good(job)
             return
         await hooks.reboot_into(job)
         hooks.firmware_version = job.order.version
         hooks.report_firmware(job, "done")
         hooks.answer_firmware(job, "confirmed", None)
-        job.result = "done"
+        job.result, job.ended_s = "done", time.monotonic()
         self.current = None
         self.misbehaving = job.fault == "misbehaves"
 
     def fail(self, job: UpdateJob, reason: str) -> None:
         self.hooks.report_firmware(job, "failed", reason=reason)
         self.hooks.answer_firmware(job, "failed", reason)
-        job.result = reason
+        job.result, job.ended_s = reason, time.monotonic()
         self.current = None
 
     async def misbehave_loop(self, sleep: Callable[[float], Awaitable[None]]) -> None:

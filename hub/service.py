@@ -27,6 +27,7 @@ from hub.connection_watch import BrokerMetrics, ConnectionObservers
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from hub.domain.sparkplug_host import SparkplugHost
+from hub.firmware.wiring import campaign_driver
 from hub.fleet_gauges import update_fleet_gauges
 from hub.front.command_lane import CommandLane
 from hub.front.signals import FrontSignals
@@ -163,5 +164,7 @@ async def run_hub(
         group.create_task(
             retention_loop(runtime.engine, runtime.settings, wall_ms), name="retention"
         )
+        # Firmware campaigns (hub.firmware.driver): one driver beside the command service.
+        group.create_task(campaign_driver(runtime).run(), name="firmware-campaigns")
         for name, task in (extra_tasks or {}).items():
             group.create_task(task(runtime), name=name)

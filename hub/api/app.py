@@ -23,6 +23,7 @@ from hub.api.limits import ApiLimits
 from hub.api.routes import alarms as alarm_routes
 from hub.api.routes import (
     audit,
+    campaigns,
     commands,
     device_views,
     devices,
@@ -31,6 +32,7 @@ from hub.api.routes import (
     firmware,
     fleet,
     history,
+    maintenance_windows,
     me,
     parcels,
     places,
@@ -80,6 +82,8 @@ def create_app(
         alarm_routes,
         reports,
         firmware,
+        campaigns,
+        maintenance_windows,
     ):
         app.include_router(module.router)
     app.include_router(firmware.downloads)  # devices fetch images with a download token

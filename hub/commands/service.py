@@ -164,7 +164,10 @@ class CommandService:
         issued_by: str,
         timeout_s: float | None = None,
         wait_for: WaitFor = "confirmed",
+        record_params: Mapping[str, Any] | None = None,
     ) -> CommandOutcome:
+        """``record_params``, when given, is stored instead of ``params`` (a firmware
+        fragment is recorded by its offset and length, not its bytes)."""
         entry = self._directory.get(device_id)
         if entry is None:
             raise UnknownDevice(device_id)
@@ -187,7 +190,7 @@ class CommandService:
                     "device_id": device_id,
                     "kind": kind,
                     "name": name,
-                    "params": dict(params),
+                    "params": dict(params if record_params is None else record_params),
                     "issued_by": issued_by,
                     "instance_id": self._instance_id,
                     "state": CommandState.QUEUED.value,

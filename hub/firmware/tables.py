@@ -126,6 +126,7 @@ firmware_campaign = Table(
     Column("state", String(16), nullable=False),
     Column("wave", Integer, nullable=False),
     Column("waves", Integer, nullable=False),
+    Column("wave_started_ms", BigInteger, nullable=True),
     Column("wave_done_ms", BigInteger, nullable=True),
     Column("reason", String(256), nullable=True),
     Column("created_by", String(64), nullable=False),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from firmware_protocols.base import DeviceKind, DeviceSession
 from firmware_protocols.registry import DefinitionRegistry, UnknownDefinition
@@ -84,3 +84,24 @@ class DeviceDirectory:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    # -- firmware updates (hub.firmware.follower) ------------------------------------
+    def follow_firmware(self, device_id: str, firmware_version: str) -> DeviceInfo | None:
+        """A device reported ``firmware_version``: decode it from now on with that
+        version's codec (a new session only when the definition changes, so stateful
+        sessions keep their state). The new info, or None if the device is unknown,
+        already on that version, or has no codec for it."""
+        entry = self._entries.get(device_id)
+        if entry is None or entry.info.firmware_version == firmware_version:
+            return None
+        info = entry.info
+        try:
+            definition = self._registry.resolve(info.protocol, firmware_version)
+            before = self._registry.resolve(info.protocol, info.firmware_version)
+        except UnknownDefinition as exc:
+            log.warning("device %s reports firmware without a codec: %s", device_id, exc)
+            return None
+        followed = replace(info, firmware_version=firmware_version)
+        session = entry.session if definition is before else definition.session(device_id)
+        self._entries[device_id] = DeviceEntry(followed, session)
+        return followed

@@ -27,6 +27,7 @@ from hub.config import Settings, ingest_batch_size
 from hub.connection_watch import BrokerMetrics, ConnectionObservers
 from hub.db.engine import make_engine
 from hub.domain.services import DomainServices, build_domain
+from hub.firmware.follower import FirmwareFollower
 from hub.ingest.decoder import MessageDecoder
 from hub.ingest.directory import DeviceDirectory
 from hub.ingest.pipeline import IngestPipeline
@@ -198,6 +199,8 @@ def build_worker(
     pipeline.add_observer(link)
     pipeline.add_observer(domain)
     pipeline.add_observer(alarms)
+    # Firmware: the registry follows the versions devices report (hub.firmware.follower).
+    pipeline.add_observer(FirmwareFollower(engine, directory))
     pipeline.add_backlog(link)
     pipeline.add_backlog(domain)
     pipeline.add_backlog(alarms)

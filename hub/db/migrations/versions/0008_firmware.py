@@ -98,6 +98,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("wave", sa.Integer(), nullable=False),
         sa.Column("waves", sa.Integer(), nullable=False),
+        sa.Column("wave_started_ms", sa.BigInteger(), nullable=True),
         sa.Column("wave_done_ms", sa.BigInteger(), nullable=True),
         sa.Column("reason", sa.String(256), nullable=True),
         sa.Column("created_by", sa.String(64), nullable=False),
