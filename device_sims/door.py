@@ -340,13 +340,13 @@ class Door(SimDevice):
         """Door units answer each envelope at once; the outcome is in the progress."""
 
     async def reboot_into(self, job: UpdateJob) -> None:
-        progress = DoorProgress("rebooting", job.order.version, bytes.fromhex(job.command_id))
-        rebooting = self._report(progress_reply(progress))
+        """``rebooting`` first, then the offline status (PROTOCOL.md 13)."""
+        self.report_firmware(job, "rebooting")
 
         def boot() -> None:
             self.firmware_version = job.order.version
 
-        await self.restart("firmware_update", last_words=[rebooting], boot=boot)
+        await self.restart("firmware_update", boot=boot)
 
     async def shut_down_for_good(self, job: UpdateJob) -> None:
         self.report_firmware(job, "rebooting")

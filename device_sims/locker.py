@@ -334,13 +334,14 @@ class Locker(SimDevice):
         self._send_reply(job.command_id, status, reason)
 
     async def reboot_into(self, job: UpdateJob) -> None:
-        rebooting = uplink_outbound(self.device_id, self._progress(job, "rebooting", None, None))
+        """``rebooting`` first, then the offline status (PROTOCOL.md 12.2 step 6)."""
+        self.report_firmware(job, "rebooting")
 
         def boot() -> None:
             self.firmware_version = job.order.version
             self.generation = generation_of(job.order.version)
 
-        await self.restart("firmware_update", last_words=[rebooting], boot=boot)
+        await self.restart("firmware_update", boot=boot)
 
     async def shut_down_for_good(self, job: UpdateJob) -> None:
         self.report_firmware(job, "rebooting")

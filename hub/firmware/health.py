@@ -65,7 +65,7 @@ def health_problem(data: HealthInput, factor: float, min_events: int) -> str | N
     updated_rate, rest_rate = updated_events / updated_hours, rest_events / rest_hours
     if rest_events == 0 or updated_rate > factor * rest_rate:
         return (
-            f"updated devices had {updated_events} alarms or drops in {updated_hours:.2f}"
-            f" device-hours, the rest {rest_events} in {rest_hours:.2f}"
+            f"updated devices had {updated_events} alarms or drops in {updated_hours:.2g}"
+            f" device-hours, the rest {rest_events} in {rest_hours:.2g}"
         )
     return None
