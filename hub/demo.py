@@ -179,6 +179,8 @@ async def announce_when_online(runtime: HubRuntime, expected: int) -> None:
     operator   {tokens["operator"]["token"]}   (scope {tokens["operator"]["scope"]})
     resident   {tokens["resident"]["token"]}
                (unit {tokens["resident"]["unit"]}, door {door}, parcel {parcel})
+    firmware   demo images are stored: start a campaign under "Firmware campaigns"
+               on the web page (docs/firmware.md)
     tokens written to {TOKENS_PATH}; try:
       curl -s -H "Authorization: Bearer {tokens["operator"]["token"]}" {base}/api/v1/fleet/summary
       curl -s -X POST -H "Authorization: Bearer {tokens["resident"]["token"]}" \\

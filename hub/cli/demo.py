@@ -23,6 +23,7 @@ from hub.demo import (
     start_simulators,
 )
 from hub.embedded_process import local_broker
+from hub.firmware.demo_images import store_demo_images
 from hub.service import build_runtime, run_hub
 
 
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     seed_if_empty(engine, settings.effective_secret_key, args.seed)
+    store_demo_images(engine, settings.firmware_max_image_mb * 1024 * 1024)  # for campaigns
     expected = device_count(engine)
     engine.dispose()
     fleet = DemoFleet(speed=args.speed, faults=args.faults, seed=args.seed)

@@ -9,17 +9,24 @@ import random
 import pytest
 from sqlalchemy import func, select
 
+from firmware_protocols.registry import default_registry
 from hub.api.audit.tables import audit_entry
 from hub.cli import main
 from hub.db.engine import make_engine
+from hub.db.migrate import upgrade
+from hub.firmware.demo_images import store_demo_images
 from hub.firmware.tables import CHUNK_BYTES, firmware_chunk
 from hub.firmware.tokens import DownloadGrant, DownloadTokens
+from hub.firmware.versions import version_key
+from hub.registry.fleet_data import DOOR_MODELS, LOCKER_MODELS, VENDING_MODELS
+from hub.registry.vocabulary import PROTOCOL_FOR_KIND
 from tests.conftest import TEST_SECRET_KEY
 from tests.integration.firmware.fleet import create_firmware_fleet
 from tests.integration.firmware.harness import firmware_hub
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.broker
+MODELS = {"locker": LOCKER_MODELS, "vending": VENDING_MODELS, "door": DOOR_MODELS}
 IMAGE = random.Random(7).randbytes(CHUNK_BYTES * 2 + 1234)
 SHA = hashlib.sha256(IMAGE).hexdigest()
 
@@ -114,3 +121,19 @@ async def test_api_stores_and_devices_download_with_ranges(
         metrics = (await hub.client.get("/metrics")).text
         assert 'hub_firmware_download_requests_total{result="partial"} 2.0' in metrics
         assert 'hub_firmware_download_requests_total{result="refused"} 2.0' in metrics
+
+
+def test_demo_images_fit_the_seeded_models_and_are_stored_once(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    first = store_demo_images(engine, 10**7)
+    again = store_demo_images(engine, 10**7)
+    assert [i.sha256 for i in first] == [i.sha256 for i in again]
+    kinds = {i.kind for i in first}
+    assert kinds == {"locker", "vending", "door"}
+    for info in first:
+        seeded = next(m for m in MODELS[info.kind] if m.model in info.models)
+        assert info.vendor == seeded.vendor
+        assert all(version_key(v) < version_key(info.version) for v in seeded.firmware_versions)
+        default_registry().resolve(PROTOCOL_FOR_KIND[info.kind], info.version)  # has a codec
+    engine.dispose()

@@ -8,6 +8,8 @@ import { LANGUAGES, language, onLanguage, setLanguage, t, word } from "./i18n.js
 import { route, Router } from "./router.js";
 import { LiveStream } from "./stream.js";
 import alarms from "./views/alarms.js";
+import campaign from "./views/campaign.js";
+import campaigns from "./views/campaigns.js";
 import device from "./views/device.js";
 import place from "./views/place.js";
 import reports from "./views/reports.js";
@@ -23,6 +25,8 @@ route("alarms", alarms);
 route("reports", reports);
 route("reports/:place", reports);
 route("devices", search);
+route("campaigns", campaigns); // firmware campaigns: views/campaigns.js, views/campaign.js
+route("campaign/:id", campaign);
 
 const timers = [];
 const soonCalls = new Map();
