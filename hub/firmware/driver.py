@@ -618,7 +618,7 @@ class CampaignDriver:
             result=result[:32],
             http_status=0,
             device_id=None if device is None else device.device_id,
-            device_path=None if device is None else device.device_path,
+            device_path=campaign.scope_path if device is None else device.device_path,
             command_id=command_id,
             detail=detail[:256],
         )

@@ -79,7 +79,13 @@ def _public(firmware: FirmwareParts, store: CampaignStore, row: CampaignRow) -> 
 
 
 async def _audit(
-    context: ContextDep, operator: Operator, action: str, result: str, code: int, detail: str
+    context: ContextDep,
+    operator: Operator,
+    action: str,
+    result: str,
+    code: int,
+    detail: str,
+    place: str,
 ) -> None:
     draft = AuditDraft(
         ts_ms=context_now(),
@@ -89,6 +95,7 @@ async def _audit(
         result=result,
         http_status=code,
         token_id=operator.token_id,
+        device_path=place,  # the campaign's scope, so its operators see the entry
         detail=detail[:256],
     )
     await run_in_threadpool(context.audit.append, draft)
@@ -139,7 +146,7 @@ async def create_campaign(
     )
     detail = f"campaign {campaign_id}: {len(prepared.planned)} {prepared.image.kind}s to"
     detail += f" {prepared.image.version} in {prepared.waves} waves"
-    await _audit(context, operator, "campaign:create", "running", 201, detail)
+    await _audit(context, operator, "campaign:create", "running", 201, detail, operator.scope_path)
     row = await run_in_threadpool(store.get, campaign_id)
     assert row is not None
     return await run_in_threadpool(_public, firmware, store, row)
@@ -262,11 +269,21 @@ async def _act(
         )
     )
     if not changed:
-        await _audit(context, operator, f"campaign:{action}", "conflict", 409, str(campaign_id))
+        await _audit(
+            context,
+            operator,
+            f"campaign:{action}",
+            "conflict",
+            409,
+            str(campaign_id),
+            row.scope_path,
+        )
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"campaign {campaign_id} is {row.state}: cannot {action}"
         )
-    await _audit(context, operator, f"campaign:{action}", to_state, 200, str(campaign_id))
+    await _audit(
+        context, operator, f"campaign:{action}", to_state, 200, str(campaign_id), row.scope_path
+    )
     fresh = await run_in_threadpool(store.get, campaign_id)
     assert fresh is not None
     return await run_in_threadpool(_public, firmware, store, fresh)

@@ -113,6 +113,7 @@ async def add_image(
         result="stored" if new else "exists",
         http_status=response.status_code,
         token_id=operator.token_id,
+        device_path=operator.scope_path,
         detail=f"{info.sha256} {info.vendor} {info.kind} {info.version}"[:256],
     )
     await run_in_threadpool(context.audit.append, draft)

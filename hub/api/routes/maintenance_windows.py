@@ -76,7 +76,9 @@ def _store(runtime: RuntimeDep, node: Node, window: MaintenanceWindow, actor: st
             conn.execute(insert(maintenance_window).values(node_id=node.id, **values))
 
 
-async def _audit(context: ContextDep, operator: Operator, result: str, detail: str) -> None:
+async def _audit(
+    context: ContextDep, operator: Operator, node: Node, result: str, detail: str
+) -> None:
     draft = AuditDraft(
         ts_ms=time.time_ns() // 1_000_000,
         actor=operator.actor,
@@ -85,6 +87,7 @@ async def _audit(context: ContextDep, operator: Operator, result: str, detail: s
         result=result,
         http_status=200,
         token_id=operator.token_id,
+        device_path=node.path,  # the place, so operators of its scope see the entry
         detail=detail,
     )
     await run_in_threadpool(context.audit.append, draft)
@@ -105,7 +108,7 @@ async def put_window(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "start and end must differ")
     window = MaintenanceWindow(start, end)
     await run_in_threadpool(_store, runtime, node, window, operator.actor)
-    await _audit(context, operator, "set", f"{code} {window.describe()}")
+    await _audit(context, operator, node, "set", f"{code} {window.describe()}")
     return _public(runtime, code, window)
 
 
@@ -126,5 +129,5 @@ async def delete_window(
             conn.execute(delete(maintenance_window).where(maintenance_window.c.node_id == node.id))
 
     await run_in_threadpool(remove)
-    await _audit(context, operator, "removed", code)
+    await _audit(context, operator, node, "removed", code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -116,10 +116,12 @@ async def test_hundred_lockers_canary_then_waves_complete(
 
 
 async def test_a_wave_with_thirty_percent_failures_stops_the_campaign(
-    settings_factory, private_mosquitto
+    database_url, settings_factory, private_mosquitto
 ) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
-    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}")
+    settings = settings_factory(
+        database_url=database_url, firmware_base_url=f"http://127.0.0.1:{port}"
+    )
     engine = make_engine(settings.database_url)
     fleet = create_firmware_fleet(engine, lockers=40, communities=4)
     lockers = fleet.of_kind("locker")
