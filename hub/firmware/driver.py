@@ -168,31 +168,36 @@ class CampaignDriver:
         if campaign is None:
             return
         devices = await self._db(lambda: self._store.devices(campaign_id))
-        await self._sync(campaign, devices)
+        moved = await self._sync(campaign, devices)
         if campaign.state in ENDED_STATES:
             await self._stop_transfers(campaign)
         elif campaign.state == "running":
-            devices = await self._db(lambda: self._store.devices(campaign_id))
+            if moved:
+                devices = await self._db(lambda: self._store.devices(campaign_id))
             await self._advance(campaign, devices)
         if self._metrics is not None:
             counts = await self._db(lambda: self._store.counts(campaign_id))
             self._metrics.show(campaign_id, counts)
 
-    async def _sync(self, campaign: CampaignRow, devices: list[DeviceRow]) -> None:
-        """Move updating devices by what they reported, and time out the silent ones."""
+    async def _sync(self, campaign: CampaignRow, devices: list[DeviceRow]) -> bool:
+        """Move updating devices by what they reported, and time out the silent ones;
+        whether any row changed."""
         active = [d for d in devices if d.state in ACTIVE_STATES]
         if not active:
-            return
+            return False
         now = self._clock_ms()
         ids = [d.device_id for d in active]
         floor = min(d.last_event_id for d in active)
         since = min(d.started_ms or now for d in active) - EVENT_SKEW_MS
         events = await self._db(lambda: evidence.firmware_events(self._engine, ids, floor, since))
         versions = await self._db(lambda: evidence.registry_versions(self._engine, ids))
+        moved = False
         for device in active:
             mine = [e for e in events if e.device_id == device.device_id]
             mine = [e for e in mine if e.id > device.last_event_id]
-            await self._sync_device(campaign, device, mine, versions.get(device.device_id), now)
+            version = versions.get(device.device_id)
+            moved |= await self._sync_device(campaign, device, mine, version, now)
+        return moved
 
     async def _sync_device(
         self,
@@ -201,12 +206,14 @@ class CampaignDriver:
         events: list[evidence.FirmwareEvent],
         version: str | None,
         now: int,
-    ) -> None:
+    ) -> bool:
+        """Apply one device's reports; True if its row changed."""
         progress = fold_progress(
             device.state, device.progress_pct, device.to_version, [e.data for e in events]
         )
         watermark = max([device.last_event_id, *(e.id for e in events)])
         state, reason = progress.state, progress.reason
+        changed = False
         if state not in ("updated", "failed") and version == device.to_version:
             state = "updated"  # the device came back with the version: its status says so
         key = (campaign.id, device.device_id)
@@ -219,9 +226,9 @@ class CampaignDriver:
                 await self._move(campaign, device, "cancelled", f"campaign {campaign.state}")
             else:
                 await self._move(campaign, device, "pending", "no answer; sent again later")
-            return
+            return True
         if state != device.state:
-            await self._move(
+            changed = await self._move(
                 campaign,
                 device,
                 state,
@@ -230,7 +237,7 @@ class CampaignDriver:
                 last_event_id=watermark,
                 reason=reason,
             )
-            if state in ("updated", "failed"):
+            if changed and state in ("updated", "failed"):
                 await self._finished(campaign, device, state, reason)
         elif watermark != device.last_event_id or progress.progress_pct != device.progress_pct:
             await self._db(
@@ -249,6 +256,7 @@ class CampaignDriver:
             and campaign.state not in ENDED_STATES
         ):
             self._spawn(campaign, device, self._resume_door(campaign, device), door=True)
+        return changed
 
     async def _finished(
         self, campaign: CampaignRow, device: DeviceRow, state: str, reason: str | None
@@ -405,6 +413,7 @@ class CampaignDriver:
                 if busy[building] >= campaign.max_doors_per_building:
                     continue
                 busy[building] += 1
+            watermark = await self._db(lambda: evidence.latest_event_id(self._engine))
             moved = await self._move(
                 campaign,
                 device,
@@ -414,11 +423,18 @@ class CampaignDriver:
                 started_ms=now,
                 progress_pct=None,
                 command_id=None,
+                last_event_id=max(device.last_event_id, watermark),
             )
             if not moved:
                 continue
             budget -= 1
-            sending = _replace_state(device, "sending", device.attempts + 1, now)
+            sending = replace(
+                device,
+                state="sending",
+                attempts=device.attempts + 1,
+                started_ms=now,
+                last_event_id=max(device.last_event_id, watermark),
+            )
             if device.kind == "door":
                 work = self._update_door(campaign, sending, image)
                 self._spawn(campaign, sending, work, door=True)
@@ -627,7 +643,3 @@ class CampaignDriver:
 
 def _wave_text(result: WaveResult) -> str:
     return f"wave {result.wave}: {result.updated} updated, {result.failed} failed"
-
-
-def _replace_state(device: DeviceRow, state: str, attempts: int, now: int) -> DeviceRow:
-    return replace(device, state=state, attempts=attempts, started_ms=now)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 
 from hub.alarms.tables import ALARM
 from hub.firmware.plan import Candidate
@@ -56,6 +56,14 @@ def firmware_events(
             for row in conn.execute(query)
             if isinstance(row.data, dict)
         ]
+
+
+def latest_event_id(engine: Engine) -> int:
+    """The newest stored event's id: a device starting an update reads only later ones,
+    so reports of an earlier attempt or campaign are never taken for this one's."""
+    with engine.connect() as conn:
+        latest = conn.execute(select(func.max(event.c.id))).scalar_one_or_none()
+    return int(latest or 0)
 
 
 def registry_versions(engine: Engine, device_ids: Collection[str]) -> dict[str, str]:
