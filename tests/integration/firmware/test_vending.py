@@ -1,5 +1,6 @@
 """Vending machines update over Sparkplug B: the NCMD, progress in NDATA, the new
-firmware in the NBIRTH after the restart, which the registry follows."""
+firmware in the NBIRTH after the restart, which the registry follows; with the ingest in
+a worker process, as in production."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ IMAGE = random.Random(6).randbytes(30_000)
 
 async def test_vending_machines_update_over_sparkplug(settings_factory, private_mosquitto) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
-    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}")
+    # An ingest worker process of its own: reports reach the campaign through the database.
+    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}", ingest_workers=1)
     engine = make_engine(settings.database_url)
     fleet = create_firmware_fleet(engine, vending=4, communities=2)
     machines = fleet.of_kind("vending")
