@@ -14,6 +14,7 @@ from hub.api.app import create_app
 from hub.cli._stopping import until_terminated
 from hub.config import Settings, load_settings
 from hub.embedded_process import embedded_broker
+from hub.long_lived import freeze_startup_objects
 from hub.runtime import HubRuntime
 from hub.service import build_runtime, run_hub
 
@@ -48,6 +49,7 @@ async def serve(settings: Settings, broker_url: str | None, shared: bool) -> Non
         settings.api_host,
         settings.api_port,
     )
+    freeze_startup_objects()
     await run_hub(runtime, {"api": serve_api})
 
 

@@ -25,6 +25,7 @@ import sys
 
 from hub.ipc.channel import ChannelClosed, StreamChannel
 from hub.ipc.signals import FrontSignal, WorkerHello, WorkerSetup, WorkerSignal
+from hub.long_lived import freeze_startup_objects
 from hub.worker.front_link import FrontLink
 from hub.worker.partition import Partition
 from hub.worker.runtime import build_worker
@@ -60,6 +61,7 @@ async def serve(fd: int) -> int:
         os.getpid(),
         len(worker.owned_devices()),
     )
+    freeze_startup_objects()
     try:
         await run_worker(worker)
     finally:
