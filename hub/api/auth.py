@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from fastapi import HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from hub.registry.tokens import TokenIdentity, authenticate_token
 
@@ -54,8 +53,8 @@ def identify(engine: Engine, credentials: HTTPAuthorizationCredentials | None) -
     """The identity behind the request's bearer token, or a 401."""
     if credentials is None:
         raise unauthorized("a bearer token is required")
-    with Session(engine) as session:
-        identity = authenticate_token(session, credentials.credentials)
+    with engine.connect() as conn:
+        identity = authenticate_token(conn, credentials.credentials)
     if identity is None:
         raise unauthorized("the token is unknown, revoked or expired")
     return identity

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Connection, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col, select
 
@@ -95,6 +96,24 @@ def find_residents(session: Session, building_code: str, unit: str) -> Sequence[
         .order_by(col(Resident.id))
     )
     return session.exec(statement).all()
+
+
+def resident_door_path(conn: Connection, resident_id: int, device_id: str) -> str | None:
+    """The path of ``device_id`` if it is an enabled door unit of the resident's building,
+    else None. One indexed lookup of columns: every app unlock runs it."""
+    building = (
+        sa_select(col(Resident.building_id))
+        .where(col(Resident.id) == resident_id)
+        .scalar_subquery()
+    )
+    statement = sa_select(col(Device.path)).where(
+        col(Device.id) == device_id,
+        col(Device.kind) == "door",
+        col(Device.enabled).is_(True),
+        col(Device.node_id) == building,
+    )
+    path: str | None = conn.execute(statement).scalar()
+    return path
 
 
 def resident_door_ids(session: Session, resident_id: int) -> list[str]:

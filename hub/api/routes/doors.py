@@ -11,15 +11,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path
-from sqlmodel import Session
 from starlette.responses import JSONResponse
 
 from hub.api.actuation import Attempt, Refusal, Target
 from hub.api.deps import ContextDep, ResidentDep
 from hub.api.schemas.common import errors
 from hub.api.schemas.residents import ActionPublic
-from hub.registry.models import Device
-from hub.registry.queries import resident_door_ids
+from hub.registry.queries import resident_door_path
 
 router = APIRouter(prefix="/api/v1/doors", tags=["residents"])
 
@@ -52,17 +50,18 @@ async def unlock_door(
     pulse_ms = context.limits.unlock_pulse_ms
 
     def check() -> Target | Refusal:
-        with Session(runtime.engine) as session:
-            device = session.get(Device, device_id)
-            if device is None or device_id not in resident_door_ids(session, resident.resident_id):
-                return Refusal(
-                    403,
-                    "forbidden",
-                    f"{device_id} is not a door of your building",
-                    device_id=device_id,
-                    device_path=device.path if device is not None else None,
-                )
-            return Target(device_id, device.path, "unlock", {"pulse_ms": pulse_ms})
+        with runtime.engine.connect() as conn:
+            path = resident_door_path(conn, resident.resident_id, device_id)
+        if path is None:
+            known = runtime.directory.get(device_id)
+            return Refusal(
+                403,
+                "forbidden",
+                f"{device_id} is not a door of your building",
+                device_id=device_id,
+                device_path=known.info.path if known is not None else None,
+            )
+        return Target(device_id, path, "unlock", {"pulse_ms": pulse_ms})
 
     attempt = Attempt(
         caller=resident,
