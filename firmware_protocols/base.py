@@ -143,7 +143,7 @@ class DeviceSession(Protocol):
 
 
 class Definition(Protocol):
-    """A protocol at one firmware version, as the hub sees it (STYLE habit 1)."""
+    """A protocol at one firmware version, as the hub sees it."""
 
     @property
     def protocol(self) -> str: ...

@@ -1,4 +1,4 @@
-"""Configuration from ``HUB_*`` environment variables (SPEC section 4).
+"""Configuration from ``HUB_*`` environment variables.
 
 Every setting has a safe default, except secrets, which have one only in demo mode.
 ``load_settings`` turns a validation failure into a :class:`ConfigError` naming the variable.

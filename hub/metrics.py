@@ -1,4 +1,4 @@
-"""Prometheus metrics of the hub (SPEC section 9), on an injected registry.
+"""Prometheus metrics of the hub, on an injected registry.
 
 Labels stay low-cardinality: kind, reason, result, command, table, state, and ``district``
 on the fleet gauges (the city's districts, from :func:`hub.registry.paths.district_of`);

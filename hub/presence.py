@@ -1,5 +1,5 @@
 """Device presence: online/offline from status messages, wills, births and deaths, plus a
-heartbeat timeout for devices that hang while their connection lives (SPEC section 7).
+heartbeat timeout for devices that hang while their connection lives.
 
 Pure state: callers pass the time in, so tests control the clock. Every transition comes
 back as a :class:`Transition` for the store and the live event stream.
@@ -43,7 +43,7 @@ class PresenceTracker:
 
     @staticmethod
     def timeout_for(device_keepalive_s: float) -> int:
-        """Offline after 1.5 x keepalive + 1 s of silence (SPEC section 7), in ms."""
+        """Offline after 1.5 x keepalive + 1 s of silence, in ms."""
         return int((1.5 * device_keepalive_s + 1.0) * 1000)
 
     def register(self, device_id: str, kind: DeviceKind) -> None:

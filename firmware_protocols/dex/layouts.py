@@ -1,6 +1,6 @@
 """Segment layouts as data: which element of which segment fills which typed field.
 
-One table drives both directions (STYLE habit 2): :func:`decode_fields` reads a segment
+One table drives both directions: :func:`decode_fields` reads a segment
 into keyword arguments for its dataclass, :func:`encode_fields` writes a dataclass back
 into a segment. ``PA1`` and ``PA2`` share the :class:`~.model.Product` class.
 """

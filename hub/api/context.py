@@ -1,4 +1,4 @@
-"""The API's own parts, built once per app next to the hub's runtime (STYLE habit 5)."""
+"""The API's own parts, built once per app next to the hub's runtime."""
 
 from __future__ import annotations
 

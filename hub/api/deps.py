@@ -1,4 +1,4 @@
-"""Dependencies of the routes, as ``Annotated`` aliases (STYLE habit 6).
+"""Dependencies of the routes, as ``Annotated`` aliases.
 
 ``ContextDep`` and ``RuntimeDep`` give the API's parts and the hub's; ``SessionDep`` a
 registry session for the request; ``OperatorDep`` and ``ResidentDep`` authenticate the

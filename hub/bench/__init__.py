@@ -1,4 +1,4 @@
-"""``hub bench``: the SPEC section 11 figures measured in one run.
+"""``hub bench``: the hub's performance figures, measured in one run.
 
 One module per phase: :mod:`broker` (a private broker), :mod:`children` (``hub serve``
 and the simulators as child processes), :mod:`raw_subscriber` (the bare paho ceiling),

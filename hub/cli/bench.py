@@ -1,4 +1,4 @@
-"""``hub bench``: the SPEC section 11 figures in one run (see :mod:`hub.bench`)."""
+"""``hub bench``: the hub's performance figures in one run (see :mod:`hub.bench`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue a command to a device and await its outcome (SPEC section 7).
+"""Issue a command to a device and await its outcome.
 
 Every command has an id and an absolute expiry. States: queued > sent > acknowledged >
 confirmed, or failed / rejected / expired / replayed / timed_out; all persisted. A caller

@@ -1,4 +1,4 @@
-"""Desired configuration sent again when a device comes online (SPEC section 7, twins).
+"""Desired configuration sent again when a device comes online.
 
 - Vending machines: ``set_temperature`` with the twin's desired ``setpoint_c``, if set.
 - Door units: ``push_allowlist`` with the building's card allow-list

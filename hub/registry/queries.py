@@ -19,7 +19,7 @@ from hub.registry.models import Compartment, Device, Node, Resident, VendingSlot
 from hub.registry.vocabulary import DeviceKind, Level, is_code
 
 SCOPE_LEVELS: tuple[Level, ...] = ("city", "district", "subdistrict", "community")
-"""Levels an operator's scope may name (SPEC section 1: city to community staff)."""
+"""Levels an operator's scope may name: city to community staff."""
 
 
 def get_node(session: Session, code: str) -> Node | None:

@@ -56,7 +56,7 @@ PROTOCOL_FOR_KIND: Final[dict[DeviceKind, Protocol]] = {
     "vending": "sparkplug_b",
     "door": "osdp",
 }
-"""Each kind speaks exactly one protocol (SPEC section 6)."""
+"""Each kind speaks exactly one protocol."""
 
 NODE_LEVEL_FOR_KIND: Final[dict[DeviceKind, Level]] = {
     "locker": "community",
