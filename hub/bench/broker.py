@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from hub.bench.children import free_port
-from hub.embedded_process import LocalBroker, local_broker, mosquitto_binary
+from hub.local_broker.launcher import LocalBroker, local_broker, mosquitto_binary
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ QUICK = BenchPlan(
 
 
 def for_amqtt(plan: BenchPlan) -> BenchPlan:
-    """amqtt 0.12 fails under the 2000-device fleet (see hub.embedded_process): a tenth."""
+    """amqtt 0.12 fails under the 2000-device fleet (see hub.local_broker.launcher): a tenth."""
     communities = max(1, min(plan.size.communities, 50))
     return replace(
         plan,

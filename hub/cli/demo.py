@@ -22,8 +22,8 @@ from hub.demo import (
     seed_if_empty,
     start_simulators,
 )
-from hub.embedded_process import local_broker
 from hub.firmware.demo_images import store_demo_images
+from hub.local_broker.launcher import local_broker
 from hub.service import build_runtime, run_hub
 
 

@@ -13,7 +13,7 @@ import uvicorn
 from hub.api.app import create_app
 from hub.cli._stopping import until_terminated
 from hub.config import Settings, load_settings
-from hub.embedded_process import embedded_broker
+from hub.local_broker.launcher import embedded_broker
 from hub.long_lived import freeze_startup_objects
 from hub.runtime import HubRuntime
 from hub.service import build_runtime, run_hub

@@ -43,7 +43,9 @@ def amqtt_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     port = free_port()
     log = (tmp_path / "amqtt.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub.embedded_broker", "--port", str(port)], stdout=log, stderr=log
+        [sys.executable, "-m", "hub.local_broker.amqtt_process", "--port", str(port)],
+        stdout=log,
+        stderr=log,
     )
     try:
         wait_until(lambda: process.poll() is not None or _accepting(port))

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.embedded_broker import choose_port
+from hub.local_broker.amqtt_process import choose_port
 
 MOSQUITTO_PATHS = ("mosquitto", "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
 
@@ -100,7 +100,7 @@ def local_broker(
             command = [binary, "-c", str(config)]
             kind = "mosquitto"
         else:
-            command = [sys.executable, "-m", "hub.embedded_broker", "--host", host]
+            command = [sys.executable, "-m", "hub.local_broker.amqtt_process", "--host", host]
             command += ["--port", str(port)]
             kind = "amqtt"
         process = subprocess.Popen(command)

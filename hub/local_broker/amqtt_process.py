@@ -1,9 +1,9 @@
 """The embedded MQTT broker of ``make demo`` (amqtt), for machines without Mosquitto.
 
-Runs as its own process (``python -m hub.embedded_broker --port N``) so the broker and the
-hub do not share one event loop. amqtt speaks MQTT 3.1.1 and has no shared subscriptions,
-so a hub on it runs as a single replica (the transport falls back to 3.1.1 by itself).
-Production uses Mosquitto or EMQX.
+Runs as its own process (``python -m hub.local_broker.amqtt_process --port N``) so the
+broker and the hub do not share one event loop. amqtt speaks MQTT 3.1.1 and has no
+shared subscriptions, so a hub on it runs as a single replica (the transport falls back
+to 3.1.1 by itself). Production uses Mosquitto or EMQX.
 """
 
 from __future__ import annotations
