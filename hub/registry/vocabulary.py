@@ -27,7 +27,7 @@ __all__ = [
     "CredentialKind",
     "DeviceKind",
     "Level",
-    "Protocol",
+    "ProtocolName",
     "Role",
     "is_code",
     "is_device_id",
@@ -36,8 +36,8 @@ __all__ = [
 Level = Literal["city", "district", "subdistrict", "community", "building"]
 LEVELS: Final[tuple[Level, ...]] = get_args(Level)
 
-Protocol = Literal["lockerlink", "sparkplug_b", "osdp"]
-PROTOCOLS: Final[tuple[Protocol, ...]] = get_args(Protocol)
+ProtocolName = Literal["lockerlink", "sparkplug_b", "osdp"]
+PROTOCOLS: Final[tuple[ProtocolName, ...]] = get_args(ProtocolName)
 
 CompartmentSize = Literal["S", "M", "L"]
 COMPARTMENT_SIZES: Final[tuple[CompartmentSize, ...]] = get_args(CompartmentSize)
@@ -51,7 +51,7 @@ CARD_FORMATS: Final[tuple[CardFormat, ...]] = get_args(CardFormat)
 Role = Literal["operator", "resident"]
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
 
-PROTOCOL_FOR_KIND: Final[dict[DeviceKind, Protocol]] = {
+PROTOCOL_FOR_KIND: Final[dict[DeviceKind, ProtocolName]] = {
     "locker": "lockerlink",
     "vending": "sparkplug_b",
     "door": "osdp",

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from hub.registry.vocabulary import CompartmentSize, DeviceKind, Protocol
+from hub.registry.vocabulary import CompartmentSize, DeviceKind, ProtocolName
 
 
 class DeviceBase(BaseModel):
@@ -17,7 +17,7 @@ class DeviceBase(BaseModel):
     vendor: str
     model: str
     firmware_version: str
-    protocol: Protocol
+    protocol: ProtocolName
     enabled: bool
     path: str = Field(description="materialised path of codes: city/district/.../community")
 
