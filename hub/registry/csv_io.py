@@ -28,7 +28,7 @@ from hub.registry.vocabulary import (
     NODE_LEVEL_FOR_KIND,
     PROTOCOL_FOR_KIND,
     DeviceKind,
-    Protocol,
+    ProtocolName,
     is_device_id,
 )
 
@@ -59,7 +59,7 @@ class DeviceRow:
     vendor: str
     model: str
     firmware_version: str
-    protocol: Protocol
+    protocol: ProtocolName
     location: str
     name: str
     enabled: bool

@@ -23,7 +23,7 @@ from hub.registry.vocabulary import (
     CredentialKind,
     DeviceKind,
     Level,
-    Protocol,
+    ProtocolName,
     Role,
 )
 
@@ -86,7 +86,7 @@ class DeviceBase(SQLModel):
     vendor: str = Field(max_length=64)
     model: str = Field(max_length=64)
     firmware_version: str = Field(max_length=32)
-    protocol: Protocol = Field(sa_type=String)
+    protocol: ProtocolName = Field(sa_type=String)
     name: str = Field(max_length=128)
     enabled: bool = True
 
