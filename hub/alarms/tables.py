@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
+
 ALARM_TABLES: Final = frozenset({"alarm", "alarm_history"})
 OPEN_ONLY: Final = "state <> 'cleared'"
 
@@ -62,7 +64,7 @@ class AlarmRow(SQLModel, table=True):
     id: int | None = Field(
         default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
     )
-    device_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     device_kind: str = Field(max_length=16)
     device_path: str = Field(max_length=255)
     type: str = Field(max_length=32)

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
+
 
 class CommandState(StrEnum):
     QUEUED = "queued"
@@ -29,7 +31,7 @@ class CommandRecord(SQLModel, table=True):
     __tablename__ = "command"
 
     id: str = Field(primary_key=True, max_length=32)
-    device_id: str = Field(index=True, max_length=64)
+    device_id: str = Field(index=True, max_length=MAX_DEVICE_ID_LENGTH)
     kind: str = Field(max_length=16)
     name: str = Field(max_length=64)
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -52,7 +54,7 @@ class CommandReplyRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     command_id: str = Field(index=True, max_length=64)
-    device_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     status: str = Field(max_length=16)
     reason: str | None = Field(default=None, max_length=256)
     received_ms: int = Field(sa_column=Column(BigInteger, nullable=False))

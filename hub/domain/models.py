@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
+
 DOMAIN_TABLES: Final = frozenset({"access_log", "parcel", "vending_sale", "dex_audit"})
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY (the rowid alias), never a BIGINT one.
@@ -58,7 +60,7 @@ class AccessLog(SQLModel, table=True):
     id: int | None = Field(
         default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
     )
-    device_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     ts_ms: int = _bigint()  # when the hub decided
     event_seq: int = _bigint()  # the card_read / keypad event's seq
     event_ts_ms: int = _bigint()  # the device's time of the read
@@ -92,7 +94,7 @@ class Parcel(SQLModel, table=True):
     id: int | None = Field(
         default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
     )
-    device_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     compartment: int
     tracking: str = Field(max_length=64)
     building: str = Field(max_length=32)  # the recipient's building code, as the courier gave it
@@ -120,7 +122,7 @@ class VendingSale(SQLModel, table=True):
     id: int | None = Field(
         default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
     )
-    device_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     slot: int
     price: int  # fen
     vend_id: str = Field(max_length=80)
@@ -146,7 +148,7 @@ class DexAuditRecord(SQLModel, table=True):
     id: int | None = Field(
         default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
     )
-    device_id: str = Field(max_length=64)
+    device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     seq: int = _bigint()
     ts_ms: int = _bigint()
     received_ms: int = _bigint()

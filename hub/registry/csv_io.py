@@ -11,26 +11,21 @@ bad row, naming line and field.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Literal, TextIO
 
 from sqlmodel import Session, col, select
 
+from firmware_protocols.registry import DefinitionRegistry, default_registry
 from hub.errors import ImportRowError
+from hub.registry import device_rules as rules
+from hub.registry.change_feed import ChangeDraft, begin_registry_write, record_changes
 from hub.registry.errors import ImportRejected
 from hub.registry.models import Device, Node
 from hub.registry.passwords import generate_password, hash_password
 from hub.registry.timestamps import utc_now
-from hub.registry.vocabulary import (
-    DEVICE_KINDS,
-    NODE_LEVEL_FOR_KIND,
-    PROTOCOL_FOR_KIND,
-    DeviceKind,
-    ProtocolName,
-    is_device_id,
-)
+from hub.registry.vocabulary import DEVICE_KINDS, PROTOCOL_FOR_KIND, DeviceKind, ProtocolName
 
 COLUMNS = (
     "id",
@@ -45,8 +40,6 @@ COLUMNS = (
 )
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
-_TEXT_LIMITS = {"vendor": 64, "model": 64, "firmware_version": 32, "name": 128}
-_FIRMWARE = re.compile(r"v?\d+(?:\.\d+){0,3}(?:[-+][0-9A-Za-z.]+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,17 +114,22 @@ def validate_rows(
     rows: Iterable[tuple[int, list[str]]],
     levels_by_code: Mapping[str, str],
     kinds_by_id: Mapping[str, str],
+    codecs: DefinitionRegistry | None = None,
 ) -> list[DeviceRow]:
     """Check every row; raise ImportRejected with the first problem of each bad row."""
+    codecs = codecs or default_registry()
     good: list[DeviceRow] = []
     errors: list[ImportRowError] = []
-    first_line: dict[str, int] = {}
+    first_line: dict[str, tuple[int, str]] = {}  # folded id > (line, id)
+    folded = {device_id.casefold(): device_id for device_id in kinds_by_id}
     for line, row in rows:
         try:
-            checked = _check_row(line, row, levels_by_code, kinds_by_id)
-            if checked.id in first_line:
-                raise ImportRowError(line, "id", f"duplicate of line {first_line[checked.id]}")
-            first_line[checked.id] = line
+            checked = _check_row(line, row, levels_by_code, kinds_by_id, folded, codecs)
+            earlier = first_line.get(checked.id.casefold())
+            if earlier is not None:
+                same = "" if earlier[1] == checked.id else f" ({earlier[1]!r}, differing in case)"
+                raise ImportRowError(line, "id", f"duplicate of line {earlier[0]}{same}")
+            first_line[checked.id.casefold()] = (line, checked.id)
             good.append(checked)
         except ImportRowError as error:
             errors.append(error)
@@ -145,45 +143,26 @@ def _check_row(
     values: list[str],
     levels_by_code: Mapping[str, str],
     kinds_by_id: Mapping[str, str],
+    folded_ids: Mapping[str, str],
+    codecs: DefinitionRegistry,
 ) -> DeviceRow:
     if len(values) != len(COLUMNS):
         raise ImportRowError(line, "row", f"has {len(values)} fields, expected {len(COLUMNS)}")
     row = {name: value.strip() for name, value in zip(COLUMNS, values, strict=True)}
     device_id = row["id"]
-    if not is_device_id(device_id):
-        raise ImportRowError(
-            line, "id", f"{device_id!r} is not a device id (lowercase letters, digits, '-')"
-        )
+    _raise(line, rules.id_problem(device_id, folded_ids.get(device_id.casefold())))
     kind = row["kind"]
-    if kind not in DEVICE_KINDS:
-        raise ImportRowError(line, "kind", f"{kind!r} is not one of {', '.join(DEVICE_KINDS)}")
+    _raise(line, rules.kind_problem(kind))
+    assert kind in DEVICE_KINDS
     known_kind = kinds_by_id.get(device_id)
     if known_kind is not None and known_kind != kind:
         raise ImportRowError(line, "kind", f"{device_id} is registered as a {known_kind}")
-    for field, limit in _TEXT_LIMITS.items():
-        if not row[field]:
-            raise ImportRowError(line, field, "is empty")
-        if len(row[field]) > limit:
-            raise ImportRowError(line, field, f"is longer than {limit} characters")
-    if _FIRMWARE.fullmatch(row["firmware_version"]) is None:
-        raise ImportRowError(
-            line, "firmware_version", f"{row['firmware_version']!r} is not a version like 2.1.0"
-        )
-    protocol = PROTOCOL_FOR_KIND[kind]
-    if row["protocol"] != protocol:
-        raise ImportRowError(
-            line, "protocol", f"{row['protocol']!r} does not match kind {kind} ({protocol})"
-        )
+    for field in rules.TEXT_LIMITS:
+        _raise(line, rules.text_problem(field, row[field]))
+    _raise(line, rules.protocol_problem(kind, row["protocol"]))
+    _raise(line, rules.codec_problem(kind, row["firmware_version"], codecs))
     location = row["location"]
-    level = levels_by_code.get(location)
-    if level is None:
-        raise ImportRowError(line, "location", f"unknown node code {location!r}")
-    if level != NODE_LEVEL_FOR_KIND[kind]:
-        raise ImportRowError(
-            line,
-            "location",
-            f"{location!r} is a {level}; a {kind} belongs to a {NODE_LEVEL_FOR_KIND[kind]}",
-        )
+    _raise(line, rules.location_problem(kind, location, levels_by_code))
     enabled = row["enabled"].lower()
     if enabled not in _TRUE | _FALSE:
         raise ImportRowError(line, "enabled", f"{row['enabled']!r} is not true or false")
@@ -194,17 +173,30 @@ def _check_row(
         vendor=row["vendor"],
         model=row["model"],
         firmware_version=row["firmware_version"],
-        protocol=protocol,
+        protocol=PROTOCOL_FOR_KIND[kind],
         location=location,
         name=row["name"],
         enabled=enabled in _TRUE,
     )
 
 
-def import_devices(session: Session, source: TextIO) -> ImportResult:
-    """Validate all of ``source``, then upsert its devices into ``session``. The caller
-    commits (after putting the new devices' passwords, returned once here, somewhere safe)
-    or rolls back."""
+def _raise(line: int, problem: rules.Problem | None) -> None:
+    if problem is not None:
+        raise ImportRowError(line, problem.field, problem.message)
+
+
+def import_devices(
+    session: Session,
+    source: TextIO,
+    *,
+    actor: str = "hub devices import",
+    codecs: DefinitionRegistry | None = None,
+) -> ImportResult:
+    """Validate all of ``source``, then upsert its devices into ``session`` as a registry
+    write (each created or changed device goes on the change feed). The caller commits
+    (after putting the new devices' passwords, returned once here, somewhere safe) or
+    rolls back."""
+    begin_registry_write(session)
     rows = read_rows(source)
     nodes = {node.code: node for node in session.exec(select(Node))}
     existing = {device.id: device for device in session.exec(select(Device))}
@@ -212,9 +204,11 @@ def import_devices(session: Session, source: TextIO) -> ImportResult:
         rows,
         {code: node.level for code, node in nodes.items()},
         {device_id: device.kind for device_id, device in existing.items()},
+        codecs,
     )
     created: list[str] = []
     updated: list[str] = []
+    changes: list[ChangeDraft] = []
     passwords: dict[str, str] = {}
     now = utc_now()
     for row in checked:
@@ -238,11 +232,34 @@ def import_devices(session: Session, source: TextIO) -> ImportResult:
                 created_at=now,
             )
             created.append(row.id)
+            changes.append(ChangeDraft("device", row.id, "created"))
         else:
+            before = _fields(device)
             device.vendor, device.model = row.vendor, row.model
             device.firmware_version, device.name = row.firmware_version, row.name
             device.enabled, device.node_id, device.path = row.enabled, node.id, node.path
             updated.append(row.id)
+            if _fields(device) != before:
+                changes.append(ChangeDraft("device", row.id, _action(before[-1], row.enabled)))
         session.add(device)
     session.flush()
+    record_changes(session.connection(), changes, actor=actor, ts_ms=int(now.timestamp() * 1000))
     return ImportResult(tuple(created), tuple(updated), passwords)
+
+
+def _fields(device: Device) -> tuple[object, ...]:
+    """What an import may change, ``enabled`` last."""
+    return (
+        device.vendor,
+        device.model,
+        device.firmware_version,
+        device.name,
+        device.node_id,
+        device.enabled,
+    )
+
+
+def _action(was_enabled: object, enabled: bool) -> Literal["updated", "enabled", "disabled"]:
+    if was_enabled == enabled:
+        return "updated"
+    return "enabled" if enabled else "disabled"

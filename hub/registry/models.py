@@ -13,11 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.registry.timestamps import UTCDateTime, utc_now
 from hub.registry.vocabulary import (
+    MAX_DEVICE_ID_LENGTH,
     CardFormat,
     CompartmentSize,
     CredentialKind,
@@ -35,8 +36,13 @@ REGISTRY_TABLES: Final = (
     "resident",
     "door_credential",
     "api_token",
+    "registry_change",
 )
 """Every table this module defines, parents before children."""
+
+CONTENT_TABLES: Final = REGISTRY_TABLES[:-1]
+"""What the registry holds, without its change feed (which ``hub seed --force`` keeps:
+its ids are revisions that running hubs have applied)."""
 
 _PATTERN_OPS: Final = {"path": "varchar_pattern_ops"}  # PostgreSQL: index serves LIKE 'p/%'
 
@@ -105,7 +111,7 @@ class Device(DeviceBase, table=True):
         ),
     )
 
-    id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=MAX_DEVICE_ID_LENGTH)
     node_id: int = Field(foreign_key="node.id", index=True)
     path: str = Field(max_length=255)
     mqtt_password_hash: str = Field(max_length=255)
@@ -113,7 +119,7 @@ class Device(DeviceBase, table=True):
 
 
 class DeviceCreate(DeviceBase):
-    id: str = Field(max_length=64)
+    id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     location: str = Field(max_length=48, description="community or building code")
 
 
@@ -137,7 +143,9 @@ class Compartment(CompartmentBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    device_id: str = Field(foreign_key="device.id", ondelete="CASCADE", max_length=64)
+    device_id: str = Field(
+        foreign_key="device.id", ondelete="CASCADE", max_length=MAX_DEVICE_ID_LENGTH
+    )
 
 
 class CompartmentPublic(CompartmentBase):
@@ -159,7 +167,9 @@ class VendingSlot(VendingSlotBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    device_id: str = Field(foreign_key="device.id", ondelete="CASCADE", max_length=64)
+    device_id: str = Field(
+        foreign_key="device.id", ondelete="CASCADE", max_length=MAX_DEVICE_ID_LENGTH
+    )
 
 
 class VendingSlotPublic(VendingSlotBase):
@@ -255,3 +265,30 @@ class ApiToken(ApiTokenBase, table=True):
 class ApiTokenPublic(ApiTokenBase):
     id: int
     created_at: datetime
+
+
+# ------------------------------------------------------------------ change feed
+class RegistryChange(SQLModel, table=True):
+    """One write to the registry, recorded in the transaction that made it; ``id`` is
+    the registry's revision (see :mod:`hub.registry.change_feed`).
+
+    ``building_id`` names the building whose door allow-lists the change touches (a
+    resident or credential change; a resident who moves touches two: two rows)."""
+
+    __tablename__ = "registry_change"
+    __table_args__ = (
+        CheckConstraint(
+            _in("entity", ("device", "resident", "credential", "registry")),
+            name="ck_registry_change_entity",
+        ),
+        Index("ix_registry_change_ts", "ts_ms"),
+        {"sqlite_autoincrement": True},  # ids never reused, even after pruning
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=16)
+    entity_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
+    action: str = Field(max_length=16)
+    building_id: int | None = None
+    actor: str = Field(max_length=64)
+    ts_ms: int = Field(sa_type=BigInteger)

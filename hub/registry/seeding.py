@@ -26,11 +26,12 @@ from sqlmodel import SQLModel
 from hub.errors import RegistryError
 from hub.registry import secrets_file
 from hub.registry.bulk import bulk_insert
+from hub.registry.change_feed import ChangeDraft, lock_registry_writes, record_changes
 from hub.registry.credentials import pin_hash
 from hub.registry.errors import AlreadySeeded
 from hub.registry.fleet_plan import FleetPlan, FleetSize, plan_fleet
 from hub.registry.models import (
-    REGISTRY_TABLES,
+    CONTENT_TABLES,
     ApiToken,
     Compartment,
     Device,
@@ -92,6 +93,7 @@ def seed_registry(
     plan = plan_fleet(seed, size)
     now = now or utc_now()
     with engine.begin() as conn:
+        lock_registry_writes(conn)
         devices, nodes = (
             conn.execute(select(func.count()).select_from(table(model))).scalar_one()
             for model in (Device, Node)
@@ -101,6 +103,12 @@ def seed_registry(
                 raise AlreadySeeded(devices, nodes)
             wipe_registry(conn)
         document = _write(conn, plan, secret_key, now)
+        record_changes(
+            conn,
+            [ChangeDraft("registry", "*", "reloaded")],
+            actor="hub seed",
+            ts_ms=int(now.timestamp() * 1000),
+        )
         staged = secrets_file.stage(secrets_path, document)
     try:
         secrets_file.publish(staged, secrets_path)
@@ -121,16 +129,17 @@ def seed_registry(
 
 
 def wipe_registry(conn: Connection) -> None:
-    """Delete every registry row (children first) and restart PostgreSQL's id sequences."""
+    """Delete every registry row (children first) and restart PostgreSQL's id sequences.
+    The change feed stays: its ids are revisions running hubs have applied."""
     try:
-        for name in reversed(REGISTRY_TABLES):
+        for name in reversed(CONTENT_TABLES):
             conn.execute(delete(SQLModel.metadata.tables[name]))
     except IntegrityError as exc:
         raise RegistryError(
             "cannot wipe the registry: other data still refers to its devices or residents"
         ) from exc
     if conn.dialect.name == "postgresql":
-        for name in REGISTRY_TABLES:
+        for name in CONTENT_TABLES:
             if name != "device":
                 conn.execute(
                     text("SELECT setval(pg_get_serial_sequence(:t, 'id'), 1, false)"), {"t": name}

@@ -1,7 +1,7 @@
 """The registry's closed vocabularies and the naming rules every code and id obeys.
 
-Codes and device ids end up in MQTT topics, ACL patterns and SQL ``LIKE`` prefixes, so
-they are restricted to characters that are inert in all three.
+Codes and device ids end up in MQTT topics, ACL patterns and (codes) SQL ``LIKE``
+prefixes, so they are restricted to characters that are inert in all of them.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ __all__ = [
     "CARD_LIMITS",
     "COMPARTMENT_SIZES",
     "CREDENTIAL_KINDS",
+    "DEVICE_ID_RULE",
     "DEVICE_KINDS",
     "LEVELS",
+    "MAX_DEVICE_ID_LENGTH",
     "NODE_LEVEL_FOR_KIND",
     "PROTOCOLS",
     "PROTOCOL_FOR_KIND",
@@ -72,9 +74,12 @@ CARD_LIMITS: Final[dict[CardFormat, tuple[int, int]]] = {
 """Largest facility code and card number of each card format."""
 
 _CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_DEVICE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_DEVICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 MAX_CODE_LENGTH: Final = 48
-MAX_DEVICE_ID_LENGTH: Final = 64
+MAX_DEVICE_ID_LENGTH: Final = 128
+DEVICE_ID_RULE: Final = (
+    "1 to 128 ASCII letters (either case), digits, '-', '_' or '.', starting with a letter or digit"
+)
 
 
 def is_code(value: str) -> bool:
@@ -83,5 +88,11 @@ def is_code(value: str) -> bool:
 
 
 def is_device_id(value: str) -> bool:
-    """A device id: same alphabet as codes (``locker-0001``), safe in topics and ACLs."""
+    """A device id (:data:`DEVICE_ID_RULE`): ``locker-0001``, ``LK-0412``, ``vm_12.a``.
+
+    Inert in MQTT topics (no ``/``, ``+``, ``#``), Mosquitto password and ACL files (no
+    ``:``, spaces or ``%``) and Sparkplug ids. Ids are case-sensitive, as topics are; the
+    registry refuses an id that differs from a registered one only in case
+    (:func:`hub.registry.device_writes.case_twin`), so no two devices are told apart by
+    case alone."""
     return len(value) <= MAX_DEVICE_ID_LENGTH and _DEVICE_ID.fullmatch(value) is not None

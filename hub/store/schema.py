@@ -24,7 +24,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-DEVICE_ID_LENGTH = 64
+from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
+
+DEVICE_ID_LENGTH = MAX_DEVICE_ID_LENGTH
 METRIC_LENGTH = 128
 EVENT_TYPE_LENGTH = 64
 REASON_LENGTH = 64

@@ -19,6 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
+
 HASH_LENGTH = 64
 DETAIL_LENGTH = 256
 IDEMPOTENCY_KEY_LENGTH = 128
@@ -39,7 +41,7 @@ audit_entry = Table(
     Column("resident_id", Integer, nullable=True),
     Column("token_id", Integer, nullable=True),
     Column("action", String(32), nullable=False),
-    Column("device_id", String(64), nullable=True),
+    Column("device_id", String(MAX_DEVICE_ID_LENGTH), nullable=True),
     Column("device_path", String(255), nullable=True),
     Column("parcel_id", String(64), nullable=True),
     Column("command_id", String(32), nullable=True),

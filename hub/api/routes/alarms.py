@@ -18,7 +18,7 @@ from hub.alarms.lifecycle import Alarm
 from hub.alarms.queries import AlarmFilter, alarm_history, get_alarm, list_alarms
 from hub.alarms.vocabulary import OPEN_STATES, AlarmState, AlarmType, Severity
 from hub.api.deps import ContextDep, OperatorDep
-from hub.api.schemas.common import errors
+from hub.api.schemas.common import DeviceIdQuery, errors
 from hub.registry.vocabulary import DeviceKind
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["operators"])
@@ -115,7 +115,7 @@ def alarms(
     severity: Severity | None = None,
     kind: DeviceKind | None = None,
     type: AlarmType | None = None,
-    device: Annotated[str | None, Query(max_length=64, description="a device id")] = None,
+    device: DeviceIdQuery = None,
     cursor: Annotated[
         str | None,
         Query(pattern=r"^[0-9]{1,19}$", description="next_cursor"),

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from hub.api.deps import ContextDep, OperatorDep, SessionDep
 from hub.api.schemas.audit import AuditEntryPublic, AuditPage, DoorAccessPage, DoorAccessPublic
-from hub.api.schemas.common import errors
+from hub.api.schemas.common import DeviceIdQuery, errors
 from hub.api.timeparams import DAY_MS, time_range
 from hub.domain.models import AccessLog
 from hub.registry.models import Device
@@ -30,7 +30,7 @@ Instant = Annotated[
 def audit_log(
     operator: OperatorDep,
     context: ContextDep,
-    device_id: Annotated[str | None, Query(max_length=64)] = None,
+    device_id: DeviceIdQuery = None,
     action: Annotated[
         str | None, Query(max_length=64, description="unlock, collect or command:<name>")
     ] = None,
@@ -87,7 +87,7 @@ def audit_log(
 def door_access(
     operator: OperatorDep,
     session: SessionDep,
-    device_id: Annotated[str | None, Query(max_length=64)] = None,
+    device_id: DeviceIdQuery = None,
     result: Annotated[str | None, Query(max_length=8, description="granted or denied")] = None,
     resident_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,

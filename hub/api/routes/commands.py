@@ -28,7 +28,7 @@ from hub.api.schemas.commands import (
     CommandReplyPublic,
     OpenCompartmentCreate,
 )
-from hub.api.schemas.common import errors
+from hub.api.schemas.common import DeviceIdPath, errors
 from hub.api.timeparams import unprocessable
 from hub.commands.repository import CommandRepository
 from hub.commands.service import UnknownDevice, UnsupportedCommand
@@ -38,7 +38,7 @@ from hub.transport.errors import TransportError
 
 router = APIRouter(prefix="/api/v1", tags=["operators"])
 
-DeviceId = Annotated[str, Path(max_length=64)]
+DeviceId = DeviceIdPath
 CommandId = Annotated[str, Path(max_length=32)]
 
 

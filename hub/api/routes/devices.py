@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import ContextDep, OperatorDep, SessionDep
 from hub.api.device_queries import DeviceQuery, area_path, device_in_scope, page_devices
-from hub.api.schemas.common import errors
+from hub.api.schemas.common import DeviceIdPath, errors
 from hub.api.schemas.devices import (
     CompartmentPublic,
     DeviceDetailPublic,
@@ -26,7 +26,7 @@ from hub.api.schemas.devices import (
 from hub.presence import PresenceTracker
 from hub.registry.models import Device
 from hub.registry.queries import device_compartments, device_slots
-from hub.registry.vocabulary import DeviceKind, Level
+from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH, DeviceKind, Level
 from hub.store.queries import list_metrics, load_twin, presence_history
 from hub.store.rows import PresenceChange, TwinRow
 
@@ -35,7 +35,7 @@ router = APIRouter(prefix="/api/v1/devices", tags=["operators"])
 MAX_PAGE = 500
 HISTORY_LENGTH = 20
 Code = Annotated[str | None, Query(max_length=48, description="a code of that level")]
-DeviceId = Annotated[str, Path(max_length=64, description="device id, e.g. locker-0001")]
+DeviceId = DeviceIdPath
 
 
 def not_found(device_id: str) -> HTTPException:
@@ -73,7 +73,9 @@ def list_devices(
         bool | None, Query(description="with an active alarm (none until alarms exist)")
     ] = None,
     q: Annotated[str | None, Query(max_length=64, description="id or name contains")] = None,
-    cursor: Annotated[str | None, Query(max_length=64, description="next_cursor")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_DEVICE_ID_LENGTH, description="next_cursor")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> DevicePage:
     """Devices within the caller's scope, ordered by id, a page at a time."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Header
 from starlette.responses import JSONResponse
 
 from hub.api.actuation import Attempt, Refusal, Target
 from hub.api.deps import ContextDep, ResidentDep
-from hub.api.schemas.common import errors
+from hub.api.schemas.common import DeviceIdPath, errors
 from hub.api.schemas.residents import ActionPublic
 from hub.registry.queries import resident_door_path
 
@@ -31,7 +31,7 @@ IdempotencyKey = Annotated[
         description="unique per intended unlock (e.g. a UUID); a repeat returns the first answer",
     ),
 ]
-DeviceId = Annotated[str, Path(max_length=64)]
+DeviceId = DeviceIdPath
 
 
 @router.post(

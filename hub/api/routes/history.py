@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from hub.api.deps import OperatorDep, RuntimeDep, SessionDep
 from hub.api.device_queries import device_in_scope
 from hub.api.routes.devices import not_found
-from hub.api.schemas.common import errors
+from hub.api.schemas.common import DeviceIdPath, errors
 from hub.api.schemas.history import (
     BucketName,
     BucketPublic,
@@ -42,7 +42,7 @@ DEFAULT_SPAN_MS: dict[BucketName, int] = {
 }
 MAX_POINTS = 10_000
 MAX_EVENTS = 500
-DeviceId = Annotated[str, Path(max_length=64)]
+DeviceId = DeviceIdPath
 Instant = Annotated[
     str | None, Query(max_length=64, description="ISO 8601 (UTC if no zone) or Unix ms")
 ]

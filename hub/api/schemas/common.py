@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict
+
+from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
+
+DeviceIdPath = Annotated[
+    str,
+    Path(max_length=MAX_DEVICE_ID_LENGTH, description="device id, e.g. locker-0001 or LK-0412"),
+]
+DeviceIdQuery = Annotated[
+    str | None, Query(max_length=MAX_DEVICE_ID_LENGTH, description="a device id")
+]
 
 
 class StrictBody(BaseModel):

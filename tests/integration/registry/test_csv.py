@@ -84,6 +84,10 @@ BAD_ROWS = [
     "door-0001,locker,Kerong,KR-1,1.6.0,lockerlink,c0001,kind change,true",
     "locker-0503,locker,,KR-1,1.6.0,lockerlink,c0001,no vendor,true",
     "locker-0504,locker,Kerong,KR-1,latest,lockerlink,c0001,odd firmware,true",
+    "LOCKER-0001,locker,Kerong,KR-1,1.6.0,lockerlink,c0001,case of a registered id,true",
+    "LK-0412,locker,Kerong,KR-1,2.0.0,lockerlink,c0001,an upper-case id is fine,true",
+    "lk-0412,locker,Kerong,KR-1,2.0.0,lockerlink,c0001,case of an earlier row,true",
+    "locker-0505,locker,Kerong,KR-1,9.0.0,lockerlink,c0001,no codec for v9,true",
 ]
 EXPECTED = [
     (3, "kind", "'fridge' is not one of locker, vending, door"),
@@ -93,10 +97,22 @@ EXPECTED = [
     (8, "location", "'c0001' is a community; a door belongs to a building"),
     (9, "enabled", "'perhaps' is not true or false"),
     (10, "row", "has 7 fields, expected 9"),
-    (11, "id", "'Locker 1' is not a device id (lowercase letters, digits, '-')"),
+    (
+        11,
+        "id",
+        "'Locker 1' is not a device id (1 to 128 ASCII letters (either case), digits, '-', "
+        "'_' or '.', starting with a letter or digit)",
+    ),
     (12, "kind", "door-0001 is registered as a door"),
     (13, "vendor", "is empty"),
     (14, "firmware_version", "'latest' is not a version like 2.1.0"),
+    (15, "id", "'LOCKER-0001' differs only in case from device 'locker-0001'"),
+    (17, "id", "duplicate of line 16 ('LK-0412', differing in case)"),
+    (
+        18,
+        "firmware_version",
+        "the hub has no codec for it: no codec for protocol 'lockerlink' firmware '9.0.0'",
+    ),
 ]
 
 

@@ -32,11 +32,32 @@ def test_bad_codes(code: str) -> None:
     assert not is_code(code)
 
 
-@pytest.mark.parametrize("device_id", ["locker-0001", "door-1000", "vending-0500"])
+@pytest.mark.parametrize(
+    "device_id",
+    ["locker-0001", "door-1000", "vending-0500", "LK-0412", "vm_12.a", "7", "A" * 128],
+)
 def test_good_device_ids(device_id: str) -> None:
+    """Up to 128 characters, either case, as the protocol documents allow."""
     assert is_device_id(device_id)
 
 
-@pytest.mark.parametrize("device_id", ["", "Locker-1", "locker/1", "locker+", "locker#", "a b"])
-def test_bad_device_ids_would_break_topics(device_id: str) -> None:
+@pytest.mark.parametrize(
+    "device_id",
+    [
+        "",
+        "locker/1",  # a topic level separator
+        "locker+",
+        "locker#",  # MQTT wildcards
+        "a b",  # breaks ACL and password file lines
+        "lk:1",  # the password file's separator
+        "lk%u",  # Mosquitto ACL pattern substitution
+        "-lk",
+        ".lk",
+        "_lk",  # must start with a letter or digit
+        "lk\x00",
+        "läufer",
+        "A" * 129,
+    ],
+)
+def test_bad_device_ids_would_break_topics_or_broker_files(device_id: str) -> None:
     assert not is_device_id(device_id)
