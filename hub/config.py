@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     firmware_token_ttl_s: int = Field(default=3600, ge=60, le=7 * 86_400)
     firmware_max_image_mb: int = Field(default=64, ge=1, le=1024)
     campaign_lease_s: float = Field(default=15.0, gt=0, le=600)
+    registry_poll_interval_s: float = Field(
+        default=0.5, gt=0, le=60, description="How often the hub looks for registry changes."
+    )
 
     @model_validator(mode="before")
     @classmethod

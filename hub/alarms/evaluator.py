@@ -75,9 +75,10 @@ class Evaluator:
         return self._rules.base if info is None else self._rules.for_path(info.path)
 
     def raise_as(self, device_id: str, alarm_type: AlarmType) -> RaiseAs | None:
-        """Kind, path and severity for a new alarm; None for a device not registered."""
+        """Kind, path and severity for a new alarm; None for a device not registered, or
+        disabled (an operator took it out of service: nothing it does raises an alarm)."""
         info = self._lookup(device_id)
-        if info is None:
+        if info is None or not info.enabled:
             return None
         rules = self._rules.for_path(info.path)
         latching = alarm_type is AlarmType.COLD_CHAIN and rules.cold_chain.hold_stock

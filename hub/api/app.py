@@ -36,7 +36,9 @@ from hub.api.routes import (
     me,
     parcels,
     places,
+    registry_devices,
     reports,
+    residents,
     service,
     stream,
 )
@@ -72,6 +74,8 @@ def create_app(
         devices,
         device_views,
         dex,
+        registry_devices,
+        residents,
         history,
         commands,
         audit,

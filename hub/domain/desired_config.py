@@ -6,6 +6,10 @@
   version the hub wants is written to the twin's desired ``allowlist_version``.
 - Lockers have no configuration to resend.
 
+While a door unit is online, a change to its building's cards (added, revoked, a
+resident moving in or out) is pushed to it at once (:meth:`DesiredConfig.allowlist_changed`,
+called by the registry watcher in :mod:`hub.registry_sync`).
+
 Commands go out in the background; their outcomes are logged, never waited for here.
 """
 
@@ -107,3 +111,19 @@ class DesiredConfig:
         if twin is not None and twin.reported.get(ALLOWLIST_VERSION) == allowlist.version:
             return []
         return [self._send(device_id, "push_allowlist", allowlist.params())]
+
+    async def allowlist_changed(self, device: DeviceInfo) -> bool:
+        """Push the door's allow-list if its building's list is no longer the one the hub
+        wanted (the twin's desired version); whether a push went out."""
+        device_id = device.device_id
+        allowlist = await self._lane.run(lambda: door_allowlist(self._engine, device_id))
+        if allowlist is None:
+            return False
+        changed = self._twins.desire(
+            device_id, {ALLOWLIST_VERSION: allowlist.version}, self._clock_ms()
+        )
+        if changed is None:
+            return False
+        await persist_twin(self._lane, self._writer, changed)
+        self._send(device_id, "push_allowlist", allowlist.params())
+        return True

@@ -67,7 +67,7 @@ class MessageDecoder:
             self._dead(batch, message, None, None, "unknown_topic", "", now_ms)
             return
         protocol, device_id, channel = routed
-        entry = self._directory.lookup_or_refresh(device_id)
+        entry = self._directory.lookup(device_id)
         if entry is None:
             self._dead(batch, message, device_id, None, "unknown_device", "", now_ms)
             return

@@ -1,14 +1,16 @@
 """Which device a topic belongs to, and its codec session, resolved once per device.
 
-The directory is loaded from the registry at start and refreshed on demand (a message
-from a device it does not know triggers at most one reload per ``refresh_interval_s``),
-so the hot path is a dict lookup.
+The directory is loaded from the registry at start (:meth:`DeviceDirectory.refresh`) and
+kept current while the hub runs by the registry watcher (:mod:`hub.registry_sync`), which
+hands it the devices that changed (:meth:`DeviceDirectory.apply`). The hot path is a dict
+lookup and never touches the database: a message from a device the directory does not
+know only tells the unknown-device listener (the watcher looks at the registry at once,
+off the event loop).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -41,42 +43,77 @@ class DeviceDirectory:
         self,
         loader: Callable[[], Iterable[DeviceInfo]],
         registry: DefinitionRegistry,
-        refresh_interval_s: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._loader = loader
         self._registry = registry
-        self._refresh_interval_s = refresh_interval_s
-        self._clock = clock
         self._entries: dict[str, DeviceEntry] = {}
-        self._last_refresh = float("-inf")
+        self._on_unknown: Callable[[str], None] | None = None
 
     def refresh(self) -> None:
-        """Reload the registry; keep the codec sessions of devices that did not change."""
+        """Reload the whole registry (blocking: at start, before the loop runs)."""
+        self.replace_all(self._loader())
+
+    def replace_all(self, infos: Iterable[DeviceInfo]) -> tuple[list[DeviceInfo], list[str]]:
+        """Make the directory exactly ``infos``; (devices added or changed, ids removed)."""
         fresh: dict[str, DeviceEntry] = {}
-        for info in self._loader():
-            current = self._entries.get(info.device_id)
-            if current is not None and current.info == info:
-                fresh[info.device_id] = current
-                continue
-            try:
-                definition = self._registry.resolve(info.protocol, info.firmware_version)
-            except UnknownDefinition as exc:
-                log.warning("device %s has no codec: %s", info.device_id, exc)
-                continue
-            fresh[info.device_id] = DeviceEntry(info, definition.session(info.device_id))
+        changed: list[DeviceInfo] = []
+        for info in infos:
+            entry = self._entry_for(info)
+            if entry is not None:
+                fresh[info.device_id] = entry
+                if entry is not self._entries.get(info.device_id):
+                    changed.append(info)
+        removed = [device_id for device_id in self._entries if device_id not in fresh]
         self._entries = fresh
-        self._last_refresh = self._clock()
+        return changed, removed
+
+    def apply(self, infos: Iterable[DeviceInfo], removed: Iterable[str] = ()) -> list[DeviceInfo]:
+        """Add or update ``infos`` and forget ``removed``; the devices added or changed.
+        A device whose protocol and firmware did not change keeps its codec session (and
+        with it, e.g., a Sparkplug node's sequence and aliases)."""
+        changed: list[DeviceInfo] = []
+        for info in infos:
+            entry = self._entry_for(info)
+            if entry is None:
+                self._entries.pop(info.device_id, None)
+            elif entry is not self._entries.get(info.device_id):
+                self._entries[info.device_id] = entry
+                changed.append(info)
+        for device_id in removed:
+            self._entries.pop(device_id, None)
+        return changed
+
+    def _entry_for(self, info: DeviceInfo) -> DeviceEntry | None:
+        """The entry for ``info``: the current one if nothing changed, one with the same
+        codec session if only registry fields changed, else a new session."""
+        current = self._entries.get(info.device_id)
+        if current is not None and current.info == info:
+            return current
+        if (
+            current is not None
+            and current.info.protocol == info.protocol
+            and current.info.firmware_version == info.firmware_version
+        ):
+            return DeviceEntry(info, current.session)
+        try:
+            definition = self._registry.resolve(info.protocol, info.firmware_version)
+        except UnknownDefinition as exc:
+            log.warning("device %s has no codec: %s", info.device_id, exc)
+            return None
+        return DeviceEntry(info, definition.session(info.device_id))
+
+    def set_unknown_listener(self, listener: Callable[[str], None]) -> None:
+        """``listener(device_id)`` is told when a device the directory lacks speaks."""
+        self._on_unknown = listener
 
     def get(self, device_id: str) -> DeviceEntry | None:
         return self._entries.get(device_id)
 
-    def lookup_or_refresh(self, device_id: str) -> DeviceEntry | None:
-        """The entry, reloading the registry once if the device is new to us."""
+    def lookup(self, device_id: str) -> DeviceEntry | None:
+        """The entry; for an unknown device, None, and the unknown-device listener is told."""
         entry = self._entries.get(device_id)
-        if entry is None and self._clock() - self._last_refresh >= self._refresh_interval_s:
-            self.refresh()
-            entry = self._entries.get(device_id)
+        if entry is None and self._on_unknown is not None:
+            self._on_unknown(device_id)
         return entry
 
     def devices(self) -> list[DeviceInfo]:

@@ -32,6 +32,7 @@ from typing import Final, Literal
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 from sqlmodel import Session
 
+from hub.db.write_lock import begin_write
 from hub.registry.models import RegistryChange
 
 ChangeEntity = Literal["device", "resident", "credential", "registry"]
@@ -72,7 +73,7 @@ def lock_registry_writes(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
     elif conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_write(conn)  # the write lock at once (promptly: see hub.db.write_lock)
 
 
 def begin_registry_write(session: Session) -> None:

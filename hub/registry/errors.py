@@ -40,3 +40,16 @@ class ImportRejected(RegistryError):
         noun = "row" if len(errors) == 1 else "rows"
         super().__init__(f"{len(errors)} bad {noun}: nothing imported")
         self.errors = tuple(errors)
+
+
+class InvalidChange(RegistryError):
+    """A registry write refused for one field of what was asked (an API 422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class ConflictingChange(RegistryError):
+    """A registry write that clashes with what the registry holds (an API 409)."""

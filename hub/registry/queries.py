@@ -7,7 +7,7 @@ A scope is a node's materialised path; everything at or below it matches
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement, Connection, or_
 from sqlalchemy import select as sa_select
@@ -123,6 +123,22 @@ def resident_door_ids(session: Session, resident_id: int) -> list[str]:
         .join(Resident, col(Resident.building_id) == col(Device.node_id))
         .where(
             col(Resident.id) == resident_id,
+            col(Device.kind) == "door",
+            col(Device.enabled).is_(True),
+        )
+        .order_by(col(Device.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def door_ids_in_buildings(session: Session, building_ids: Collection[int]) -> list[str]:
+    """Ids of the enabled door units registered under any of ``building_ids``, sorted."""
+    if not building_ids:
+        return []
+    statement = (
+        select(Device.id)
+        .where(
+            col(Device.node_id).in_(sorted(building_ids)),
             col(Device.kind) == "door",
             col(Device.enabled).is_(True),
         )

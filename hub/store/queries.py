@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -393,3 +393,11 @@ def load_twins(bind: Bind) -> dict[str, TwinRow]:
     )
     with _connection(bind) as conn:
         return {row.device_id: TwinRow(*row) for row in conn.execute(query)}
+
+
+def reported_state(bind: Bind, device_id: str) -> dict[str, Any] | None:
+    """The stored twin's reported state of one device, or None if it never reported."""
+    query = select(twin.c.reported).where(twin.c.device_id == device_id)
+    with _connection(bind) as conn:
+        value = conn.execute(query).scalar_one_or_none()
+    return dict(value) if isinstance(value, dict) else None

@@ -58,23 +58,32 @@ class AuditTrail:
 
     def _append_once(self, draft: AuditDraft, also: SameTransaction | None) -> AuditRecord:
         with self._engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                # Take the write lock before reading the chain's end, so two writers never
-                # read the same last row (promptly: see hub.db.write_lock).
-                begin_write(conn)
-            else:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            last = conn.execute(
-                select(audit_entry.c.seq, audit_entry.c.hash)
-                .order_by(audit_entry.c.seq.desc())
-                .limit(1)
-            ).first()
-            seq, prev_hash = (1, GENESIS) if last is None else (last.seq + 1, last.hash)
-            record = seal(draft, seq, prev_hash)
-            conn.execute(audit_entry.insert().values(**asdict(record)))
+            record = self.append_within(conn, draft)
             if also is not None:
                 also(conn)
             conn.commit()
+        return record
+
+    @staticmethod
+    def append_within(conn: Connection, draft: AuditDraft) -> AuditRecord:
+        """Add ``draft`` in ``conn``'s transaction, which the caller commits (a registry
+        write and its audit row go in together). On SQLite the transaction must not hold
+        a snapshot yet, or hold the write lock already (a registry write does)."""
+        if conn.dialect.name == "sqlite":
+            # Take the write lock before reading the chain's end, so two writers never
+            # read the same last row (promptly: see hub.db.write_lock).
+            if not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                begin_write(conn)
+        else:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        last = conn.execute(
+            select(audit_entry.c.seq, audit_entry.c.hash)
+            .order_by(audit_entry.c.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev_hash = (1, GENESIS) if last is None else (last.seq + 1, last.hash)
+        record = seal(draft, seq, prev_hash)
+        conn.execute(audit_entry.insert().values(**asdict(record)))
         return record
 
     def entries(

@@ -18,6 +18,7 @@ from hub.api.audit.chain import AuditDraft
 from hub.api.auth import Operator
 from hub.api.context import ApiContext
 from hub.api.deps import ContextDep, OperatorDep, RuntimeDep, SessionDep
+from hub.api.device_layout import device_layout
 from hub.api.device_queries import device_in_scope
 from hub.api.routes.devices import not_found
 from hub.api.schemas.commands import (
@@ -33,7 +34,6 @@ from hub.api.timeparams import unprocessable
 from hub.commands.repository import CommandRepository
 from hub.commands.service import UnknownDevice, UnsupportedCommand
 from hub.registry.models import Device
-from hub.registry.queries import device_compartments
 from hub.transport.errors import TransportError
 
 router = APIRouter(prefix="/api/v1", tags=["operators"])
@@ -52,11 +52,14 @@ def _check(engine: Any, device_id: str, scope_path: str, body: CommandCreate) ->
         device = device_in_scope(session, device_id, scope_path)
         if device is None:
             raise not_found(device_id)
+        if not device.enabled:
+            detail = f"{device_id} is disabled; enable it in the registry first"
+            raise HTTPException(status.HTTP_409_CONFLICT, detail)
         kinds = COMMAND_KINDS[body.name]
         if device.kind not in kinds:
             raise unprocessable("name", f"{body.name} is for {' and '.join(kinds)} devices", "body")
         if isinstance(body, OpenCompartmentCreate):
-            numbers = {c.number for c in device_compartments(session, device_id)}
+            numbers = {c.number for c in device_layout(session, engine, device).compartments}
             if body.compartment not in numbers:
                 raise unprocessable(
                     "compartment", f"{device_id} has no compartment {body.compartment}", "body"

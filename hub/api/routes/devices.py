@@ -11,6 +11,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import ContextDep, OperatorDep, SessionDep
+from hub.api.device_layout import device_layout
 from hub.api.device_queries import DeviceQuery, area_path, device_in_scope, page_devices
 from hub.api.schemas.common import DeviceIdPath, errors
 from hub.api.schemas.devices import (
@@ -25,7 +26,6 @@ from hub.api.schemas.devices import (
 )
 from hub.presence import PresenceTracker
 from hub.registry.models import Device
-from hub.registry.queries import device_compartments, device_slots
 from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH, DeviceKind, Level
 from hub.store.queries import list_metrics, load_twin, presence_history
 from hub.store.rows import PresenceChange, TwinRow
@@ -42,7 +42,8 @@ def not_found(device_id: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"no device {device_id!r} in your scope")
 
 
-def _public(device: Device, presence: PresenceTracker) -> DevicePublic:
+def public_device(device: Device, presence: PresenceTracker) -> DevicePublic:
+    """A device as listed: registry fields with its presence."""
     state = presence.get(device.id)
     return DevicePublic(
         id=device.id,
@@ -106,7 +107,7 @@ def list_devices(
     )
     presence = context.runtime.presence
     devices, next_cursor = page_devices(session, query, presence, cursor, limit)
-    return DevicePage(items=[_public(d, presence) for d in devices], next_cursor=next_cursor)
+    return DevicePage(items=[public_device(d, presence) for d in devices], next_cursor=next_cursor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,18 +127,13 @@ def _load(engine: Engine, device_id: str, scope_path: str) -> _Stored | None:
         device = device_in_scope(session, device_id, scope_path)
         if device is None:
             return None
+        layout = device_layout(session, engine, device)
         return _Stored(
             device=device,
             history=presence_history(engine, device.id, HISTORY_LENGTH),
             metrics=list_metrics(engine, device.id),
-            compartments=[
-                CompartmentPublic(number=c.number, size=c.size)
-                for c in device_compartments(session, device.id)
-            ],
-            slots=[
-                SlotPublic(number=s.number, product=s.product, price=s.price, capacity=s.capacity)
-                for s in device_slots(session, device.id)
-            ],
+            compartments=layout.compartments,
+            slots=layout.slots,
             twin=load_twin(engine, device.id),
         )
 
@@ -153,7 +149,7 @@ async def get_device(
         raise not_found(device_id)
     # Presence changes on this loop: read it here, not in a worker thread. The twin is
     # the one the device's ingest worker last stored.
-    base = _public(stored.device, runtime.presence)
+    base = public_device(stored.device, runtime.presence)
     state = runtime.presence.get(device_id)
     twin = stored.twin
     return DeviceDetailPublic(

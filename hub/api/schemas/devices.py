@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -54,16 +54,27 @@ class TwinPublic(BaseModel):
     updated_ms: int | None
 
 
+LayoutSource = Literal["registry", "device"]
+
+
 class CompartmentPublic(BaseModel):
     number: int
-    size: CompartmentSize
+    size: CompartmentSize | None = Field(description="null: the locker does not report sizes")
+    source: LayoutSource = Field(
+        description="registry: set by an operator; device: as the locker reports them "
+        "(used while the registry lists none)"
+    )
 
 
 class SlotPublic(BaseModel):
     number: int
-    product: str
-    price: int = Field(description="fen (0.01 CNY)")
-    capacity: int
+    product: str | None = Field(description="null: not in the registry")
+    price: int | None = Field(description="fen (0.01 CNY)")
+    capacity: int | None
+    source: LayoutSource = Field(
+        description="registry: set by an operator; device: as the machine reports them "
+        "(used while the registry lists none)"
+    )
 
 
 class DeviceDetailPublic(DevicePublic):
