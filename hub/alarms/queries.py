@@ -18,6 +18,7 @@ from hub.registry.paths import district_of
 from hub.registry.queries import scope_filter
 
 CLEARED = AlarmState.CLEARED.value
+ACTIVE = AlarmState.ACTIVE.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +151,11 @@ def active_alarm_device_ids(engine: Engine, scope_path: str) -> set[str]:
 
 
 def active_alarms_by_severity(engine: Engine, scope_path: str) -> dict[str, int]:
-    """Open alarms within the scope, counted by severity."""
+    """Active alarms within the scope (not yet acknowledged), counted by severity: what
+    the fleet summary shows as needing someone's attention."""
     statement = (
         select(ALARM.c.severity, func.count())
-        .where(ALARM.c.state != CLEARED, scope_filter(scope_path, ALARM.c.device_path))
+        .where(ALARM.c.state == ACTIVE, scope_filter(scope_path, ALARM.c.device_path))
         .group_by(ALARM.c.severity)
     )
     with engine.connect() as conn:

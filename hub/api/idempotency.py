@@ -9,6 +9,10 @@ while the first is running gets :class:`InFlight`; a key reused for a different 
 A claim whose request failed before sending any command is released (deleted), so the
 client may retry with the same key; one that failed after sending stays ``in_flight``: the
 device may have acted, and only a new key may try again.
+
+Keys are kept for a retention (``HUB_API_IDEMPOTENCY_RETENTION_H``, default 24 h), then
+pruned (:meth:`IdempotencyKeys.prune`, hourly, by :mod:`hub.housekeeping`): a client
+retries a request within minutes, and a key older than that acts again as a new request.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.api.audit.tables import api_idempotency
@@ -119,6 +123,23 @@ class IdempotencyKeys:
                 )
             )
             conn.commit()
+
+    def prune(self, older_than_ms: int, batch_size: int = 5000) -> int:
+        """Forget keys claimed before ``older_than_ms`` (answered or not); how many. In
+        batches, each its own short transaction."""
+        oldest = (
+            select(api_idempotency.c.subject, api_idempotency.c.key)
+            .where(api_idempotency.c.created_ms < older_than_ms)
+            .limit(batch_size)
+        )
+        target = tuple_(api_idempotency.c.subject, api_idempotency.c.key)
+        total = 0
+        while True:
+            with self._engine.begin() as conn:
+                deleted = conn.execute(delete(api_idempotency).where(target.in_(oldest))).rowcount
+            total += deleted
+            if deleted < batch_size:
+                return total
 
     @staticmethod
     def _match(subject: str, key: str) -> Any:

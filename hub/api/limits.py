@@ -30,3 +30,9 @@ class ApiLimits(BaseSettings):
         le=60,
         description="How often open event streams' tokens are checked for revocation.",
     )
+    idempotency_retention_h: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 366,
+        description="How long an Idempotency-Key and its answer are kept.",
+    )

@@ -108,4 +108,14 @@ async def test_fleet_summary_and_device_filter_count_open_alarms(hub: AlarmHub) 
     assert [d["id"] for d in listed.json()["items"]] == ["locker-0001"]
     assert hub.gauge("locker", "device_offline", "major") == 0
     assert hub.gauge("door", "tamper", "critical") == 1
+
+
+async def test_fleet_summary_leaves_out_acknowledged_alarms(hub: AlarmHub) -> None:
+    await raise_four(hub)
+    [south_alarm] = await hub.alarms(SOUTH)
+    assert (await hub.ack(south_alarm["id"], scope=SOUTH)).status_code == 200
+    summary = await hub.api.get("/api/v1/fleet/summary", headers=hub.token())
+    assert summary.json()["alarms_by_severity"] == {"critical": 1, "major": 1, "warning": 1}
+    south = await hub.api.get("/api/v1/fleet/summary", headers=hub.token(SOUTH))
+    assert south.json()["alarms_by_severity"] == {}
     assert hub.gauge("locker", "tamper", "critical") == 1

@@ -106,6 +106,10 @@ def test_aggregates_count_open_alarms_in_scope(engine: Engine) -> None:
     assert active_alarm_device_ids(engine, "city/north") == {"door-1"}
     assert active_alarms_by_severity(engine, "city/south") == {"critical": 1}
     assert active_alarms_by_severity(engine, "city/nowhere") == {}
+    [cold] = [a for a in open_alarms(engine).values() if a.kind == "vending"]
+    repository.acknowledge(engine, cold.id, "operator-token:9", 6)
+    assert active_alarms_by_severity(engine, "city/south") == {}  # acknowledged: not active
+    assert active_alarm_device_ids(engine, "city") == {"door-1", "vending-1"}  # still open
     page, cursor = list_alarms(engine, "city", AlarmFilter(), None, 3)
     rest, end = list_alarms(engine, "city", AlarmFilter(), cursor, 3)
     assert len(page) == 3 and len(rest) == 1 and end is None
