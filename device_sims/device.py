@@ -124,6 +124,9 @@ class SimDevice(ABC):
         self._lost = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._running = False
+        # Set once the offline messages of a planned disconnect went out: on that
+        # connection the device publishes nothing more and takes no commands.
+        self._said_goodbye = False
         self.link = MqttLink(
             broker,
             spec.credentials(),
@@ -205,9 +208,12 @@ class SimDevice(ABC):
 
     async def say_goodbye(self, reason: str, last_words: Sequence[Outbound] = ()) -> None:
         """Publish the offline messages, then ``last_words``, and wait for their PUBACKs,
-        so a DISCONNECT right after cannot leave them to be sent again later."""
+        so a DISCONNECT right after cannot leave them to be sent again later. After them
+        nothing more goes out on this connection: a reply or report due later (a slow
+        reply's timer) is buffered for the next connection, and commands are ignored."""
         if not self.link.connected or self.link.hung:
             return
+        self._said_goodbye = True  # what comes later waits for the next connection
         messages = [*self.offline_messages(reason), *last_words]
         infos = [self.link.publish(m) for m in messages]
         for info in infos:
@@ -291,6 +297,8 @@ class SimDevice(ABC):
         return self.faults.corrupt(payload)
 
     def _send(self, message: Outbound) -> bool:
+        if self._said_goodbye:
+            return False
         info = self.link.publish(message)
         if info is None:
             return False
@@ -401,6 +409,7 @@ class SimDevice(ABC):
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
 
     def _on_connected(self) -> None:
+        self._said_goodbye = False
         for message in self.online_messages():
             self._send(message)
         if self.ready_to_flush():
@@ -426,7 +435,9 @@ class SimDevice(ABC):
         self._lost.set()
 
     def _on_message(self, topic: str, payload: bytes) -> None:
-        if self._running:  # a stopped firmware reads nothing more
+        # A stopped firmware reads nothing more; one that announced it is going offline
+        # takes no command it could not answer on this connection.
+        if self._running and not self._said_goodbye:
             self.handle_command(topic, payload)
 
     async def _telemetry_loop(self) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
 from device_sims.door import Door
+from device_sims.faults import IDEAL
 from device_sims.inventory import Card
 from device_sims.link import BrokerAddress
 from firmware_protocols.base import CommandReply, Event, Outbound, Presence, Telemetry, Uplink
@@ -201,3 +203,35 @@ async def test_a_frame_with_a_bad_crc_is_refused(
         (command_id, "rejected", "nak_bad_check")
     ]
     assert not door.log.strikes
+
+
+async def test_after_its_offline_status_a_door_publishes_nothing_on_that_connection(
+    broker: BrokerAddress, hub: HubView, recorder: Recorder
+) -> None:
+    """A reply still due when the unit announces it is going offline (a slow reply's
+    timer) is kept for the next connection, after the online status."""
+    spec = door_spec()
+    hub.register(spec)
+    slow = replace(FAST, faults=replace(IDEAL, slow_reply_ratio=1.0, slow_reply_s=0.3))
+    door = Door(spec, broker, options=slow)
+    await door.start()
+    try:
+        await recorder.wait(lambda: recorder.of(door.device_id), "online status")
+        command_id, message = hub.command(door.device_id, "grant_access", {})
+        recorder.publish(message)
+        await recorder.wait(lambda: door.commands, "the grant taken")
+        await door.say_goodbye("maintenance")
+        await recorder.wait(lambda: door.buffer.items(), "the due reply kept for later")
+        presence = [r for r in records(recorder, hub, door) if isinstance(r, Presence)]
+        assert [p.online for p in presence] == [True, False]
+        assert replies(recorder, hub, door) == []  # nothing after the offline status
+
+        await door.link.disconnect()
+        await door.go_online()
+        got = await recorder.wait(lambda: replies(recorder, hub, door), "the kept reply")
+        assert [(r.command_id, r.status) for r in got] == [(command_id, "confirmed")]
+        found = records(recorder, hub, door)
+        online_again = [i for i, r in enumerate(found) if isinstance(r, Presence) and r.online]
+        assert online_again[1] < found.index(got[0])  # the reply came after the new status
+    finally:
+        await door.stop()
