@@ -4,12 +4,16 @@ trail and the change feed; residents, cards and PINs."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from hub.api.audit.tables import audit_entry
+from hub.cli import main
 from hub.registry.change_feed import changes_since
+from hub.registry.passwords import verify_password
 from tests.integration.api.conftest import ApiHub, bearer
 
 NORTH, SOUTH = "testcity-north", "testcity-south"
@@ -227,3 +231,31 @@ async def test_residents_cards_and_pins(api: ApiHub) -> None:
         c.building_id for c in changes_since(api.runtime.engine, 0) if c.entity != "registry"
     }
     assert len(building_changes) == 1 and None not in building_changes
+
+
+async def test_broker_config_follows_the_registry_api(
+    api: ApiHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``hub broker-config`` reads the registry: a device added through the API gets an
+    account (with the password the API handed out), a disabled one loses its account."""
+    north = bearer(api.operator_token(NORTH))
+    body = {**DOOR, "id": "DU-0412", "name": "gate", "location": "c0001-b01"}
+    created = (await api.client.post("/api/v1/devices", json=body, headers=north)).json()
+    door = api.fleet.doors[0]
+    disabled = await api.client.patch(
+        f"/api/v1/devices/{door}", json={"enabled": False}, headers=north
+    )
+    assert disabled.status_code == 200
+    monkeypatch.setenv("HUB_DATABASE_URL", api.runtime.settings.database_url)
+    monkeypatch.setenv("HUB_SECRET_KEY", "broker-config-from-the-api-test")
+    monkeypatch.setenv("HUB_MQTT_USERNAME", "hub")
+    monkeypatch.setenv("HUB_MQTT_PASSWORD", "hub-password")
+    out = tmp_path / "broker"
+    assert main(["broker-config", "--out", str(out)]) == 0
+    accounts = dict(
+        line.split(":", 1) for line in (out / "devices.passwd").read_text().splitlines()
+    )
+    assert verify_password(created["mqtt_password"], accounts["DU-0412"])
+    assert door not in accounts and api.fleet.doors[1] in accounts
+    acl = (out / "acl").read_text()
+    assert "osdp/DU-0412/" in acl and f"osdp/{door}/" not in acl
