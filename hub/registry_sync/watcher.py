@@ -28,6 +28,7 @@ from hub.registry.change_feed import Change, changes_since, latest_revision, sum
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_S = 0.5
+MIN_GAP_S = 0.1  # pokes (a flood of messages from unknown devices) read at most this often
 READ_LIMIT = 1000
 FULL_RELOAD_AFTER = 500  # more device changes than this in one read: reload everything
 
@@ -106,7 +107,8 @@ class RegistryWatcher:
             await self._pause()
 
     async def _pause(self) -> None:
-        """Until the next interval, or a poke."""
+        """Until the next interval, or a poke (but at least :data:`MIN_GAP_S`)."""
+        await asyncio.sleep(min(MIN_GAP_S, self._interval_s))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self._interval_s)
         self._wake.clear()
