@@ -1,4 +1,4 @@
-"""Migration 0007 widens every device-id column to 128 characters on both databases,
+"""Migration 0008 widens every device-id column to 128 characters on both databases,
 keeping the rows already stored; the store takes a 128-character id."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hub.db.migrate import upgrade
 from hub.store.rows import TelemetryRow, WriteBatch
 from hub.store.writer import StoreWriter
 
-MIGRATION = importlib.import_module("hub.db.migrations.versions.0007_device_ids")
+MIGRATION = importlib.import_module("hub.db.migrations.versions.0008_device_ids")
 COLUMNS: dict[str, tuple[str, ...]] = MIGRATION.DEVICE_ID_COLUMNS
 
 
@@ -36,14 +36,14 @@ def _lengths(engine: Engine) -> dict[tuple[str, str], int | None]:
 
 
 def test_every_device_id_column_becomes_128_and_keeps_its_rows(engine: Engine) -> None:
-    upgrade(engine, "0006")
+    upgrade(engine, "0007")
     assert set(_lengths(engine).values()) == {64}
     old_id = "d" * 64
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO telemetry (device_id, metric, ts_ms, value, seq)"
-                " VALUES (:d, 'm', 1, 2.5, 1)"
+                "INSERT INTO telemetry (device_id, seq, ts_ms, metrics)"
+                """ VALUES (:d, 1, 1, '{"m": 2.5}')"""
             ),
             {"d": old_id},
         )
@@ -52,7 +52,7 @@ def test_every_device_id_column_becomes_128_and_keeps_its_rows(engine: Engine) -
     assert len(lengths) == sum(len(c) for c in COLUMNS.values())
     assert set(lengths.values()) == {128}
     long_id = "LK-" + "x" * 125
-    StoreWriter(engine).write(WriteBatch(telemetry=[TelemetryRow(long_id, "m", 2, 1.0, 2)]))
+    StoreWriter(engine).write(WriteBatch(telemetry=[TelemetryRow(long_id, 2, 2, {"m": 1.0})]))
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT device_id FROM telemetry ORDER BY ts_ms")).scalars()
         assert list(stored) == [old_id, long_id]

@@ -11,8 +11,8 @@ the procedure SQLite documents for changes that do not affect the on-disk conten
 changes": edit ``sqlite_schema`` under ``writable_schema`` and bump ``schema_version``),
 instead of copying every table (telemetry can be millions of rows).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -32,6 +32,7 @@ DEVICE_ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "compartment": ("device_id",),
     "vending_slot": ("device_id",),
     "telemetry": ("device_id",),
+    "telemetry_metric": ("device_id",),
     "event": ("device_id",),
     "presence_change": ("device_id",),
     "twin": ("device_id",),
