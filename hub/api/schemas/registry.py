@@ -6,7 +6,7 @@ answered as 422s naming the field."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -59,7 +59,20 @@ class DeviceCreate(StrictBody):
     slots: list[SlotIn] = Field(default_factory=list, max_length=255)
 
 
-class DeviceUpdate(StrictBody):
+class PartialUpdate(StrictBody):
+    """A PATCH body: at least one field, and none of them null."""
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class DeviceUpdate(PartialUpdate):
     """Fields to change (at least one). ``enabled: false`` disables the device: the hub
     refuses its messages and commands at once and it goes offline."""
 
@@ -69,15 +82,6 @@ class DeviceUpdate(StrictBody):
     name: str | None = Field(default=None, min_length=1, max_length=128)
     location: Code | None = None
     enabled: bool | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> DeviceUpdate:
-        if not self.model_fields_set:
-            raise ValueError("name at least one field to change")
-        for name in self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
 
 
 class CompartmentsPut(StrictBody):
@@ -103,22 +107,13 @@ class ResidentCreate(StrictBody):
     name: Text64
 
 
-class ResidentUpdate(StrictBody):
+class ResidentUpdate(PartialUpdate):
     """Fields to change (at least one). A new ``building`` revokes the resident's PINs
     (a PIN is bound to its building); cards move with the resident."""
 
     building: Code | None = None
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     name: Text64 | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> ResidentUpdate:
-        if not self.model_fields_set:
-            raise ValueError("name at least one field to change")
-        for name in self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
 
 
 class ResidentRecordPublic(BaseModel):
