@@ -32,11 +32,13 @@ from hub.fleet_gauges import update_fleet_gauges
 from hub.front.command_lane import CommandLane
 from hub.front.signals import FrontSignals
 from hub.front.workers import InProcessBuilder, WorkerPool
+from hub.housekeeping import housekeeping_loop
 from hub.ingest.directory import DeviceDirectory
 from hub.ingest.registry_loader import registry_loader
 from hub.live import EventBus
 from hub.metrics import HubMetrics
 from hub.presence import PresenceTracker
+from hub.registry_sync.front import run_registry_sync
 from hub.runtime import HubRuntime
 from hub.store.retention import retention_loop
 from hub.store.writer import StoreWriter
@@ -166,5 +168,9 @@ async def run_hub(
         )
         # Firmware campaigns (hub.firmware.driver): one driver beside the command service.
         group.create_task(campaign_driver(runtime).run(), name="firmware-campaigns")
+        # Registry changes reach the front and its workers (hub/registry_sync), and keys
+        # and change rows past their retention are pruned (hub/housekeeping).
+        group.create_task(run_registry_sync(runtime), name="registry-sync")
+        group.create_task(housekeeping_loop(runtime), name="housekeeping")
         for name, task in (extra_tasks or {}).items():
             group.create_task(task(runtime), name=name)

@@ -83,7 +83,7 @@ class CommandLane:
         if routed is None:
             return self._dead(message, None, "unknown_topic", "", now)
         protocol, device_id, channel = routed
-        entry = self._directory.get(device_id)
+        entry = self._directory.lookup(device_id)  # unknown: the registry watcher looks
         if entry is None:
             return self._dead(message, device_id, "unknown_device", "", now)
         if self._is_announcement(message.topic):

@@ -90,7 +90,15 @@ class MetricSamples:
 # ---------------------------------------------------------------- front to worker
 @dataclass(frozen=True, slots=True)
 class RegistryChanged:
-    """Reload the device directory from the registry."""
+    """The registry changed (the front follows its change feed, hub/registry_sync):
+    reload ``device_ids``, or every device when ``everything``; push new allow-lists to
+    the online doors of ``building_ids``. ``initial``: the front's first look at the
+    feed, when nothing needs pushing to devices."""
+
+    device_ids: frozenset[str] = frozenset()
+    building_ids: frozenset[int] = frozenset()
+    everything: bool = True
+    initial: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,11 +41,13 @@ class AllowListSync:
         directory: DeviceDirectory,
         presence: PresenceTracker,
         push: PushAllowList,
+        owns: Callable[[str], bool] = lambda _device_id: True,
     ) -> None:
         self._engine = engine
         self._directory = directory
         self._presence = presence
         self._push = push
+        self._owns = owns
         self.pushed = 0
 
     async def on_registry_changes(self, changes: ChangeSet) -> None:
@@ -60,6 +62,8 @@ class AllowListSync:
                     await asyncio.to_thread(_doors_in, self._engine, changes.building_ids)
                 )
         for device_id in sorted(door_ids):
+            if not self._owns(device_id):
+                continue  # its own ingest worker pushes it
             entry = self._directory.get(device_id)
             if entry is None or entry.info.kind != "door" or not entry.info.enabled:
                 continue

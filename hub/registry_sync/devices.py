@@ -1,11 +1,13 @@
-"""Registry changes to devices, applied to the running hub's views of them.
+"""Registry changes to devices, applied to a hub process's views of them.
 
 - the device directory (codec sessions, what the decoder accepts: a disabled device's
   messages become ``device_disabled`` dead letters, an unknown one's ``unknown_device``;
-  the alarms, the domain and the command service read devices from it too);
+  the alarms, the domain, the command lane and the command service read devices from it);
 - presence: a new device is registered, so its status, births and heartbeats count; a
   device disabled (or removed) while online goes offline at once, reason ``disabled``
-  (``removed``), recorded like any other transition.
+  (``removed``), recorded like any other transition. Only the process that decides a
+  device's presence (its ingest worker: ``owns``, ``record_transitions``) does that; the
+  front's mirror follows the worker's transitions.
 """
 
 from __future__ import annotations
@@ -34,14 +36,18 @@ class DeviceSync:
         engine: Engine,
         directory: DeviceDirectory,
         presence: PresenceTracker,
-        record_transitions: Callable[[Sequence[Transition]], None],
+        record_transitions: Callable[[Sequence[Transition]], None] | None,
         clock_ms: Callable[[], int],
+        owns: Callable[[str], bool] = lambda _device_id: True,
     ) -> None:
         self._engine = engine
         self._directory = directory
         self._presence = presence
         self._record_transitions = record_transitions
         self._clock_ms = clock_ms
+        self._owns = owns
+        self.changed: list[DeviceInfo] = []  # of the last change set (for the caller)
+        self.removed: list[str] = []
         self._load_all = registry_loader(engine)
 
     async def on_registry_changes(self, changes: ChangeSet) -> None:
@@ -54,19 +60,23 @@ class DeviceSync:
             removed = sorted(changes.device_ids - found)
             changed = self._directory.apply(infos, removed)
         else:
-            return
+            changed, removed = [], []
+        self.changed, self.removed = list(changed), list(removed)
         self._apply(changed, removed)
 
     def _apply(self, changed: Sequence[DeviceInfo], removed: Sequence[str]) -> None:
         now = self._clock_ms()
         transitions: list[Transition] = []
         for info in changed:
+            if not self._owns(info.device_id):
+                continue
             self._presence.register(info.device_id, info.kind)
             if not info.enabled:
                 transitions += self._offline(info.device_id, DISABLED, now)
         for device_id in removed:
-            transitions += self._offline(device_id, REMOVED, now)
-        if transitions:
+            if self._owns(device_id):
+                transitions += self._offline(device_id, REMOVED, now)
+        if transitions and self._record_transitions is not None:
             self._record_transitions(transitions)
         if changed or removed:
             log.info(
@@ -77,7 +87,7 @@ class DeviceSync:
             )
 
     def _offline(self, device_id: str, reason: str, now_ms: int) -> list[Transition]:
-        if not self._presence.is_online(device_id):
+        if self._record_transitions is None or not self._presence.is_online(device_id):
             return []
         transition = self._presence.observe(device_id, False, reason, now_ms)
         return [] if transition is None else [transition]

@@ -47,7 +47,7 @@ class FrontGone(CommandError):
 
 @dataclass(frozen=True, slots=True)
 class FrontHandlers:
-    registry_changed: Callable[[], Awaitable[None]]
+    registry_changed: Callable[[RegistryChanged], Awaitable[None]]
     grant_opened: Callable[[GrantOpened], None]
     stop: Callable[[], None]
 
@@ -152,7 +152,7 @@ class FrontLink:
                 elif isinstance(signal, GrantOpened):
                     handlers.grant_opened(signal)
                 elif isinstance(signal, RegistryChanged):
-                    await handlers.registry_changed()
+                    await handlers.registry_changed(signal)
                 elif isinstance(signal, Stop):
                     handlers.stop()
                     return

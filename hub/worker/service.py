@@ -12,7 +12,14 @@ from collections.abc import Callable
 
 from firmware_protocols.base import Subscription
 from hub.ipc.metrics import samples_of
-from hub.ipc.signals import GrantOpened, MetricSamples, PresenceSnapshot, WorkerStats
+from hub.ipc.signals import (
+    GrantOpened,
+    MetricSamples,
+    PresenceSnapshot,
+    RegistryChanged,
+    WorkerStats,
+)
+from hub.registry_sync.processes import WorkerRegistrySync
 from hub.worker.front_link import FrontHandlers
 from hub.worker.partition import device_filters
 from hub.worker.runtime import WorkerRuntime
@@ -38,6 +45,14 @@ class Subscriptions:
     def __init__(self, worker: WorkerRuntime) -> None:
         self._worker = worker
         self.current = self._wanted()
+        self._sync = WorkerRegistrySync(
+            engine=worker.engine,
+            directory=worker.directory,
+            presence=worker.presence,
+            record_transitions=worker.pipeline.add_transitions,
+            owns=worker.partition.owns,
+            push=worker.domain.desired.allowlist_changed,
+        )
 
     def _wanted(self) -> dict[str, Subscription]:
         worker = self._worker
@@ -45,14 +60,11 @@ class Subscriptions:
         owned = [info for info in worker.directory.devices() if owns(info.device_id)]
         return device_filters(worker.codecs, owned)
 
-    async def follow_registry(self) -> None:
-        """Reload the directory (in a thread) and subscribe to what it added, drop what it
-        removed; new devices of the partition join its presence."""
+    async def follow_registry(self, changed: RegistryChanged) -> None:
+        """Apply the change (hub/registry_sync: directory, presence, allow-lists of online
+        doors), then subscribe to what it added and drop what it removed."""
         worker = self._worker
-        await asyncio.to_thread(worker.directory.refresh)
-        for info in worker.directory.devices():
-            if worker.partition.owns(info.device_id):
-                worker.presence.register(info.device_id, info.kind)
+        await self._sync.apply(changed)
         wanted = self._wanted()
         added = [s for f, s in wanted.items() if f not in self.current]
         removed = [s for f, s in self.current.items() if f not in wanted]

@@ -258,8 +258,13 @@ async def test_a_disabled_device_is_refused_at_once_and_goes_offline(hub: ApiHub
         )
         assert response.status_code == 200 and response.json()["enabled"] is False
         await known(hub, door_id, enabled=False)
-        state = hub.runtime.presence.get(door_id)
-        assert state is not None and not state.online and state.reason == "disabled"
+
+        def offline_disabled() -> bool:
+            # the door's ingest worker took it offline; the front mirrors its transition
+            state = hub.runtime.presence.get(door_id)
+            return state is not None and not state.online and state.reason == "disabled"
+
+        await async_wait_until(offline_disabled, what="offline, reason disabled")
 
         client.publish(up_topic, report())
 
@@ -287,3 +292,46 @@ async def test_a_disabled_device_is_refused_at_once_and_goes_offline(hub: ApiHub
         assert disabled_letters() == before
     finally:
         client.close()
+
+
+@pytest.fixture
+async def process_hub(  # type: ignore[no-untyped-def]
+    settings_factory, private_mosquitto: PrivateMosquitto
+) -> AsyncIterator[ApiHub]:
+    """Two ingest worker processes: changes cross from the front to the owning worker."""
+    settings = settings_factory(instance_id="registry-procs", ingest_workers=2)
+    async with serving(settings, private_mosquitto.url) as api:
+        yield api
+
+
+async def test_with_worker_processes_changes_reach_the_owning_worker(
+    process_hub: ApiHub,
+) -> None:
+    hub = process_hub
+    building = hub.fleet.door_buildings[hub.fleet.doors[0]]
+    await add_device(hub, id="DU-7", kind="door", firmware_version="1.0.0", location=building)
+    await known(hub, "DU-7")
+    spec = DeviceSpec("DU-7", "door", "1.0.0", building, (building,))
+    door = Door(spec, BrokerAddress.parse(hub.broker_url), options=SIM_OPTIONS)
+    await door.start()
+    try:
+        await async_wait_until(lambda: hub.runtime.presence.is_online("DU-7"), what="online")
+        resident = hub.resident(hub.fleet.doors[0])
+        fmt, facility, number = hub.fleet.cards[resident]
+        card = Card(fmt, facility, number)
+        await async_wait_until(
+            lambda: door.allowlist is not None and door._allowed_offline(card),
+            what="the allow-list pushed by the door's worker when it came online",
+        )
+        credential = await _card_id(hub, resident, hub.fleet.cards[resident])
+        response = await hub.client.patch(
+            f"/api/v1/credentials/{credential}", json={"revoked": True}, headers=operator(hub)
+        )
+        assert response.status_code == 200
+        await async_wait_until(
+            lambda: door.allowlist is not None and not door._allowed_offline(card),
+            timeout_s=REVOCATION_LIMIT_S,
+            what="the new allow-list at the door",
+        )
+    finally:
+        await door.stop()

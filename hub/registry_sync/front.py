@@ -1,0 +1,39 @@
+"""The front's registry watcher: its own directory and presence mirror, then the workers."""
+
+from __future__ import annotations
+
+import time
+
+from hub.registry_sync.devices import DeviceSync
+from hub.registry_sync.processes import WorkerRelay
+from hub.registry_sync.watcher import RegistryListener, RegistryWatcher
+from hub.runtime import HubRuntime
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def build_watcher(runtime: HubRuntime) -> RegistryWatcher:
+    """The front's watcher: its directory and presence mirror, then the workers (no I/O).
+    A device the command lane hears but the directory lacks makes it look at once."""
+    listeners: list[RegistryListener] = [
+        DeviceSync(
+            engine=runtime.engine,
+            directory=runtime.directory,
+            presence=runtime.presence,
+            record_transitions=None,  # the device's worker decides its presence
+            clock_ms=wall_ms,
+        ),
+        WorkerRelay(runtime.workers.broadcast),
+    ]
+    watcher = RegistryWatcher(
+        runtime.engine, listeners, interval_s=runtime.settings.registry_poll_interval_s
+    )
+    runtime.directory.set_unknown_listener(watcher.poke)
+    return watcher
+
+
+async def run_registry_sync(runtime: HubRuntime) -> None:
+    """Follow the registry for ``runtime``'s front and workers until cancelled."""
+    await build_watcher(runtime).run()
