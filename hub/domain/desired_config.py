@@ -114,9 +114,10 @@ class DesiredConfig:
 
     async def allowlist_changed(self, device: DeviceInfo) -> bool:
         """Push the door's allow-list if its building's list is no longer the one the hub
-        wanted (the twin's desired version); whether a push went out."""
+        wanted (the twin's desired version); whether a push went out. The caller dropped
+        the cached lists when it heard of the change."""
         device_id = device.device_id
-        allowlist = await self._lane.run(lambda: door_allowlist(self._engine, device_id))
+        allowlist = await self._lane.run(lambda: self.allowlists.for_door(device_id))
         if allowlist is None:
             return False
         changed = self._twins.desire(

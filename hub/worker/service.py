@@ -141,9 +141,9 @@ async def run_worker(worker: WorkerRuntime, clock_ms: Callable[[], int] = wall_m
     def grant_opened(grant: GrantOpened) -> None:
         doors.granted(grant.device_id, grant.at_ms, grant.pulse_ms)
 
-    async def registry_changed() -> None:
+    async def registry_changed(changed: RegistryChanged) -> None:
         worker.domain.desired.allowlists.invalidate()
-        await subscriptions.follow_registry()
+        await subscriptions.follow_registry(changed)
 
     handlers = FrontHandlers(
         registry_changed=registry_changed,
