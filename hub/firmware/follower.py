@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from sqlalchemy import Engine, update
 
 from hub.domain.db_lane import DbLane
 from hub.ingest.batch import CommittedBatch
 from hub.ingest.directory import DeviceDirectory
+from hub.registry.change_feed import ChangeDraft, lock_registry_writes, record_changes
 from hub.registry.models import Device
 
 log = logging.getLogger(__name__)
@@ -25,10 +27,21 @@ MAX_PENDING = 1000
 
 
 def record_version(engine: Engine, device_id: str, version: str) -> None:
+    """A registry write: on the change feed, so every process of every replica follows."""
     with engine.begin() as conn:
-        conn.execute(
-            update(DEVICE).where(DEVICE.c.id == device_id).values(firmware_version=version[:32])
-        )
+        lock_registry_writes(conn)
+        changed = conn.execute(
+            update(DEVICE)
+            .where(DEVICE.c.id == device_id, DEVICE.c.firmware_version != version[:32])
+            .values(firmware_version=version[:32])
+        ).rowcount
+        if changed:
+            record_changes(
+                conn,
+                [ChangeDraft("device", device_id, "updated")],
+                actor="firmware-follower",
+                ts_ms=time.time_ns() // 1_000_000,
+            )
 
 
 class FirmwareFollower:

@@ -1,6 +1,7 @@
 """Tables of firmware images and campaigns (SQLAlchemy Core).
 
-Migration 0008 creates exactly these; a test compares the two on SQLite and PostgreSQL.
+Migration 0008 creates these (0009 widened the device ids); a test compares the two on SQLite
+and PostgreSQL.
 
 - ``firmware_image``: one row per image, keyed by its SHA-256; ``firmware_chunk`` holds
   its bytes in chunks of :data:`CHUNK_BYTES`, so every replica serves downloads (and
@@ -31,6 +32,8 @@ from sqlalchemy import (
     String,
     Table,
 )
+
+from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
 
 CHUNK_BYTES: Final = 256 * 1024
 KINDS_CHECK: Final = "kind IN ('locker', 'vending', 'door')"
@@ -149,7 +152,7 @@ firmware_campaign_device = Table(
         ForeignKey("firmware_campaign.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("device_id", String(64), nullable=False),
+    Column("device_id", String(MAX_DEVICE_ID_LENGTH), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("device_path", String(255), nullable=False),
     Column("community_path", String(255), nullable=True),
@@ -184,7 +187,7 @@ firmware_campaign_event = Table(
         ForeignKey("firmware_campaign.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("device_id", String(64), nullable=True),
+    Column("device_id", String(MAX_DEVICE_ID_LENGTH), nullable=True),
     Column("ts_ms", BigInteger, nullable=False),
     Column("action", String(32), nullable=False),
     Column("state", String(16), nullable=True),

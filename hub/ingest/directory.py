@@ -85,21 +85,23 @@ class DeviceDirectory:
 
     def _entry_for(self, info: DeviceInfo) -> DeviceEntry | None:
         """The entry for ``info``: the current one if nothing changed, one with the same
-        codec session if only registry fields changed, else a new session."""
+        codec session if the codec definition stays (so stateful sessions keep their
+        state), else a new session."""
         current = self._entries.get(info.device_id)
         if current is not None and current.info == info:
             return current
-        if (
-            current is not None
-            and current.info.protocol == info.protocol
-            and current.info.firmware_version == info.firmware_version
-        ):
-            return DeviceEntry(info, current.session)
         try:
             definition = self._registry.resolve(info.protocol, info.firmware_version)
         except UnknownDefinition as exc:
             log.warning("device %s has no codec: %s", info.device_id, exc)
             return None
+        if current is not None and current.info.protocol == info.protocol:
+            try:
+                same = self._registry.resolve(current.info.protocol, current.info.firmware_version)
+            except UnknownDefinition:
+                same = None
+            if same is definition:
+                return DeviceEntry(info, current.session)
         return DeviceEntry(info, definition.session(info.device_id))
 
     def set_unknown_listener(self, listener: Callable[[str], None]) -> None:

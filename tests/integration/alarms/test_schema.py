@@ -22,7 +22,7 @@ from hub.db.migrate import MIGRATIONS_DIR, upgrade
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    upgrade(engine)  # the tables as they are now (0008 widened device ids)
+    upgrade(engine)  # the tables as they are now (0009 widened device ids)
     yield engine
     engine.dispose()
 

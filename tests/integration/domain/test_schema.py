@@ -21,7 +21,7 @@ from hub.domain.models import ACCESS_LOG, DEX_AUDIT, DOMAIN_TABLES, PARCEL, VEND
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    upgrade(engine)  # the tables as they are now (0008 widened device ids)
+    upgrade(engine)  # the tables as they are now (0009 widened device ids)
     yield engine
     engine.dispose()
 

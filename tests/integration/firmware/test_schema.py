@@ -23,7 +23,7 @@ from hub.firmware.tables import FIRMWARE_TABLES, metadata
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    upgrade(engine, "0008")
+    upgrade(engine)  # the tables as they are now (0009 widened device ids)
     yield engine
     engine.dispose()
 

@@ -1,4 +1,4 @@
-"""Migration 0008 widens every device-id column to 128 characters on both databases,
+"""Migration 0009 widens every device-id column to 128 characters on both databases,
 keeping the rows already stored; the store takes a 128-character id."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hub.db.migrate import upgrade
 from hub.store.rows import TelemetryRow, WriteBatch
 from hub.store.writer import StoreWriter
 
-MIGRATION = importlib.import_module("hub.db.migrations.versions.0008_device_ids")
+MIGRATION = importlib.import_module("hub.db.migrations.versions.0009_device_ids")
 COLUMNS: dict[str, tuple[str, ...]] = MIGRATION.DEVICE_ID_COLUMNS
 
 
@@ -36,7 +36,7 @@ def _lengths(engine: Engine) -> dict[tuple[str, str], int | None]:
 
 
 def test_every_device_id_column_becomes_128_and_keeps_its_rows(engine: Engine) -> None:
-    upgrade(engine, "0007")
+    upgrade(engine, "0008")
     assert set(_lengths(engine).values()) == {64}
     old_id = "d" * 64
     with engine.begin() as conn:

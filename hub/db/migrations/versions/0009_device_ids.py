@@ -11,8 +11,8 @@ the procedure SQLite documents for changes that do not affect the on-disk conten
 changes": edit ``sqlite_schema`` under ``writable_schema`` and bump ``schema_version``),
 instead of copying every table (telemetry can be millions of rows).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -44,6 +44,8 @@ DEVICE_ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "dex_audit": ("device_id",),
     "audit_entry": ("device_id",),
     "alarm": ("device_id",),
+    "firmware_campaign_device": ("device_id",),
+    "firmware_campaign_event": ("device_id",),
 }
 
 
