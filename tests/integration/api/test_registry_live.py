@@ -53,11 +53,16 @@ def operator(hub: ApiHub) -> dict[str, str]:
 
 
 async def known(hub: ApiHub, device_id: str, enabled: bool = True) -> None:
-    """Until this hub applied the registry change (its watcher polls twice a second)."""
+    """Until this hub applied the registry change: its front (whose watcher polls twice a
+    second) and, when it runs in this process, the ingest worker it relayed it to."""
+    workers = hub.runtime.workers
 
     def applied() -> bool:
-        entry = hub.runtime.directory.get(device_id)
-        return entry is not None and entry.info.enabled is enabled
+        directories = [hub.runtime.directory]
+        if workers.in_process:
+            directories.append(workers.local().directory)
+        entries = [directory.get(device_id) for directory in directories]
+        return all(e is not None and e.info.enabled is enabled for e in entries)
 
     await async_wait_until(applied, what=f"{device_id} known to the hub (enabled={enabled})")
 
