@@ -17,7 +17,7 @@ from hub.registry.vocabulary import (
     CardFormat,
     CompartmentSize,
     DeviceKind,
-    Protocol,
+    ProtocolName,
 )
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
@@ -48,7 +48,7 @@ class DeviceCreate(StrictBody):
         examples=["LK-0412"],
     )
     kind: DeviceKind
-    protocol: Protocol | None = None
+    protocol: ProtocolName | None = None
     vendor: Text64
     model: Text64
     firmware_version: str = Field(min_length=1, max_length=32, examples=["2.1.0"])
