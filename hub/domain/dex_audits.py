@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from firmware_protocols.base import Event
 from firmware_protocols.dex import (
@@ -29,7 +29,6 @@ from firmware_protocols.dex import (
     SalesTotals,
     read_dex,
 )
-from hub.domain.db_lane import DbLane
 from hub.domain.dex_reads import facts
 from hub.domain.models import DEX_AUDIT
 from hub.ingest.directory import DeviceInfo
@@ -107,16 +106,16 @@ class StoredAudit:
 
 
 class DexAudits:
+    """Audits parsed and stored in the ingest batch's transaction (:meth:`record`),
+    counted and handed to the listeners once it is committed (:meth:`stored`)."""
+
     def __init__(
         self,
         *,
         engine: Engine,
-        lane: DbLane,
         clock_ms: Callable[[], int],
         metrics: HubMetrics | None = None,
     ) -> None:
-        self._engine = engine
-        self._lane = lane
         self._clock_ms = clock_ms
         self._metrics = metrics
         self.listeners: list[Callable[[StoredAudit], None]] = []
@@ -126,24 +125,19 @@ class DexAudits:
             .returning(DEX_AUDIT.c.id)
         )
 
-    def record(self, device_id: str, event: Event, received_ms: int) -> dict[str, Any] | None:
-        """Parse and insert (in the lane's thread: a large file takes a while); the row
-        with its ``id``, or None if this audit was stored before."""
-        row = audit_row(device_id, event, received_ms)
-        with self._engine.begin() as conn:
-            inserted = conn.execute(self._insert.values(row)).first()
+    def record(self, conn: Connection, device_id: str, event: Event) -> dict[str, Any] | None:
+        """Parse and insert; the row with its ``id``, or None if this audit was stored
+        before."""
+        row = audit_row(device_id, event, self._clock_ms())
+        inserted = conn.execute(self._insert.values(row)).first()
         return None if inserted is None else row | {"id": int(inserted[0])}
 
-    async def on_audit(self, device: DeviceInfo, event: Event) -> dict[str, Any] | None:
+    def stored(self, device: DeviceInfo, row: dict[str, Any]) -> None:
         device_id = device.device_id
-        received = self._clock_ms()
-        row = await self._lane.run(lambda: self.record(device_id, event, received))
-        if row is None:
-            return None
         checked = facts(row)
         if self._metrics is not None:
             self._metrics.dex_audits.labels(district_of(device.path), checked.result).inc()
-        stored = StoredAudit(row["id"], device_id, received)
+        stored = StoredAudit(row["id"], device_id, row["received_ms"])
         for listener in self.listeners:
             listener(stored)
         if not checked.valid:
@@ -155,4 +149,3 @@ class DexAudits:
                 row.get("se_ok"),
                 row["error"],
             )
-        return row

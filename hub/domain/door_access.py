@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlmodel import Session, col
 
 from firmware_protocols.base import Event
+from hub.db.joined_session import joined_session
 from hub.domain.access_rules import (
     CardHolder,
     CardRead,
@@ -31,7 +32,6 @@ from hub.domain.access_rules import (
     pin_from_event,
 )
 from hub.domain.background import BackgroundTasks
-from hub.domain.db_lane import DbLane
 from hub.domain.desired import unlock_pulse_ms
 from hub.domain.issuing import CommandIssuer, issue_logged
 from hub.domain.models import ACCESS_LOG
@@ -118,14 +118,27 @@ def access_row(request: AccessRequest, decision: Decision, instance_id: str) -> 
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A report decided and logged in the batch's transaction, to be answered once the
+    batch is committed."""
+
+    device: DeviceInfo
+    request: AccessRequest
+    decision: Decision
+
+
 class DoorAccess:
+    """Card reads and PINs decided and logged in the ingest batch's transaction
+    (:meth:`record`), answered once it is committed (:meth:`answer`): a decision is never
+    sent that the access log does not hold, nor logged twice."""
+
     def __init__(
         self,
         *,
         engine: Engine,
         secret_key: str,
         instance_id: str,
-        lane: DbLane,
         commands: CommandIssuer,
         twins: TwinStore,
         grants: GrantListener,
@@ -134,10 +147,8 @@ class DoorAccess:
         clock_ms: Callable[[], int],
         decision_timeout_s: float = DECISION_TIMEOUT_S,
     ) -> None:
-        self._engine = engine
         self._secret_key = secret_key
         self._instance_id = instance_id
-        self._lane = lane
         self._commands = commands
         self._twins = twins
         self._grants = grants
@@ -151,21 +162,9 @@ class DoorAccess:
             .returning(ACCESS_LOG.c.id)
         )
 
-    def _decide_and_log(self, request: AccessRequest) -> tuple[Decision, bool]:
-        with Session(self._engine) as session:
-            decision = decide(session, self._secret_key, request.device_id, request.credential)
-            inserted = (
-                session.connection()
-                .execute(self._insert.values(access_row(request, decision, self._instance_id)))
-                .first()
-                is not None
-            )
-            session.commit()
-        return decision, inserted
-
-    async def handle(self, device: DeviceInfo, event: Event) -> Decision | None:
-        """Decide, log and answer one ``card_read`` or ``keypad`` event; None if that
-        report was decided before."""
+    def record(self, conn: Connection, device: DeviceInfo, event: Event) -> Decided | None:
+        """Decide and log one ``card_read`` or ``keypad`` event; None if that report was
+        decided before."""
         if event.type == "card_read":
             credential: Credential = card_from_event(event.data)
         elif event.type == "keypad":
@@ -173,9 +172,16 @@ class DoorAccess:
         else:
             raise ValueError(f"not an access event: {event.type}")
         request = AccessRequest(device.device_id, event, credential, self._clock_ms())
-        decision, new = await self._lane.run(lambda: self._decide_and_log(request))
-        if not new:
+        with joined_session(conn) as session:
+            decision = decide(session, self._secret_key, request.device_id, credential)
+        row = access_row(request, decision, self._instance_id)
+        if conn.execute(self._insert.values(row)).first() is None:
             return None
+        return Decided(device, request, decision)
+
+    def answer(self, decided: Decided) -> Decision:
+        """Send the decision to the door unit (and tell the door watch of a grant)."""
+        device, request, decision = decided.device, decided.request, decided.decision
         device_id = device.device_id
         if decision.granted:
             pulse = unlock_pulse_ms(self._twins, device_id)
@@ -183,7 +189,7 @@ class DoorAccess:
             name, params = "grant_access", {"pulse_ms": pulse}
         else:
             name, params = "deny_access", {}
-        kind = "card" if isinstance(credential, CardRead) else "pin"
+        kind = "card" if isinstance(request.credential, CardRead) else "pin"
         self._tasks.spawn(
             issue_logged(
                 self._commands,

@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, update
 from sqlmodel import Session, col, select
 
 from firmware_protocols.base import Event
-from hub.domain.db_lane import DbLane
+from hub.db.joined_session import joined_session
 from hub.domain.models import PARCEL, Parcel
 from hub.ingest.directory import DeviceInfo
 from hub.live import LiveEvent, LiveSink
@@ -81,16 +81,16 @@ class ClosedParcel:
 
 
 class ParcelBook:
+    """Parcels from deposits and pickups: written in the ingest batch's transaction
+    (:meth:`record_deposit`, :meth:`record_pickup`), announced once it is committed."""
+
     def __init__(
         self,
         *,
         engine: Engine,
-        lane: DbLane,
         live: LiveSink,
         pickup_code: Callable[[], str] = new_pickup_code,
     ) -> None:
-        self._engine = engine
-        self._lane = lane
         self._live = live
         self._pickup_code = pickup_code
         self._insert = (
@@ -99,12 +99,12 @@ class ParcelBook:
             .returning(PARCEL.c.id)
         )
 
-    # ------------------------------------------------------------ database side
-    def record_deposit(self, device: DeviceInfo, deposit: Event) -> Parcel | None:
+    # ------------------------------------------------------------ in the batch's transaction
+    def record_deposit(self, conn: Connection, device: DeviceInfo, deposit: Event) -> Parcel | None:
         """Insert the parcel of a ``deposit`` event; None if it was recorded before."""
         data = deposit.data
         building, unit = str(data.get("building", "")), str(data.get("unit", ""))
-        with Session(self._engine) as session:
+        with joined_session(conn) as session:
             recipient = resolve_recipient(session, device.path, building, unit)
             row: dict[str, Any] = {
                 "device_id": device.device_id,
@@ -119,8 +119,7 @@ class ParcelBook:
                 "deposit_seq": deposit.seq,
                 "deposited_ms": deposit.ts_ms,
             }
-            inserted = session.connection().execute(self._insert.values(row)).first()
-            session.commit()
+            inserted = conn.execute(self._insert.values(row)).first()
             if inserted is None:
                 return None
             return session.exec(
@@ -130,7 +129,9 @@ class ParcelBook:
                 )
             ).one()
 
-    def record_pickup(self, device: DeviceInfo, pickup: Event) -> list[ClosedParcel]:
+    def record_pickup(
+        self, conn: Connection, device: DeviceInfo, pickup: Event
+    ) -> list[ClosedParcel]:
         """Close the waiting parcels of the compartment deposited up to the pickup."""
         compartment = int(pickup.data["compartment"])
         state = "returned" if pickup.data.get("method") == "courier_return" else "collected"
@@ -140,12 +141,12 @@ class ParcelBook:
             col(Parcel.state) == "waiting",
             col(Parcel.deposited_ms) <= pickup.ts_ms,
         )
-        with Session(self._engine) as session:
+        with joined_session(conn) as session:
             waiting = session.exec(select(Parcel).where(*where)).all()
             if not waiting:
                 return []
             ids = [parcel.id for parcel in waiting]
-            session.connection().execute(
+            conn.execute(
                 update(Parcel)
                 .where(col(Parcel.id).in_(ids), col(Parcel.state) == "waiting")
                 .values(
@@ -154,18 +155,14 @@ class ParcelBook:
                     pickup_method=str(pickup.data.get("method", ""))[:16] or None,
                 )
             )
-            session.commit()
             return [
                 ClosedParcel(parcel.id, compartment, parcel.resident_id, state)
                 for parcel in waiting
                 if parcel.id is not None
             ]
 
-    # ------------------------------------------------------------ event side
-    async def on_deposit(self, device: DeviceInfo, deposit: Event) -> Parcel | None:
-        parcel = await self._lane.run(lambda: self.record_deposit(device, deposit))
-        if parcel is None:
-            return None
+    # ------------------------------------------------------------ once committed
+    def deposited(self, device: DeviceInfo, deposit: Event, parcel: Parcel) -> None:
         if parcel.resident_id is None:
             log.warning(
                 "parcel %s in %s/%s has no recipient: %s",
@@ -188,10 +185,8 @@ class ParcelBook:
                 },
             )
         )
-        return parcel
 
-    async def on_pickup(self, device: DeviceInfo, pickup: Event) -> Sequence[ClosedParcel]:
-        closed = await self._lane.run(lambda: self.record_pickup(device, pickup))
+    def collected(self, device: DeviceInfo, pickup: Event, closed: Sequence[ClosedParcel]) -> None:
         for parcel in closed:
             self._live.publish(
                 LiveEvent(
@@ -207,7 +202,6 @@ class ParcelBook:
                     },
                 )
             )
-        return closed
 
 
 def resident_parcels(

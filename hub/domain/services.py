@@ -1,13 +1,16 @@
-"""The domain logic of an ingest worker, fed by its committed batches.
+"""The domain logic of an ingest worker, fed by its batches.
 
-:class:`DomainServices` is an ingest observer. ``on_committed`` only sorts the batch (and
-updates the in-memory locker occupancy) and hands the work to two queues, each drained in
-order by its own task with its own database thread:
+What the domain records (access decisions, parcels, sales, DEX audits) is written in the
+ingest batch's own transaction by :class:`~hub.domain.records.DomainRecords`, the
+pipeline's recorder, and acted on once the batch is committed. :class:`DomainServices`
+is an ingest observer for the rest: ``on_committed`` only sorts the batch (and updates
+the in-memory locker occupancy) and hands the work to two queues, each drained in order
+by its own task with its own database thread:
 
-- the *door* lane: card reads and PINs (decided and answered), door contact reports
-  (forced and held open); nothing slow ever waits in front of a card decision;
-- the *records* lane: parcels, vending sales and stock, DEX audits, rebirth requests and
-  desired configuration for devices that came online.
+- the *door* lane: door contact reports (forced and held open); nothing slow ever waits
+  in front of a door;
+- the *records* lane: rebirth requests and desired configuration for devices that came
+  online.
 
 Nothing is dropped: the pipeline waits on :meth:`DomainServices.room` after every batch,
 so when a lane falls :data:`QUEUE_BATCHES` batches behind, ingest waits for it (the
@@ -30,14 +33,14 @@ from hub.domain.background import BackgroundTasks
 from hub.domain.db_lane import DbLane
 from hub.domain.desired_config import DesiredConfig
 from hub.domain.dex_audits import DexAudits
-from hub.domain.door_access import ACCESS_EVENTS, DoorAccess
+from hub.domain.door_access import DoorAccess
 from hub.domain.door_watch import DoorWatch
 from hub.domain.issuing import CommandIssuer
 from hub.domain.occupancy import LockerOccupancy
 from hub.domain.parcels import ParcelBook
+from hub.domain.records import DomainRecords
 from hub.domain.sparkplug_host import Publisher, Rebirths
-from hub.domain.stock import Vend, slot_stock
-from hub.domain.vending_sales import VendingSales, vend_from_event
+from hub.domain.vending_sales import VendingSales
 from hub.ingest.batch import CommittedBatch, DeviceEvent
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
 from hub.live import LiveSink
@@ -49,7 +52,6 @@ log = logging.getLogger(__name__)
 
 QUEUE_BATCHES = 1_000
 W = TypeVar("W")
-RECORD_EVENTS = frozenset({("locker", "deposit"), ("locker", "pickup"), ("vending", "dex_audit")})
 
 
 def wall_ms() -> int:
@@ -57,34 +59,22 @@ def wall_ms() -> int:
 
 
 @dataclass(slots=True)
-class DeviceVends:
-    device: DeviceInfo
-    vends: list[Vend] = field(default_factory=list)
-    stock_at_commit: dict[int, int | None] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
 class RecordWork:
     """The records lane's share of one batch."""
 
-    events: list[DeviceEvent] = field(default_factory=list)
-    vends: dict[str, DeviceVends] = field(default_factory=dict)
     gaps: list[str] = field(default_factory=list)
     online: list[DeviceInfo] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.events or self.vends or self.gaps or self.online)
+        return bool(self.gaps or self.online)
 
 
 class DomainServices:
     def __init__(
         self,
         *,
-        access: DoorAccess,
+        records: DomainRecords,
         doors: DoorWatch,
-        parcels: ParcelBook,
-        sales: VendingSales,
-        audits: DexAudits,
         rebirths: Rebirths,
         desired: DesiredConfig,
         twins: TwinStore,
@@ -93,11 +83,8 @@ class DomainServices:
         lanes: tuple[DbLane, ...],
         tasks: BackgroundTasks,
     ) -> None:
-        self.access = access
+        self.records = records
         self.doors = doors
-        self.parcels = parcels
-        self.sales = sales
-        self.audits = audits
         self.rebirths = rebirths
         self.desired = desired
         self.occupancy = LockerOccupancy()
@@ -116,16 +103,12 @@ class DomainServices:
     # ------------------------------------------------------------ observer
     def on_committed(self, batch: CommittedBatch) -> None:
         self._count_compartments(batch)
-        door_work: list[DeviceEvent] = []
+        door_work = [
+            item
+            for item in batch.new_events
+            if item.device.kind == "door" and item.event.type == "inputs"
+        ]
         records = RecordWork()
-        for item in batch.new_events:
-            kind, event_type = item.device.kind, item.event.type
-            if kind == "door" and (event_type in ACCESS_EVENTS or event_type == "inputs"):
-                door_work.append(item)
-            elif (kind, event_type) in RECORD_EVENTS:
-                records.events.append(item)
-            elif kind == "vending" and event_type == "vend":
-                self._add_vend(records, item)
         records.gaps = sorted({gap.device.device_id for gap in batch.gaps})
         for transition in batch.transitions:
             entry = self._directory.get(transition.device_id)
@@ -149,20 +132,6 @@ class DomainServices:
         for state, count in self.occupancy.totals().items():
             self._metrics.locker_compartments.labels(state).set(count)
 
-    def _add_vend(self, records: RecordWork, item: DeviceEvent) -> None:
-        vend = vend_from_event(item.event)
-        if vend is None:
-            return
-        device_id = item.device.device_id
-        entry = records.vends.get(device_id)
-        if entry is None:
-            entry = records.vends[device_id] = DeviceVends(item.device)
-        entry.vends.append(vend)
-        if vend.slot not in entry.stock_at_commit:
-            twin = self._twins.get(device_id)
-            stock = None if twin is None else slot_stock(twin.reported, vend.slot)
-            entry.stock_at_commit[vend.slot] = stock
-
     def _offer(self, queue: asyncio.Queue[W], work: W) -> None:
         queue.put_nowait(work)
         if queue.qsize() >= QUEUE_BATCHES:
@@ -184,10 +153,7 @@ class DomainServices:
             self._busy += 1
             for item in work:
                 try:
-                    if item.event.type == "inputs":
-                        await self.doors.on_inputs(item.device, item.event)
-                    else:
-                        await self.access.handle(item.device, item.event)
+                    await self.doors.on_inputs(item.device, item.event)
                 except Exception:  # the loop's edge: one bad event must not stop the doors
                     self.failed += 1
                     log.exception("door event %s of %s failed", item.event.type, item.device)
@@ -207,16 +173,6 @@ class DomainServices:
                 self._busy -= 1
 
     async def _records(self, work: RecordWork) -> None:
-        for item in work.events:
-            event_type = item.event.type
-            if event_type == "deposit":
-                await self.parcels.on_deposit(item.device, item.event)
-            elif event_type == "pickup":
-                await self.parcels.on_pickup(item.device, item.event)
-            elif event_type == "dex_audit":
-                await self.audits.on_audit(item.device, item.event)
-        for entry in work.vends.values():
-            await self.sales.on_vends(entry.device.device_id, entry.vends, entry.stock_at_commit)
         for node_id in work.gaps:
             await self.rebirths.on_gap(node_id)
         for device in work.online:
@@ -252,7 +208,8 @@ def build_domain(
     clock_ms: Callable[[], int] = wall_ms,
 ) -> DomainServices:
     """Wire the domain's parts (no I/O). Register the result as an ingest observer (and
-    its :meth:`~DomainServices.room` as a backlog), and run :meth:`DomainServices.run`.
+    its :meth:`~DomainServices.room` as a backlog, its ``records`` as the recorder), and
+    run :meth:`DomainServices.run`.
     ``commands`` sends the domain's commands; ``transport`` carries rebirth requests."""
     door_lane, record_lane = DbLane("domain-doors"), DbLane("domain-records")
     writer = StoreWriter(engine)
@@ -270,7 +227,6 @@ def build_domain(
         engine=engine,
         secret_key=settings.effective_secret_key,
         instance_id=settings.instance_id,
-        lane=door_lane,
         commands=commands,
         twins=twins,
         grants=doors,
@@ -278,19 +234,25 @@ def build_domain(
         tasks=tasks,
         clock_ms=clock_ms,
     )
-    return DomainServices(
+    records = DomainRecords(
         access=access,
-        doors=doors,
-        parcels=ParcelBook(engine=engine, lane=record_lane, live=live),
+        parcels=ParcelBook(engine=engine, live=live),
         sales=VendingSales(
             engine=engine,
             lane=record_lane,
             writer=writer,
             twins=twins,
             metrics=metrics,
+            tasks=tasks,
             clock_ms=clock_ms,
         ),
-        audits=DexAudits(engine=engine, lane=record_lane, clock_ms=clock_ms, metrics=metrics),
+        audits=DexAudits(engine=engine, clock_ms=clock_ms, metrics=metrics),
+        metrics=metrics,
+        clock_ms=clock_ms,
+    )
+    return DomainServices(
+        records=records,
+        doors=doors,
         rebirths=Rebirths(transport, metrics, clock_ms),
         desired=DesiredConfig(
             engine=engine,

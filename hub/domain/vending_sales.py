@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from firmware_protocols.base import Event
+from hub.domain.background import BackgroundTasks
 from hub.domain.db_lane import DbLane
 from hub.domain.models import VENDING_SALE
-from hub.domain.stock import Vend, stock_updates, uncounted_vends
+from hub.domain.stock import Vend, slot_stock, stock_updates, uncounted_vends
 from hub.domain.twin_writes import persist_twin
 from hub.metrics import HubMetrics
 from hub.store.queries import latest_metric_seqs
@@ -37,15 +39,30 @@ def vend_from_event(event: Event) -> Vend | None:
 
 
 def last_stock_reports(
-    engine: Engine, device_id: str, slots: Sequence[int], since_seq: int
+    conn: Connection, device_id: str, slots: Sequence[int], since_seq: int
 ) -> dict[int, int]:
     """Per slot, the newest seq at or after ``since_seq`` of a stored ``slot_<n>_stock``."""
     metrics = {f"slot_{slot}_stock": slot for slot in slots}
-    found = latest_metric_seqs(engine, device_id, metrics, since_seq)
+    found = latest_metric_seqs(conn, device_id, metrics, since_seq)
     return {metrics[metric]: seq for metric, seq in found.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedVends:
+    """One device's vends of one batch, as stored: the new ones, and the newest stock
+    report of each of their slots (the batch's own telemetry included)."""
+
+    device_id: str
+    vends: tuple[Vend, ...]
+    new: tuple[Vend, ...]
+    stock_reports: dict[int, int]
+
+
 class VendingSales:
+    """Sales stored in the ingest batch's transaction (:meth:`record`); counted, and the
+    slots' stock lowered in the twin where the machine did not report it, once the batch
+    is committed (:meth:`counted`)."""
+
     def __init__(
         self,
         *,
@@ -54,13 +71,14 @@ class VendingSales:
         writer: StoreWriter,
         twins: TwinStore,
         metrics: HubMetrics,
+        tasks: BackgroundTasks,
         clock_ms: Callable[[], int],
     ) -> None:
-        self._engine = engine
         self._lane = lane
         self._writer = writer
         self._twins = twins
         self._metrics = metrics
+        self._tasks = tasks
         self._clock_ms = clock_ms
         self._insert = (
             insert_for(engine)(VENDING_SALE)
@@ -68,48 +86,42 @@ class VendingSales:
             .returning(VENDING_SALE.c.id)
         )
 
-    def record_sales(self, device_id: str, vends: Sequence[Vend]) -> list[Vend]:
-        """Insert the sales; the vends that were new."""
+    def record(self, conn: Connection, device_id: str, vends: Sequence[Vend]) -> RecordedVends:
+        """Insert the sales of one device's vends."""
         new: list[Vend] = []
-        with self._engine.begin() as conn:
-            for vend in vends:
-                row: dict[str, Any] = {
-                    "device_id": device_id,
-                    "slot": vend.slot,
-                    "price": vend.price,
-                    "vend_id": vend.vend_id,
-                    "seq": vend.seq,
-                    "ts_ms": vend.ts_ms,
-                }
-                if conn.execute(self._insert.values(row)).first() is not None:
-                    new.append(vend)
-        return new
+        for vend in vends:
+            row: dict[str, Any] = {
+                "device_id": device_id,
+                "slot": vend.slot,
+                "price": vend.price,
+                "vend_id": vend.vend_id,
+                "seq": vend.seq,
+                "ts_ms": vend.ts_ms,
+            }
+            if conn.execute(self._insert.values(row)).first() is not None:
+                new.append(vend)
+        reports: dict[int, int] = {}
+        if new:
+            since = min(vend.seq for vend in new)
+            slots = sorted({vend.slot for vend in new})
+            reports = last_stock_reports(conn, device_id, slots, since)
+        return RecordedVends(device_id, tuple(vends), tuple(new), reports)
 
-    async def on_vends(
-        self, device_id: str, vends: Sequence[Vend], stock_at_commit: dict[int, int | None]
-    ) -> list[Vend]:
-        """Record the vends of one device from one batch; lower the twin's stock where
-        no stock report covers them. The new sales."""
-        if not vends:
-            return []
-        since = min(vend.seq for vend in vends)
-        slots = sorted({vend.slot for vend in vends})
-
-        def store() -> tuple[list[Vend], dict[int, int]]:
-            new = self.record_sales(device_id, vends)
-            return new, last_stock_reports(self._engine, device_id, slots, since)
-
-        new, reports = await self._lane.run(store)
-        for vend in new:
+    def counted(self, recorded: RecordedVends) -> None:
+        """Count the new sales; lower the twin's stock where no stock report covers them."""
+        for vend in recorded.new:
             self._metrics.vending_sales.inc()
             self._metrics.vending_revenue.inc(vend.price)
-        counted = [vend for vend in vends if vend in new]
-        twin = self._twins.get(device_id)
-        if twin is None or not counted:
-            return new
-        patch = stock_updates(uncounted_vends(counted, reports), stock_at_commit, twin.reported)
-        if patch:
-            changed = self._twins.report(device_id, {"slots": patch}, self._clock_ms())
-            if changed is not None:
-                await persist_twin(self._lane, self._writer, changed)
-        return new
+        twin = self._twins.get(recorded.device_id)
+        if twin is None or not recorded.new:
+            return
+        at_commit = {vend.slot: slot_stock(twin.reported, vend.slot) for vend in recorded.new}
+        uncounted = uncounted_vends(recorded.new, recorded.stock_reports)
+        patch = stock_updates(uncounted, at_commit, twin.reported)
+        if not patch:
+            return
+        changed = self._twins.report(recorded.device_id, {"slots": patch}, self._clock_ms())
+        if changed is not None:
+            self._tasks.spawn(
+                persist_twin(self._lane, self._writer, changed), f"stock-{recorded.device_id}"
+            )

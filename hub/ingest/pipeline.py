@@ -7,6 +7,11 @@ stage stops pulling, the transport's bounded buffer fills and it stops reading t
 memory stays bounded and the broker holds the backlog. A QoS 1 message is acknowledged
 only after its batch is committed, so a crash loses nothing that was acknowledged. A
 failed commit is retried with backoff, never dropped.
+
+Recorders write what they derive from the batch's new events (parcels, sales, access
+decisions) in the batch's own transaction, and act on it (answer a card, publish a live
+event) only once it is committed: a crash between the two cannot leave a stored, acknowledged
+event without its record.
 """
 
 from __future__ import annotations
@@ -17,18 +22,35 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from hub.ingest.batch import CommittedBatch, PendingBatch
+from sqlalchemy import Connection
+
+from hub.ingest.batch import CommittedBatch, DeviceEvent, PendingBatch
 from hub.ingest.decoder import MessageDecoder
 from hub.metrics import HubMetrics
 from hub.presence import Transition
-from hub.store.rows import PresenceRow, WriteBatch, WriteResult
+from hub.store.rows import EventKey, PresenceRow, WriteBatch, WriteResult
+from hub.store.writer import InTransaction
 from hub.transport.base import InboundMessage, Transport
 
 log = logging.getLogger(__name__)
 
 
 class BatchWriter(Protocol):
-    def write(self, batch: WriteBatch) -> WriteResult: ...
+    def write(self, batch: WriteBatch, within: InTransaction | None = None) -> WriteResult: ...
+
+
+AfterCommit = Callable[[], object]
+
+
+class BatchRecorder(Protocol):
+    """Writes records derived from a batch's new events in the batch's transaction."""
+
+    def record(self, conn: Connection, new_events: Sequence[DeviceEvent]) -> AfterCommit | None:
+        """Write in ``conn`` and return what to do once the batch is committed, or None.
+
+        Runs in the writer's thread (on PostgreSQL), and again if the transaction fails
+        and is retried: touch nothing but ``conn`` and the events here."""
+        ...
 
 
 class BatchObserver(Protocol):
@@ -74,6 +96,7 @@ class IngestPipeline:
         self._clock_ms = clock_ms
         self._queue: asyncio.Queue[PendingBatch] = asyncio.Queue(max_pending_batches)
         self._observers: list[BatchObserver] = []
+        self._recorders: list[BatchRecorder] = []
         self._backlogs: list[Backlog] = []
         self._side_transitions: list[Transition] = []
         self._decode_chunk = max(1, min(decode_chunk, batch_size))
@@ -85,6 +108,9 @@ class IngestPipeline:
 
     def add_observer(self, observer: BatchObserver) -> None:
         self._observers.append(observer)
+
+    def add_recorder(self, recorder: BatchRecorder) -> None:
+        self._recorders.append(recorder)
 
     def add_backlog(self, backlog: Backlog) -> None:
         """Wait for ``backlog`` to have room after every batch (see :class:`Backlog`)."""
@@ -147,8 +173,9 @@ class IngestPipeline:
         while True:
             batch = await self._queue.get()
             self._writing = True
+            after: list[AfterCommit] = []
             try:
-                result = await self._commit(batch)
+                result = await self._commit(batch, after)
             finally:
                 self._writing = False
             for message in batch.to_ack:
@@ -156,11 +183,34 @@ class IngestPipeline:
             self.committed_messages += batch.messages
             self.last_commit_ms = self._clock_ms()
             self._observe(batch, result)
+            for action in after:
+                try:
+                    action()
+                except Exception:  # a recorder's bug must not stop ingest
+                    log.exception("after-commit action %r failed", action)
             self._notify(batch, result)
             for backlog in self._backlogs:
                 await backlog.room()
 
-    async def _commit(self, batch: PendingBatch) -> WriteResult:
+    def _within(self, batch: PendingBatch, after: list[AfterCommit]) -> InTransaction | None:
+        if not self._recorders:
+            return None
+        recorders, sources = self._recorders, batch.event_sources
+
+        def record(conn: Connection, new_keys: tuple[EventKey, ...]) -> None:
+            after.clear()  # a retried transaction records again
+            new_events = [sources[key] for key in new_keys if key in sources]
+            if not new_events:
+                return
+            for recorder in recorders:
+                action = recorder.record(conn, new_events)
+                if action is not None:
+                    after.append(action)
+
+        return record
+
+    async def _commit(self, batch: PendingBatch, after: list[AfterCommit]) -> WriteResult:
+        within = self._within(batch, after)
         write = WriteBatch(
             telemetry=batch.telemetry,
             events=batch.events,
@@ -173,9 +223,9 @@ class IngestPipeline:
             started = time.perf_counter()
             try:
                 if self._write_in_thread:
-                    result = await asyncio.to_thread(self._writer.write, write)
+                    result = await asyncio.to_thread(self._writer.write, write, within)
                 else:
-                    result = self._writer.write(write)
+                    result = self._writer.write(write, within)
             except Exception:  # the loop's edge: any store failure is retried, never dropped
                 self.commit_failures += 1
                 log.exception("store write failed; retrying in %.1fs", delay)

@@ -9,6 +9,10 @@ once, run by the driver's ``executemany`` on SQLite; COPY through a staging tabl
 PostgreSQL (``tests/support/store_rates.py`` compares the two). The metric names a device
 reports are indexed in ``telemetry_metric`` (only pairs the writer has not seen yet go to
 the database). ``write`` is synchronous: call it in a worker thread, off the event loop.
+
+Records derived from the batch's new events (a parcel from a deposit, a sale from a vend,
+an access decision from a card read) are written by ``within``, in the same transaction:
+they are committed, and the messages acknowledged, together or not at all.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ from hub.store.schema import (
 from hub.store.screen import EventParams, TelemetryParams, int64_ok, screen, text_ok
 
 TelemetryMethod = Literal["executemany", "copy"]
+InTransaction = Callable[[Connection, tuple[EventKey, ...]], None]
+"""Writes more in the batch's transaction, given the keys of the events that were new."""
 KNOWN_METRIC_NAMES = 200_000  # (device, metric) pairs remembered as already indexed
 TELEMETRY_COLUMNS = ("device_id", "seq", "ts_ms", "metrics")
 DialectInsert = postgresql.Insert | sqlite.Insert
@@ -172,8 +178,9 @@ class StoreWriter:
     def telemetry_method(self) -> TelemetryMethod:
         return self._telemetry_method
 
-    def write(self, batch: WriteBatch) -> WriteResult:
-        """Store ``batch`` in one transaction (all of it or, on error, none of it)."""
+    def write(self, batch: WriteBatch, within: InTransaction | None = None) -> WriteResult:
+        """Store ``batch`` in one transaction (all of it or, on error, none of it), with
+        whatever ``within`` writes for its new events."""
         received_ms = batch.received_ms if batch.received_ms is not None else self._clock_ms()
         rows = screen(
             batch.telemetry,
@@ -192,6 +199,8 @@ class StoreWriter:
             presence_new = self._write_presence(conn, rows.presence)
             self._write_dead_letters(conn, rows.dead_letters)
             self._write_twins(conn, rows.twins)
+            if within is not None:
+                within(conn, new_events)
         self._remember_metric_names(names)
         return WriteResult(
             telemetry_inserted=telemetry_new,

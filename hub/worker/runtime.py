@@ -195,7 +195,8 @@ def build_worker(
         owned=partition.owns,
     )
     live.alarms = alarms
-    domain.audits.listeners.append(alarms.on_dex_audit)  # DEX audits to the DEX alarm rule
+    domain.records.audits.listeners.append(alarms.on_dex_audit)  # to the DEX alarm rule
+    pipeline.add_recorder(domain.records)  # in the batch's transaction
     pipeline.add_observer(link)
     pipeline.add_observer(domain)
     pipeline.add_observer(alarms)

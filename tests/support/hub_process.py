@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -59,6 +60,16 @@ class HubProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None
+
+    def kill_all(self) -> None:
+        """SIGKILL the front and its ingest workers at once, as a power cut would."""
+        assert self.process is not None
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(child), signal.SIGKILL)
+        self.kill()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
