@@ -80,6 +80,7 @@ class CommandOutcome:
 class _Waiter:
     wait_for: WaitFor
     done: asyncio.Future[tuple[CommandState, str | None]]
+    deadline_ms: int  # when the hub stops waiting (its own clock)
     acknowledged: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -165,16 +166,23 @@ class CommandService:
         timeout_s: float | None = None,
         wait_for: WaitFor = "confirmed",
         record_params: Mapping[str, Any] | None = None,
+        expires_at_ms: int | None = None,
     ) -> CommandOutcome:
         """``record_params``, when given, is stored instead of ``params`` (a firmware
-        fragment is recorded by its offset and length, not its bytes)."""
+        fragment is recorded by its offset and length, not its bytes). ``expires_at_ms``,
+        when given, is the expiry the device checks, on the device's own clock (the answer
+        to a card read expires when the door stops waiting, 2 s after the read as the door
+        reckons); by default the command expires ``timeout_s`` from now. The hub waits
+        ``timeout_s`` for the outcome either way."""
         entry = self._directory.get(device_id)
         if entry is None:
             raise UnknownDevice(device_id)
         started = time.perf_counter()
         now = self._clock_ms()
         timeout = timeout_s if timeout_s is not None else self._default_timeout_s
-        command = Command(uuid.uuid4().hex, name, dict(params), now + int(timeout * 1000))
+        deadline_ms = now + int(timeout * 1000)
+        expires = deadline_ms if expires_at_ms is None else expires_at_ms
+        command = Command(uuid.uuid4().hex, name, dict(params), expires)
         try:
             outbound = entry.session.encode_command(command)
         except CodecError as exc:
@@ -199,7 +207,7 @@ class CommandService:
                 }
             )
         )
-        waiter = _Waiter(wait_for, asyncio.get_running_loop().create_future())
+        waiter = _Waiter(wait_for, asyncio.get_running_loop().create_future(), deadline_ms)
         self._waiters[command.command_id] = waiter
         try:
             try:
@@ -240,7 +248,7 @@ class CommandService:
         the database is asked once, for a reply this replica missed (it was away from the
         broker when the reply came), never polled."""
         while True:
-            remaining_s = (command.expires_at_ms - self._clock_ms()) / 1000
+            remaining_s = (waiter.deadline_ms - self._clock_ms()) / 1000
             if waiter.acknowledged:
                 remaining_s += CONFIRMATION_GRACE_S
             if remaining_s <= 0:

@@ -3,9 +3,11 @@
 
 One decision per report: the access log's key is (device, report seq, credential kind),
 so a report decided before (by another replica, or before a crash) is not answered
-again. The answer expires after :data:`DECISION_TIMEOUT_S`, when the unit stops waiting
-and decides from its offline allow-list (osdp PROTOCOL.md section 9): an answer that
-arrives later is refused by the unit, never executed on top of its own decision.
+again. The answer expires :data:`DECISION_TIMEOUT_S` after the report's own timestamp,
+on the unit's clock, when the unit stops waiting and decides from its offline allow-list
+(osdp PROTOCOL.md, access decisions): an answer that arrives later, or answers a report
+the unit queued while offline, is refused by the unit, never executed on top of its own
+decision.
 """
 
 from __future__ import annotations
@@ -198,6 +200,10 @@ class DoorAccess:
                 params,
                 issued_by=f"door-access:{kind}",
                 timeout_s=self._timeout_s,
+                # The unit stops waiting 2 s after its report, by its own clock: an answer
+                # to a report it queued while offline (and has decided itself) expires
+                # before it arrives, and the unit refuses it rather than open again.
+                expires_at_ms=request.event.ts_ms + int(self._timeout_s * 1000),
             ),
             f"{name}-{device_id}",
         )

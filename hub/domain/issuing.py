@@ -26,6 +26,7 @@ class CommandIssuer(Protocol):
         issued_by: str,
         timeout_s: float | None = None,
         wait_for: WaitFor = "confirmed",
+        expires_at_ms: int | None = None,
     ) -> CommandOutcome: ...
 
 
@@ -37,11 +38,17 @@ async def issue_logged(
     *,
     issued_by: str,
     timeout_s: float | None = None,
+    expires_at_ms: int | None = None,
 ) -> CommandOutcome | None:
     """The outcome, or None if the command could not be sent (logged either way)."""
     try:
         outcome = await commands.issue(
-            device_id, name, params, issued_by=issued_by, timeout_s=timeout_s
+            device_id,
+            name,
+            params,
+            issued_by=issued_by,
+            timeout_s=timeout_s,
+            expires_at_ms=expires_at_ms,
         )
     except HubError as exc:  # unknown device, unsupported command, broker unreachable
         log.warning("%s for %s not sent: %s", name, device_id, exc)

@@ -129,6 +129,7 @@ class FrontSignals:
                 request.params,
                 issued_by=request.issued_by,
                 timeout_s=request.timeout_s,
+                expires_at_ms=request.expires_at_ms,
             )
         except HubError as exc:  # unknown device, unsupported command, broker unreachable
             if request.request_id is not None:

@@ -69,6 +69,7 @@ class CommandRequest:
     params: Mapping[str, Any]
     issued_by: str
     timeout_s: float | None
+    expires_at_ms: int | None = None  # the device's own expiry, when not now + timeout
 
 
 @dataclass(frozen=True, slots=True)

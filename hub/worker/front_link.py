@@ -110,6 +110,7 @@ class FrontLink:
         issued_by: str,
         timeout_s: float | None = None,
         wait_for: WaitFor = "confirmed",
+        expires_at_ms: int | None = None,
     ) -> CommandOutcome:
         """Ask the front to send a command and wait for its outcome."""
         if self.closed:
@@ -120,7 +121,9 @@ class FrontLink:
         self._results[request_id] = result
         try:
             await self._channel.send(
-                CommandRequest(request_id, device_id, name, dict(params), issued_by, timeout_s)
+                CommandRequest(
+                    request_id, device_id, name, dict(params), issued_by, timeout_s, expires_at_ms
+                )
             )
             return await result
         finally:

@@ -58,9 +58,10 @@ class DoorUnit:
         self.client = ScriptedClient(self.url, f"unit-{self.device_id}").connect()
         self.client.subscribe(f"osdp/{self.device_id}/cmd")
 
-    def _report(self, *replies: object) -> int:
+    def _report(self, *replies: object, ts_ms: int | None = None) -> int:
         self.seq += 1
-        payload = encode_report(self.seq, now_ms(), list(replies))  # type: ignore[arg-type]
+        ts = now_ms() if ts_ms is None else ts_ms
+        payload = encode_report(self.seq, ts, list(replies))  # type: ignore[arg-type]
         self.client.publish(f"osdp/{self.device_id}/up", payload)
         return self.seq
 
@@ -74,9 +75,10 @@ class DoorUnit:
         status = DeviceStatus(online=False, reason="reboot", ts=now_ms())
         self.client.publish(f"osdp/{self.device_id}/status", encode_status(status))
 
-    def card(self, fmt: str, facility: int, number: int) -> int:
+    def card(self, fmt: str, facility: int, number: int, ts_ms: int | None = None) -> int:
+        """Report a card read (``ts_ms``: when the unit read it, default now)."""
         bits = encode_bits(WiegandCard(fmt, facility, number))  # type: ignore[arg-type]
-        return self._report(RawCardReply(reader=0, bits=bits))
+        return self._report(RawCardReply(reader=0, bits=bits), ts_ms=ts_ms)
 
     def pin(self, digits: str) -> int:
         return self._report(KeypadReply(reader=0, digits=digits + "#"))
