@@ -158,10 +158,16 @@ class HubMetrics:
                 registry=reg,
             ),
             vending_sales=Counter(
-                "hub_vending_sales", "Vends reported by vending machines.", registry=reg
+                "hub_vending_sales",
+                "Vends reported by vending machines, by district.",
+                ["district"],
+                registry=reg,
             ),
             vending_revenue=Counter(
-                "hub_vending_revenue_fen", "Value of reported vends, in fen.", registry=reg
+                "hub_vending_revenue_fen",
+                "Value of reported vends, in fen, by district.",
+                ["district"],
+                registry=reg,
             ),
             locker_compartments=Gauge(
                 "hub_locker_compartments",

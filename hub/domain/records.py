@@ -113,7 +113,7 @@ class DomainRecords:
         vends = [vend for _, event in items if (vend := vend_from_event(event)) is not None]
         if not vends:
             return None
-        recorded = self.sales.record(conn, items[0].device.device_id, vends)
+        recorded = self.sales.record(conn, items[0].device, vends)
         return partial(self.sales.counted, recorded) if recorded.new else None
 
     def _isolated(

@@ -21,7 +21,9 @@ from hub.domain.db_lane import DbLane
 from hub.domain.models import VENDING_SALE
 from hub.domain.stock import Vend, slot_stock, stock_updates, uncounted_vends
 from hub.domain.twin_writes import persist_twin
+from hub.ingest.directory import DeviceInfo
 from hub.metrics import HubMetrics
+from hub.registry.paths import district_of
 from hub.store.queries import latest_metric_seqs
 from hub.store.writer import StoreWriter, insert_for
 from hub.twin import TwinStore
@@ -53,6 +55,7 @@ class RecordedVends:
     report of each of their slots (the batch's own telemetry included)."""
 
     device_id: str
+    district: str
     vends: tuple[Vend, ...]
     new: tuple[Vend, ...]
     stock_reports: dict[int, int]
@@ -86,8 +89,9 @@ class VendingSales:
             .returning(VENDING_SALE.c.id)
         )
 
-    def record(self, conn: Connection, device_id: str, vends: Sequence[Vend]) -> RecordedVends:
+    def record(self, conn: Connection, device: DeviceInfo, vends: Sequence[Vend]) -> RecordedVends:
         """Insert the sales of one device's vends."""
+        device_id = device.device_id
         new: list[Vend] = []
         for vend in vends:
             row: dict[str, Any] = {
@@ -105,13 +109,15 @@ class VendingSales:
             since = min(vend.seq for vend in new)
             slots = sorted({vend.slot for vend in new})
             reports = last_stock_reports(conn, device_id, slots, since)
-        return RecordedVends(device_id, tuple(vends), tuple(new), reports)
+        return RecordedVends(device_id, district_of(device.path), tuple(vends), tuple(new), reports)
 
     def counted(self, recorded: RecordedVends) -> None:
         """Count the new sales; lower the twin's stock where no stock report covers them."""
+        sales = self._metrics.vending_sales.labels(recorded.district)
+        revenue = self._metrics.vending_revenue.labels(recorded.district)
         for vend in recorded.new:
-            self._metrics.vending_sales.inc()
-            self._metrics.vending_revenue.inc(vend.price)
+            sales.inc()
+            revenue.inc(vend.price)
         twin = self._twins.get(recorded.device_id)
         if twin is None or not recorded.new:
             return

@@ -13,6 +13,7 @@ from firmware_protocols.dex import AuditData, Product, SalesTotals, read_dex, wr
 from firmware_protocols.sparkplug_b.vending_model import DEX_AUDIT as DEX_METRIC
 from firmware_protocols.sparkplug_b.vending_model import slot_metric, vend_values
 from hub.db.engine import make_engine
+from hub.registry.paths import district_of
 from hub.domain.dex_audits import product_totals
 from hub.domain.models import DEX_AUDIT, VENDING_SALE
 from hub.store.queries import load_twins
@@ -70,8 +71,11 @@ async def test_vends_sales_stock_and_setpoint(
         )  # the machine's own count, not 8
         assert stock(runtime.workers.local().twins, vending, 1) == 10
         registry = runtime.workers.local().metrics.registry
-        assert registry.get_sample_value("hub_vending_sales_total") == 2
-        assert registry.get_sample_value("hub_vending_revenue_fen_total") == 850
+        entry = runtime.directory.get(vending)
+        assert entry is not None
+        district = {"district": district_of(entry.info.path)}  # sales by district
+        assert registry.get_sample_value("hub_vending_sales_total", district) == 2
+        assert registry.get_sample_value("hub_vending_revenue_fen_total", district) == 850
         await async_wait_until(
             lambda: (load_twins(engine)[vending].reported["slots"]["2"]["stock"]) == 9,
             what="lowered stock stored",
