@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from firmware_protocols.base import (
     CodecError,
     Command,
     Definition,
     DeviceKind,
-    DeviceTopics,
     Outbound,
-    Subscription,
     Uplink,
 )
 from firmware_protocols.lockerlink import normalise, topics
@@ -28,6 +27,7 @@ from firmware_protocols.lockerlink.messages import COMMAND_NAMES, Generation
 from firmware_protocols.lockerlink.replies import decode_reply
 from firmware_protocols.lockerlink.status import decode_status
 from firmware_protocols.lockerlink.telemetry import decode_telemetry
+from firmware_protocols.topic_layout import TopicLayout, TopicsFromModule
 
 _DECODERS: Mapping[str, Callable[[bytes], list[Uplink]]] = {
     "status": lambda payload: normalise.status_records(decode_status(payload)),
@@ -61,30 +61,13 @@ class LockerlinkSession:
 
 
 @dataclass(frozen=True, slots=True)
-class LockerlinkDefinition:
+class LockerlinkDefinition(TopicsFromModule):
+    topic_layout: ClassVar[TopicLayout] = topics
     generation: Generation
     firmware_versions: tuple[str, ...]
     protocol: str = "lockerlink"
     kind: DeviceKind = "locker"
     commands: tuple[str, ...] = COMMAND_NAMES
-
-    def subscriptions(self) -> Sequence[Subscription]:
-        return topics.subscriptions()
-
-    def device_subscriptions(self, device_id: str) -> Sequence[Subscription]:
-        return topics.device_subscriptions(device_id)
-
-    def reply_subscriptions(self) -> Sequence[Subscription]:
-        return topics.reply_subscriptions()
-
-    def announce_subscriptions(self) -> Sequence[Subscription]:
-        return topics.announce_subscriptions()
-
-    def route(self, topic: str) -> tuple[str, str] | None:
-        return topics.route(topic)
-
-    def device_topics(self, device_id: str) -> DeviceTopics:
-        return topics.device_topics(device_id)
 
     def session(self, device_id: str) -> LockerlinkSession:
         return LockerlinkSession(device_id, self.generation)

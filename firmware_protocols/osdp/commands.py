@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from firmware_protocols.osdp.codes import BROADCAST, CommandCode
 from firmware_protocols.osdp.errors import OsdpError
-from firmware_protocols.osdp.frame import Frame
+from firmware_protocols.osdp.frame import Frame, decode_data, decode_payload, payload_frame
 
 
 def pack(fmt: str, *values: int) -> bytes:
@@ -318,28 +318,16 @@ _PARSERS: Mapping[int, Callable[[bytes], CommandPayload]] = MappingProxyType(
 
 def decode_command_data(code: int, data: bytes) -> CommandPayload:
     """The typed payload for a command code and its data; unknown codes stay raw."""
-    parser = _PARSERS.get(code)
-    if parser is None:
-        return UnknownCommand(code, bytes(data))
-    return parser(data)
+    return decode_data(code, data, _PARSERS, UnknownCommand)
 
 
 def decode_command(frame: Frame) -> CommandPayload:
     """The typed payload of a command frame; OsdpError if it is secured or malformed."""
-    if frame.security_block is not None:
-        raise OsdpError("secure_channel", "secure channel frames are not used over MQTT")
-    return decode_command_data(frame.code, frame.data)
+    return decode_payload(frame, _PARSERS, UnknownCommand)
 
 
 def command_frame(
     payload: CommandPayload, *, address: int = BROADCAST, sequence: int = 1, use_crc: bool = True
 ) -> Frame:
     """A command frame for ``payload`` (the hub addresses 0x7F, the broadcast address)."""
-    return Frame(
-        address=address,
-        code=payload.CODE,
-        data=payload.to_data(),
-        sequence=sequence,
-        reply=False,
-        use_crc=use_crc,
-    )
+    return payload_frame(payload, address=address, sequence=sequence, reply=False, use_crc=use_crc)

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from firmware_protocols.base import (
     Command,
     Definition,
     DeviceKind,
-    DeviceTopics,
     Event,
     Outbound,
-    Subscription,
     Uplink,
 )
 from firmware_protocols.osdp import topics
 from firmware_protocols.osdp.downlink import COMMAND_NAMES, encode_hub_command
 from firmware_protocols.osdp.uplink import decode_uplink
+from firmware_protocols.topic_layout import TopicLayout, TopicsFromModule
 
 CHANGE_EVENTS = frozenset({"inputs", "local_status"})
 
@@ -55,29 +54,12 @@ class OsdpSession:
 
 
 @dataclass(frozen=True, slots=True)
-class OsdpDefinition:
+class OsdpDefinition(TopicsFromModule):
+    topic_layout: ClassVar[TopicLayout] = topics
     protocol: str = "osdp"
     firmware_versions: Sequence[str] = ("1", "2")
     kind: DeviceKind = "door"
     commands: Sequence[str] = COMMAND_NAMES
-
-    def subscriptions(self) -> Sequence[Subscription]:
-        return topics.subscriptions()
-
-    def device_subscriptions(self, device_id: str) -> Sequence[Subscription]:
-        return topics.device_subscriptions(device_id)
-
-    def reply_subscriptions(self) -> Sequence[Subscription]:
-        return topics.reply_subscriptions()
-
-    def announce_subscriptions(self) -> Sequence[Subscription]:
-        return topics.announce_subscriptions()
-
-    def route(self, topic: str) -> tuple[str, str] | None:
-        return topics.route(topic)
-
-    def device_topics(self, device_id: str) -> DeviceTopics:
-        return topics.device_topics(device_id)
 
     def session(self, device_id: str) -> OsdpSession:
         return OsdpSession(device_id)

@@ -16,8 +16,9 @@ Layout (offsets within the frame, after an optional 0xFF mark byte)::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from firmware_protocols.osdp.codes import (
     BROADCAST,
@@ -165,3 +166,49 @@ def split_frames(buf: bytes) -> tuple[Frame, ...]:
 def join_frames(frames: Sequence[Frame]) -> bytes:
     """The frames encoded back to back (no mark bytes)."""
     return b"".join(encode_frame(frame) for frame in frames)
+
+
+class Payload(Protocol):
+    """A typed command or reply payload: its code and the data it encodes to."""
+
+    @property
+    def CODE(self) -> int: ...
+
+    def to_data(self) -> bytes: ...
+
+
+P = TypeVar("P")
+
+
+def decode_payload(
+    frame: Frame, parsers: Mapping[int, Callable[[bytes], P]], unknown: Callable[[int, bytes], P]
+) -> P:
+    """The typed payload of ``frame`` by its code (``unknown`` for a code without a
+    parser); OsdpError if the frame is secured or its data malformed."""
+    if frame.security_block is not None:
+        raise OsdpError("secure_channel", "secure channel frames are not used over MQTT")
+    return decode_data(frame.code, frame.data, parsers, unknown)
+
+
+def decode_data(
+    code: int,
+    data: bytes,
+    parsers: Mapping[int, Callable[[bytes], P]],
+    unknown: Callable[[int, bytes], P],
+) -> P:
+    parser = parsers.get(code)
+    return unknown(code, bytes(data)) if parser is None else parser(data)
+
+
+def payload_frame(
+    payload: Payload, *, address: int, sequence: int, reply: bool, use_crc: bool
+) -> Frame:
+    """The frame carrying ``payload``."""
+    return Frame(
+        address=address,
+        code=payload.CODE,
+        data=payload.to_data(),
+        sequence=sequence,
+        reply=reply,
+        use_crc=use_crc,
+    )

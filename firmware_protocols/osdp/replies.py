@@ -15,7 +15,7 @@ from typing import ClassVar
 from firmware_protocols.osdp.codes import RawFormat, ReplyCode
 from firmware_protocols.osdp.commands import exact, pack, records
 from firmware_protocols.osdp.errors import OsdpError
-from firmware_protocols.osdp.frame import Frame
+from firmware_protocols.osdp.frame import Frame, decode_data, decode_payload, payload_frame
 from firmware_protocols.wiegand import bits_to_bytes, bytes_to_bits
 
 
@@ -293,28 +293,16 @@ _PARSERS: Mapping[int, Callable[[bytes], ReplyPayload]] = MappingProxyType(
 
 def decode_reply_data(code: int, data: bytes) -> ReplyPayload:
     """The typed payload for a reply code and its data; unknown codes stay raw."""
-    parser = _PARSERS.get(code)
-    if parser is None:
-        return UnknownReply(code, bytes(data))
-    return parser(data)
+    return decode_data(code, data, _PARSERS, UnknownReply)
 
 
 def decode_reply(frame: Frame) -> ReplyPayload:
     """The typed payload of a reply frame; OsdpError if it is secured or malformed."""
-    if frame.security_block is not None:
-        raise OsdpError("secure_channel", "secure channel frames are not used over MQTT")
-    return decode_reply_data(frame.code, frame.data)
+    return decode_payload(frame, _PARSERS, UnknownReply)
 
 
 def reply_frame(
     payload: ReplyPayload, *, address: int = 0, sequence: int = 0, use_crc: bool = True
 ) -> Frame:
     """A reply frame for ``payload`` from the PD at ``address`` (reply bit set)."""
-    return Frame(
-        address=address,
-        code=payload.CODE,
-        data=payload.to_data(),
-        sequence=sequence,
-        reply=True,
-        use_crc=use_crc,
-    )
+    return payload_frame(payload, address=address, sequence=sequence, reply=True, use_crc=use_crc)
