@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.registry import default_registry
 from hub.alarms.desk import AlarmDesk
 from hub.commands.repository import CommandRepository
@@ -48,10 +48,6 @@ from hub.transport.paho_transport import PahoTransport
 log = logging.getLogger(__name__)
 
 LANE_QUEUE = 2_000  # replies waiting in the command lane's buffer
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def build_runtime(

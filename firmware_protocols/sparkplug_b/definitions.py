@@ -14,7 +14,6 @@ returns None for them, as for the STATE topic.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +27,7 @@ from firmware_protocols.base import (
     Subscription,
     Uplink,
 )
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.sparkplug_b.host_session import EdgeNodeSession
 from firmware_protocols.sparkplug_b.topics import (
     DEVICE_TYPES,
@@ -42,10 +42,6 @@ from firmware_protocols.sparkplug_b.vending_model import GROUP_ID
 from firmware_protocols.sparkplug_b.vending_uplink import uplinks
 
 Clock = Callable[[], int]  # Unix ms
-
-
-def wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def parse_channel(channel: str) -> tuple[MessageType, str | None]:
@@ -91,7 +87,7 @@ class SparkplugDefinition:
     kind: DeviceKind = "vending"
     commands: tuple[str, ...] = COMMAND_NAMES
     group_id: str = GROUP_ID
-    clock: Clock = field(default=wall_clock_ms)
+    clock: Clock = field(default=wall_ms)
 
     def subscriptions(self) -> Sequence[Subscription]:
         node = [f"{NAMESPACE}/{self.group_id}/{t}/+" for t in NODE_TYPES if not t.is_command]

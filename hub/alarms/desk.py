@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -20,6 +19,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 
+from firmware_protocols.clock import wall_ms
 from hub.alarms import repository
 from hub.alarms.engine import LIVE_TYPE, live_data
 from hub.alarms.lifecycle import Alarm, Change
@@ -36,10 +36,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 GAUGE_INTERVAL_S = 5.0
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class AlarmDesk:

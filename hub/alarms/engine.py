@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -36,6 +35,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from firmware_protocols.clock import wall_ms
 from hub.alarms import repository
 from hub.alarms.config import AlarmRules
 from hub.alarms.dex_watch import DexWatch
@@ -64,10 +64,6 @@ TICK_INTERVAL_S = 5.0
 PARCEL_INTERVAL_MS = 60_000
 DEX_RESTORE_MS = 7 * 86_400_000  # a restarted engine re-judges audits this recent
 QUEUE_SIGNALS = 10_000
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def live_data(alarm: Alarm, change: Change) -> dict[str, Any]:

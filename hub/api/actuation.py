@@ -22,6 +22,7 @@ from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
+from firmware_protocols.clock import wall_ms
 from hub.api.audit.chain import AuditDraft
 from hub.api.audit.trail import AuditTrail
 from hub.api.auth import ResidentCaller
@@ -109,10 +110,6 @@ def _detail_text(body: Mapping[str, Any]) -> str:
     if isinstance(detail, list):
         return "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
     return str(detail)
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _error(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from firmware_protocols.clock import wall_ms
 from hub.bench.backlog import backlog_devices, publish_backlog
 from hub.bench.children import HubChild
 from hub.bench.ingest import committed
@@ -94,7 +95,7 @@ def run_under_load(
     hub.pause()
     try:
         say(f"unlock under load: hub paused; a backlog of {backlog} messages published")
-        published = publish_backlog(broker_url, devices, backlog, int(time.time() * 1000))
+        published = publish_backlog(broker_url, devices, backlog, wall_ms())
     finally:
         hub.resume()
     watch = DrainWatch(hub, start, published)

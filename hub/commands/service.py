@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from firmware_protocols.base import CodecError, Command
+from firmware_protocols.clock import wall_ms
 from hub.commands.models import CommandState
 from hub.commands.repository import CommandRepository
 from hub.errors import CommandError
@@ -83,10 +84,6 @@ class _Waiter:
     deadline_ms: int  # when the hub stops waiting (its own clock)
     acknowledged: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

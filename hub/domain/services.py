@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import Engine
 
+from firmware_protocols.clock import wall_ms
 from hub.config import Settings
 from hub.domain.background import BackgroundTasks
 from hub.domain.db_lane import DbLane
@@ -52,10 +52,6 @@ log = logging.getLogger(__name__)
 
 QUEUE_BATCHES = 1_000
 W = TypeVar("W")
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(slots=True)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from typing import Protocol
 
 from firmware_protocols.base import Outbound
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.sparkplug_b.host_state import host_state_messages
 from firmware_protocols.sparkplug_b.vending_commands import rebirth_request
 from firmware_protocols.sparkplug_b.vending_model import GROUP_ID
@@ -36,10 +36,6 @@ from hub.transport.errors import TransportError
 log = logging.getLogger(__name__)
 
 REBIRTH_INTERVAL_MS = 10_000
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class Publisher(Protocol):

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 
 from paho.mqtt.client import topic_matches_sub
 
 from firmware_protocols.base import CodecError, CommandReply
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.registry import DefinitionRegistry
 from hub.commands.service import CommandService
 from hub.ingest.batch import DeviceReply
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 BATCH = 256
 MAX_LOGGED = 10_000
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class CommandLane:

@@ -16,9 +16,9 @@ that watches that door, so its opening is not taken for a forced one.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
+from firmware_protocols.clock import wall_ms
 from hub.alarms.desk import AlarmDesk
 from hub.alarms.engine import LIVE_TYPE as ALARM_EVENT
 from hub.commands.service import CommandService, SentCommand
@@ -46,10 +46,6 @@ from hub.presence import PresenceTracker, Transition
 log = logging.getLogger(__name__)
 
 OPENING_COMMANDS = frozenset({"unlock"})  # card and PIN grants: the worker knows already
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class FrontSignals:

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
+from firmware_protocols.clock import wall_ms
 from hub.ingest.batch import CommittedBatch, DeviceEvent, PendingBatch
 from hub.ingest.decoder import MessageDecoder
 from hub.metrics import HubMetrics
@@ -65,10 +66,6 @@ class Backlog(Protocol):
     holds the rest) instead of losing signals or growing memory."""
 
     async def room(self) -> None: ...
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class IngestPipeline:

@@ -12,7 +12,6 @@ probes as malformed messages (dead letters of those two devices).
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from paho.mqtt.reasoncodes import ReasonCode
 
 from firmware_protocols.base import DeviceTopics
+from firmware_protocols.clock import wall_ms
 from hub.security.audit_model import CheckResult
 from hub.security.broker_probe import Endpoint, Probe, ProbeTimeout, connect
 from hub.security.share_group import weakness
@@ -240,7 +240,7 @@ def cannot_publish_hub_state(target: BrokerTarget) -> CheckResult:
         hub.subscribe([target.state_topic, attacker.uplinks()[0]])
         attacker_probe = session.device(attacker)
         # Harmless if it ever got through: "online" with the current time.
-        forged = json.dumps({"online": True, "timestamp": int(time.time() * 1000)}).encode()
+        forged = json.dumps({"online": True, "timestamp": wall_ms()}).encode()
         answer = attacker_probe.publish(target.state_topic, forged)
         control = _nonce()
         attacker_probe.publish(attacker.uplinks()[0], control)

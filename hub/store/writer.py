@@ -17,7 +17,6 @@ they are committed, and the messages acknowledged, together or not at all.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, Literal
@@ -38,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from firmware_protocols.clock import wall_ms
 from hub.store.event_sql import EVENT_ROWS_PER_STATEMENT, EventInsertSql
 from hub.store.rows import (
     DeadLetterRow,
@@ -90,10 +90,6 @@ _TWIN_AS_TEXT = Table(
         for c in twin.c
     ),
 )
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def insert_for(engine: Engine) -> Callable[[Table], DialectInsert]:

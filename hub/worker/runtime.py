@@ -11,7 +11,6 @@ No I/O here beyond reading the registry and the stored twins.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from firmware_protocols.base import Subscription
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.registry import DefinitionRegistry, default_registry
 from hub.alarms.config import AlarmRules
 from hub.alarms.engine import AlarmEngine
@@ -43,10 +43,6 @@ from hub.transport.paho_transport import PahoTransport
 from hub.twin import Twin, TwinStore
 from hub.worker.front_link import FrontLink
 from hub.worker.partition import Partition, device_filters
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class WorkerLive:

@@ -7,10 +7,10 @@ import asyncio
 import contextlib
 import logging
 import os
-import time
 from collections.abc import Callable
 
 from firmware_protocols.base import Subscription
+from firmware_protocols.clock import wall_ms
 from hub.ipc.metrics import samples_of
 from hub.ipc.signals import (
     GrantOpened,
@@ -29,10 +29,6 @@ log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 1.0
 REPORT_INTERVAL_S = 1.0
 SNAPSHOT_EVERY = 5  # reports: the partition's whole presence every 5 s
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class WorkerStopped(Exception):

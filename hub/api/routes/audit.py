@@ -4,12 +4,12 @@ made for door units (the domain's access log)."""
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
+from firmware_protocols.clock import wall_ms
 from hub.api.deps import ContextDep, OperatorDep, SessionDep
 from hub.api.schemas.audit import AuditEntryPublic, AuditPage, DoorAccessPage, DoorAccessPublic
 from hub.api.schemas.common import DeviceIdQuery, errors
@@ -45,8 +45,7 @@ def audit_log(
     when, the result and how long it took."""
     start, end = None, None
     if since is not None or until is not None:
-        now_ms = time.time_ns() // 1_000_000
-        start, end = time_range(since, until, now_ms, 3660 * DAY_MS, 3660 * DAY_MS)
+        start, end = time_range(since, until, wall_ms(), 3660 * DAY_MS, 3660 * DAY_MS)
     found = context.audit.entries(
         scope_path=operator.scope_path,
         resident_id=resident_id,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, status
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from firmware_protocols.clock import wall_ms
 from hub.api.audit.chain import AuditDraft
 from hub.api.auth import Operator
 from hub.api.context import ApiContext
@@ -40,10 +41,6 @@ router = APIRouter(prefix="/api/v1", tags=["operators"])
 
 DeviceId = DeviceIdPath
 CommandId = Annotated[str, Path(max_length=32)]
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _check(engine: Any, device_id: str, scope_path: str, body: CommandCreate) -> Device:

@@ -10,7 +10,6 @@ of another kind):
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from firmware_protocols.clock import wall_ms
 from hub.alarms.queries import unsellable_slots
 from hub.api.deps import ContextDep, OperatorDep
 from hub.api.device_queries import device_in_scope
@@ -52,10 +52,6 @@ KIND_NAMES: dict[DeviceKind, str] = {
 DEFAULT_HELD_OPEN_S = 30
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 def device_of_kind(
     engine: Engine, device_id: str, scope_path: str, kind: DeviceKind | None
 ) -> Device:
@@ -85,7 +81,7 @@ async def locker_compartments(
 
     registered, parcels, twin = await run_in_threadpool(load)
     reported: Mapping[str, Any] = twin.reported if twin is not None else {}
-    views = locker_views.compartments(registered, reported, parcels, now_ms())
+    views = locker_views.compartments(registered, reported, parcels, wall_ms())
     return LockerView(
         device_id=device_id,
         online=runtime.presence.is_online(device_id),
@@ -116,7 +112,7 @@ async def vending_cabinet(
     """A vending machine's cabinet temperature against its setpoint and cold-chain band,
     its slots (stock, price in fen, capacity) and today's sales (the city's day)."""
     runtime = context.runtime
-    day = CityClock(runtime.settings.timezone).today(now_ms())
+    day = CityClock(runtime.settings.timezone).today(wall_ms())
 
     def load() -> tuple[Device, list[Any], list[int], SalesFigures, TwinRow | None]:
         device = device_of_kind(runtime.engine, device_id, operator.scope_path, "vending")
@@ -254,7 +250,7 @@ def device_series(
     engine = context.runtime.engine
     device_of_kind(engine, device_id, operator.scope_path, None)
     span, width = series_views.RANGES[chosen]
-    end = parse_instant(until, "until") if until is not None else now_ms()
+    end = parse_instant(until, "until") if until is not None else wall_ms()
     start = max(0, end - span)
     buckets = telemetry_series(engine, device_id, metric, start, end, width, limit=1000)
     unit, decimals, _ = series_views.precision(metric)

@@ -6,11 +6,11 @@ and so are the rows one request returns.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from firmware_protocols.clock import wall_ms
 from hub.api.deps import OperatorDep, RuntimeDep, SessionDep
 from hub.api.device_queries import device_in_scope
 from hub.api.routes.devices import not_found
@@ -48,10 +48,6 @@ Instant = Annotated[
 ]
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 @router.get("/{device_id}/telemetry", responses=errors(401, 403, 404))
 def device_telemetry(
     device_id: DeviceId,
@@ -69,7 +65,7 @@ def device_telemetry(
     minute), a week (hour) or 90 days (day) before ``until``."""
     if device_in_scope(session, device_id, operator.scope_path) is None:
         raise not_found(device_id)
-    start, end = time_range(since, until, now_ms(), DEFAULT_SPAN_MS[bucket], MAX_SPAN_MS[bucket])
+    start, end = time_range(since, until, wall_ms(), DEFAULT_SPAN_MS[bucket], MAX_SPAN_MS[bucket])
     points: list[PointPublic] = []
     buckets: list[BucketPublic] = []
     if bucket == "raw":
@@ -114,7 +110,7 @@ def device_events(
         raise not_found(device_id)
     start, end = (None, None)
     if since is not None or until is not None:
-        start, end = time_range(since, until, now_ms(), 3660 * DAY_MS, 3660 * DAY_MS)
+        start, end = time_range(since, until, wall_ms(), 3660 * DAY_MS, 3660 * DAY_MS)
     found = events(
         runtime.engine,
         device_id,

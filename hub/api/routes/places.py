@@ -4,7 +4,6 @@ devices installed there. A place outside the caller's scope is a 404."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from firmware_protocols.clock import wall_ms
 from hub.api.deps import ContextDep, OperatorDep
 from hub.api.places.activity import UNLOCK_METHODS, DeviceActivity, activity
 from hub.api.places.figures import Figures, roll_up
@@ -43,10 +43,6 @@ router = APIRouter(prefix="/api/v1/places", tags=["operators"])
 
 Code = Annotated[str, Path(max_length=48, description="a place's code, e.g. wuxi-binhu")]
 SELF = "."
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _ref(place: Place) -> PlaceRef:
@@ -143,7 +139,7 @@ def _view(
 async def _answer(code: str | None, operator: OperatorDep, context: ContextDep) -> PlaceView:
     runtime = context.runtime
     clock = CityClock(runtime.settings.timezone)
-    day = clock.today(now_ms())
+    day = clock.today(wall_ms())
     stored = await run_in_threadpool(_load, runtime.engine, code, operator.scope_path, day)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no place {code!r} in your scope")

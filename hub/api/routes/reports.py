@@ -12,13 +12,13 @@ device (or building), community or district.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from firmware_protocols.clock import wall_ms
 from hub.api.deps import ContextDep, OperatorDep
 from hub.api.places.tree import Place, place_in_scope, scope_root
 from hub.api.schemas.common import errors
@@ -53,10 +53,6 @@ Month = Annotated[
 ]
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 @router.get(
     "/{report}",
     response_model=ReportPublic,
@@ -84,7 +80,7 @@ def get_report(
     """One report of a place for a month, as JSON (columns and rows) or CSV download."""
     runtime = context.runtime
     clock = CityClock(runtime.settings.timezone)
-    now = now_ms()
+    now = wall_ms()
     chosen = month or clock.previous_month(now)
     try:
         since, until = clock.month(chosen)
