@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from hub.db.engine import normalise_url
@@ -16,6 +17,17 @@ POSTGRES_ENV = "HUB_TEST_POSTGRES_URL"
 
 def postgres_admin_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
+
+
+def required_postgres_admin_url() -> str:
+    """The admin URL; without one the test is skipped, or fails under CI (``CI`` set)."""
+    admin = postgres_admin_url()
+    if admin is None:
+        reason = f"PostgreSQL not configured: set {POSTGRES_ENV} to run these"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set, so this must run)")
+        pytest.skip(reason)
+    return admin
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""Migration 0006 builds exactly the tables of hub.alarms.tables, on both databases, keeps
-one open alarm per device and type, and takes the tables away again on downgrade."""
+"""The alarm tables keep one open alarm per device and type, on both databases, and
+migration 0006 takes them away again on downgrade (tests/integration/db/test_schema.py
+checks that the migrations build exactly hub.alarms.tables)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Index, MetaData, insert, inspect, update
+from sqlalchemy import Engine, insert, inspect, update
 from sqlalchemy.exc import IntegrityError
 
-from hub.alarms.tables import ALARM, ALARM_HISTORY, ALARM_TABLES
+from hub.alarms.tables import ALARM, ALARM_TABLES
 from hub.db.engine import make_engine
-from hub.db.migrate import MIGRATIONS_DIR, upgrade
+from hub.db.migrate import upgrade
+from tests.support.migrations import downgrade
 
 
 @pytest.fixture
@@ -25,35 +23,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade(engine)  # the tables as they are now (0009 widened device ids)
     yield engine
     engine.dispose()
-
-
-def alarm_metadata() -> MetaData:
-    metadata = MetaData()
-    for table in (ALARM, ALARM_HISTORY):
-        table.to_metadata(metadata)
-    return metadata
-
-
-def differences(engine: Engine, target: MetaData) -> list[Any]:
-    def include(name: str | None, type_: str, _parent: object) -> bool:
-        return type_ != "table" or name in ALARM_TABLES
-
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_name": include, "compare_type": True}
-        )
-        return list(compare_metadata(context, target))
-
-
-def test_migrated_schema_equals_the_tables(engine: Engine) -> None:
-    assert set(inspect(engine).get_table_names()) >= ALARM_TABLES
-    assert differences(engine, alarm_metadata()) == []
-
-
-def test_the_comparison_notices_a_difference(engine: Engine) -> None:
-    changed = alarm_metadata()
-    Index("ix_not_migrated", changed.tables["alarm"].c.raised_ms)
-    assert [d[0] for d in differences(engine, changed)] == ["add_index"]
 
 
 def row(state: str = "active") -> dict[str, Any]:
@@ -89,9 +58,6 @@ def test_one_open_alarm_per_device_and_type(engine: Engine) -> None:
 
 
 def test_downgrade_removes_the_alarm_tables(engine: Engine) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005")
+    assert set(inspect(engine).get_table_names()) >= ALARM_TABLES
+    downgrade(engine, "0005")
     assert not ALARM_TABLES & set(inspect(engine).get_table_names())

@@ -8,7 +8,6 @@ their own): creating and migrating a PostgreSQL database costs more than most te
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from hub.registry.fleet_plan import FleetSize
 from hub.registry.seeding import SeedReport, seed_registry
-from tests.support.databases import fresh_postgres_database, postgres_admin_url
+from tests.support.databases import fresh_postgres_database, required_postgres_admin_url
 
 SECRET_KEY = "registry-test-secret-key"
 SMALL = FleetSize(communities=8, residents_per_building=5)
@@ -70,13 +69,7 @@ def fleet(
         yield _seed(engine, folder)
         engine.dispose()
         return
-    admin = postgres_admin_url()
-    if admin is None:
-        reason = "PostgreSQL not configured: set HUB_TEST_POSTGRES_URL to run these"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set, so this must run)")
-        pytest.skip(reason)
-    with fresh_postgres_database(admin) as url:
+    with fresh_postgres_database(required_postgres_admin_url()) as url:
         engine = make_engine(url)
         yield _seed(engine, folder)
         engine.dispose()

@@ -4,7 +4,6 @@ PostgreSQL database per test would cost seconds each); every test starts on empt
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -14,16 +13,7 @@ from sqlalchemy import Engine, delete
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from hub.store.schema import metadata
-from tests.support.databases import fresh_postgres_database, postgres_admin_url
-
-
-def _postgres_admin() -> str:
-    admin = postgres_admin_url()
-    if admin is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL not configured (CI is set, so this must run)")
-        pytest.skip("PostgreSQL not configured: set HUB_TEST_POSTGRES_URL to run these")
-    return admin
+from tests.support.databases import fresh_postgres_database, required_postgres_admin_url
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -35,7 +25,7 @@ def store_url(
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'hub.db'}"
         else:
-            url = stack.enter_context(fresh_postgres_database(_postgres_admin()))
+            url = stack.enter_context(fresh_postgres_database(required_postgres_admin_url()))
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()

@@ -1,61 +1,24 @@
-"""Migrations 0002 and 0007 build exactly the tables of hub.store.schema, on both databases;
-0007 folds per-metric telemetry rows into one row per message and back."""
+"""Migration 0002's store tables go away on downgrade; 0007 folds per-metric telemetry rows
+into one row per message and back, on both databases (tests/integration/db/test_schema.py
+checks that the migrations build exactly hub.store.schema)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Index, MetaData, inspect, text
+from sqlalchemy import inspect, text
 
 from hub.db.engine import make_engine
-from hub.db.migrate import MIGRATIONS_DIR, upgrade
-from hub.store.schema import STORE_TABLES, metadata
-
-
-def _differences(engine: Engine, target: MetaData) -> list[Any]:
-    def include(name: str | None, type_: str, _parent: object) -> bool:
-        return type_ != "table" or name in STORE_TABLES
-
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_name": include, "compare_type": True}
-        )
-        return list(compare_metadata(context, target))
-
-
-def test_migrated_schema_equals_the_tables(engine: Engine) -> None:
-    assert set(inspect(engine).get_table_names()) >= STORE_TABLES
-    assert _differences(engine, metadata) == []
-
-
-def test_the_comparison_notices_a_difference(engine: Engine) -> None:
-    changed = MetaData()
-    for table in metadata.tables.values():
-        table.to_metadata(changed)
-    Index("ix_not_migrated", changed.tables["event"].c.received_ms)
-    diffs = _differences(engine, changed)
-    assert [d[0] for d in diffs] == ["add_index"]
-    assert diffs[0][1].name == "ix_not_migrated"
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+from hub.db.migrate import upgrade
+from hub.store.schema import STORE_TABLES
+from tests.support.migrations import downgrade
 
 
 def test_downgrade_removes_the_store_tables(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine, "0007")  # only up to ours: later revisions are not this test's business
     assert set(inspect(engine).get_table_names()) >= STORE_TABLES
-    _downgrade(engine, "0001")
+    downgrade(engine, "0001")
     assert not STORE_TABLES & set(inspect(engine).get_table_names())
     engine.dispose()
 
@@ -96,7 +59,7 @@ def test_0007_folds_readings_into_messages_and_back(database_url: str) -> None:
         ("vend-1", "door", 1_000),
         ("vend-1", "temp", 1_000),
     ]
-    _downgrade(engine, "0006")
+    downgrade(engine, "0006")
     with engine.connect() as conn:
         back = conn.execute(
             text("SELECT device_id, metric, ts_ms, value, seq FROM telemetry ORDER BY 1, 5, 2")

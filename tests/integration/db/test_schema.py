@@ -1,0 +1,119 @@
+"""The migrations build exactly the tables the code declares, on SQLite and PostgreSQL.
+
+One row of ``DECLARED`` a part of the hub that owns tables: the migrated database (at
+head, so a later migration that changes an earlier part's table is checked too) is
+compared with that part's table definitions by Alembic's autogenerate, and every table
+the migrations make must belong to one part. A part that adds tables adds a row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, Index, MetaData, Table, inspect
+from sqlmodel import SQLModel
+
+import hub.commands.models
+import hub.registry.models  # noqa: F401 - registers the registry tables on SQLModel.metadata
+from hub.alarms.tables import ALARM, ALARM_HISTORY
+from hub.api.audit.tables import metadata as api_metadata
+from hub.db.engine import make_engine
+from hub.db.migrate import upgrade
+from hub.domain.models import ACCESS_LOG, DEX_AUDIT, PARCEL, VENDING_SALE
+from hub.registry.models import REGISTRY_TABLES
+from hub.store.schema import metadata as store_metadata
+from tests.support.databases import fresh_postgres_database, required_postgres_admin_url
+
+
+def _sqlmodel(*names: str) -> Callable[[], list[Table]]:
+    return lambda: [SQLModel.metadata.tables[name] for name in names]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A part of the hub and the tables it declares."""
+
+    part: str
+    tables: Callable[[], list[Table]]
+
+    def metadata(self) -> MetaData:
+        """The part's tables alone, copied (tests may change the copy)."""
+        copy = MetaData()
+        for table in self.tables():
+            table.to_metadata(copy)
+        return copy
+
+
+DECLARED = [
+    Declared("registry", _sqlmodel(*REGISTRY_TABLES)),
+    Declared("store", lambda: list(store_metadata.tables.values())),
+    Declared("commands", _sqlmodel("command", "command_reply")),
+    Declared("domain", lambda: [ACCESS_LOG, PARCEL, VENDING_SALE, DEX_AUDIT]),
+    Declared("api", lambda: list(api_metadata.tables.values())),
+    Declared("alarms", lambda: [ALARM, ALARM_HISTORY]),
+]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def migrated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One database per dialect, migrated to head; the tests only read it."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('schema') / 'hub.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database(required_postgres_admin_url()))
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+def differences(engine: Engine, target: MetaData) -> list[Any]:
+    """What autogenerate would change to make the database's copy of ``target``'s tables
+    equal to ``target`` (other tables are left out on both sides)."""
+    names = set(target.tables)
+
+    def include(name: str | None, type_: str, _parent: object) -> bool:
+        return type_ != "table" or name in names
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_name": include, "compare_type": True}
+        )
+        return list(compare_metadata(context, target))
+
+
+@pytest.mark.parametrize("declared", DECLARED, ids=lambda d: d.part)
+def test_migrated_schema_equals_the_declared_tables(migrated: Engine, declared: Declared) -> None:
+    target = declared.metadata()
+    assert set(target.tables) <= set(inspect(migrated).get_table_names())
+    assert differences(migrated, target) == []
+
+
+@pytest.mark.parametrize("declared", DECLARED, ids=lambda d: d.part)
+def test_the_comparison_notices_a_difference(migrated: Engine, declared: Declared) -> None:
+    """The check above can fail for every part: an index the migrations lack is reported."""
+    changed = declared.metadata()
+    first = next(iter(changed.tables.values()))
+    Index("ix_not_migrated", *first.primary_key.columns)
+    diffs = differences(migrated, changed)
+    assert [d[0] for d in diffs] == ["add_index"]
+    assert diffs[0][1].name == "ix_not_migrated"
+
+
+def test_every_migrated_table_is_declared_by_one_part(migrated: Engine) -> None:
+    owners: dict[str, list[str]] = {}
+    for declared in DECLARED:
+        for name in declared.metadata().tables:
+            owners.setdefault(name, []).append(declared.part)
+    assert {name: parts for name, parts in owners.items() if len(parts) > 1} == {}
+    migrated_tables = set(inspect(migrated).get_table_names()) - {"alembic_version"}
+    assert migrated_tables == set(owners)
