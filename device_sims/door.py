@@ -23,14 +23,15 @@ from device_sims.inventory import Card, Resident
 from device_sims.patterns import door_passages_per_hour, poisson
 from device_sims.sequence import SequenceCounter, boot_sequence_u32
 from firmware_protocols.base import Outbound
+from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.firmware import FirmwareState
 from firmware_protocols.osdp import topics
 from firmware_protocols.osdp.allowlist import AllowList
 from firmware_protocols.osdp.codes import NakError, OutputControl, nak_reason
 from firmware_protocols.osdp.commands import FileTransfer, LedCommand, MfgCommand, OutCommand
 from firmware_protocols.osdp.device import (
-    CommandGuard,
     ReceivedCommand,
+    admit,
     encode_command_reply,
     encode_report,
     receive_command,
@@ -208,7 +209,7 @@ class Door(SimDevice):
 
     # ------------------------------------------------------------ commands
     def handle_command(self, topic: str, payload: bytes) -> None:
-        """PROTOCOL.md section 7.1: replay and expiry (the guard), then the problems
+        """PROTOCOL.md section 7.1: expiry and replay (the guard), then the problems
         ``receive_command`` found in the packets, then execute them in order and answer."""
         try:
             received = receive_command(payload)
@@ -216,7 +217,7 @@ class Door(SimDevice):
             self.record(None, "?", "undecodable", exc.reason)
             return
         command_id = received.command_id.hex()
-        status = self.guard.judge(received.command_id, received.expires_at_ms, self.clock.now_ms())
+        status = admit(received, self.guard, self.clock.now_ms())
         replies: list[ReplyPayload] | None = None
         reason = None
         if status is ReplyStatus.CONFIRMED and received.problem is not None:

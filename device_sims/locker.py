@@ -3,7 +3,7 @@
 Daily pattern: two courier rounds (about 09:30 and 14:30) deposit parcels for real
 residents of the community; residents collect them through the day, most in the evening,
 with the keypad code; now and then a door is left open. ``open_compartment`` runs only
-when the firmware's :class:`~firmware_protocols.lockerlink.CommandGuard` accepts it.
+when the firmware's :class:`~firmware_protocols.command_guard.CommandGuard` accepts it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from device_sims.device import LOG_LENGTH, SentReply, SimDevice
 from device_sims.firmware import UpdateJob
 from device_sims.patterns import pickup_weight
 from firmware_protocols.base import CodecError, Outbound
+from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.firmware import FirmwareOrder, FirmwareState, major_version
 from firmware_protocols.lockerlink import (
-    CommandGuard,
     Compartment,
     Deposit,
     DoorClosed,
@@ -96,7 +96,7 @@ class Locker(SimDevice):
         self.slots = {c.number: Slot(c.number, c.size) for c in numbers}
         if not self.slots:
             self.slots = {n: Slot(n, "M") for n in range(1, 25)}
-        self.guard = CommandGuard(self.clock.now_ms)
+        self.guard = CommandGuard()
         self.log = LockerLog()
         self._rounds_done: set[tuple[int, float]] = set()
 
@@ -212,7 +212,7 @@ class Locker(SimDevice):
             self.record(command.command_id, command.name, "rejected", "unsupported_version", params)
             self._reply_soon([(command.command_id, "rejected", "unsupported_version")])
             return
-        verdict = self.guard.judge(command)
+        verdict = self.guard.admit(command.command_id, command.expires_at_ms, self.clock.now_ms())
         reason = verdict.reason
         status = verdict.status
         if status == "accepted" and isinstance(command, OpenCompartment):

@@ -21,6 +21,7 @@ from device_sims.device import SentReply, SimDevice
 from device_sims.firmware import UpdateJob
 from device_sims.patterns import is_morning, poisson, vends_per_hour
 from firmware_protocols.base import CodecError, Outbound
+from firmware_protocols.command_guard import CommandGuard, Verdict
 from firmware_protocols.dex import (
     AuditData,
     AuditTime,
@@ -35,7 +36,6 @@ from firmware_protocols.dex import (
 from firmware_protocols.firmware import FirmwareOrder, FirmwareState
 from firmware_protocols.sparkplug_b.datatypes import MetricValue
 from firmware_protocols.sparkplug_b.edge_node import EdgeNode
-from firmware_protocols.sparkplug_b.guard import CommandGuard, Verdict
 from firmware_protocols.sparkplug_b.host_state import decode_host_state
 from firmware_protocols.sparkplug_b.topics import MessageType, host_state_topic
 from firmware_protocols.sparkplug_b.vending_commands import VendingCommand, judge_command

@@ -9,7 +9,8 @@ both sides:
 - device and simulators: :func:`encode_status`, :func:`encode_will`,
   :func:`encode_telemetry`, :func:`encode_event`, :func:`encode_reply`,
   :func:`decode_command`, :func:`command_id_of`, :func:`uplink_outbound`,
-  :func:`will_outbound` and :class:`CommandGuard`.
+  :func:`will_outbound` and :class:`~firmware_protocols.command_guard.CommandGuard`
+  (the command checks every protocol shares).
 
 Decoders raise only :class:`~firmware_protocols.base.CodecError`, whose ``reason`` is one
 of ``too_large``, ``bad_json``, ``missing_field``, ``bad_field``,
@@ -17,6 +18,7 @@ of ``too_large``, ``bad_json``, ``missing_field``, ``bad_field``,
 Encoders raise it too (``bad_field``) for a message the wire cannot carry.
 """
 
+from firmware_protocols.command_guard import CommandGuard, Verdict
 from firmware_protocols.lockerlink.commands import (
     command_id_of,
     decode_command,
@@ -24,7 +26,6 @@ from firmware_protocols.lockerlink.commands import (
     from_hub_command,
 )
 from firmware_protocols.lockerlink.events import decode_event, encode_event
-from firmware_protocols.lockerlink.guard import CommandGuard, Verdict
 from firmware_protocols.lockerlink.messages import (
     Compartment,
     Deposit,

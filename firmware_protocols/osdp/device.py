@@ -4,7 +4,7 @@ encode reports.
 A door unit handles a ``cmd`` message like this (PROTOCOL.md section 7.1)::
 
     received = receive_command(payload)     # OsdpError: unreadable header, drop it
-    status = guard.judge(received.command_id, received.expires_at_ms, now_ms)
+    status = admit(received, guard, now_ms)  # expiry, then replay: the shared CommandGuard
     if status is ReplyStatus.CONFIRMED and received.problem is not None:
         status = ReplyStatus.REJECTED       # replies with received.problem (a NAK)
     if status is ReplyStatus.CONFIRMED:
@@ -14,10 +14,10 @@ A door unit handles a ``cmd`` message like this (PROTOCOL.md section 7.1)::
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from firmware_protocols.command_guard import Admission, CommandGuard
 from firmware_protocols.osdp.allowlist import AllowList, allowlist_from_commands, is_allowlist
 from firmware_protocols.osdp.codes import NakError
 from firmware_protocols.osdp.commands import (
@@ -37,53 +37,6 @@ from firmware_protocols.osdp.errors import OsdpError
 from firmware_protocols.osdp.firmware import is_manifest
 from firmware_protocols.osdp.frame import Frame, split_frames
 from firmware_protocols.osdp.replies import Ack, Nak, ReplyPayload, reply_frame
-
-DAY_MS = 24 * 3600 * 1000
-
-
-class CommandGuard:
-    """Refuses expired and replayed commands with bounded memory.
-
-    Ids are remembered until ``grace_ms`` after their expiry (the grace covers the device
-    clock stepping back); a copy arriving later is past its expiry and refused as expired.
-    When ``capacity`` unexpired ids are held, the one expiring first is forgotten and its
-    expiry becomes a floor: commands expiring at or before the floor are ``REJECTED``
-    (they might be replays of a forgotten id). Expiries more than ``max_ttl_ms`` ahead
-    are ``REJECTED`` too, so no id is held for long.
-    """
-
-    def __init__(
-        self, *, capacity: int = 1024, max_ttl_ms: int = DAY_MS, grace_ms: int = 300_000
-    ) -> None:
-        if capacity < 1 or max_ttl_ms < 1 or grace_ms < 0:
-            raise ValueError("capacity and max_ttl_ms must be positive, grace_ms not negative")
-        self._capacity = capacity
-        self._max_ttl_ms = max_ttl_ms
-        self._grace_ms = grace_ms
-        self._seen: set[bytes] = set()
-        self._by_expiry: list[tuple[int, bytes]] = []
-        self._floor = -1
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-    def judge(self, command_id: bytes, expires_at_ms: int, now_ms: int) -> ReplyStatus:
-        """CONFIRMED (execute it and remember its id), or why not to execute it."""
-        while self._by_expiry and self._by_expiry[0][0] + self._grace_ms < now_ms:
-            self._seen.discard(heapq.heappop(self._by_expiry)[1])
-        if command_id in self._seen:
-            return ReplyStatus.REPLAYED
-        if now_ms > expires_at_ms:
-            return ReplyStatus.EXPIRED
-        if expires_at_ms - now_ms > self._max_ttl_ms or expires_at_ms <= self._floor:
-            return ReplyStatus.REJECTED
-        if len(self._seen) >= self._capacity:
-            expiry, forgotten = heapq.heappop(self._by_expiry)
-            self._seen.discard(forgotten)
-            self._floor = max(self._floor, expiry)
-        self._seen.add(command_id)
-        heapq.heappush(self._by_expiry, (expires_at_ms, command_id))
-        return ReplyStatus.CONFIRMED
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +66,21 @@ _FRAME_NAKS = {
 
 def _nak_for(error: OsdpError) -> Nak:
     return Nak(_FRAME_NAKS.get(error.reason, NakError.BAD_LENGTH))
+
+
+ADMISSION_STATUS: Mapping[Admission, ReplyStatus] = {
+    "accepted": ReplyStatus.CONFIRMED,
+    "expired": ReplyStatus.EXPIRED,
+    "replayed": ReplyStatus.REPLAYED,
+    "rejected": ReplyStatus.REJECTED,
+}
+
+
+def admit(received: ReceivedCommand, guard: CommandGuard, now_ms: int) -> ReplyStatus:
+    """The guard's verdict on a received command (PROTOCOL.md section 7.1, steps 2 to 4)
+    as the reply status: CONFIRMED means go on to validate and execute its packets."""
+    verdict = guard.admit(received.command_id, received.expires_at_ms, now_ms)
+    return ADMISSION_STATUS[verdict.status]
 
 
 def receive_command(payload: bytes) -> ReceivedCommand:

@@ -9,7 +9,8 @@
 - sessions: :class:`EdgeNodeSession` (hub side: aliases, ``seq`` gaps, ``bdSeq``) and
   :class:`EdgeNode` (device side: births, alias-only data, deaths, commands);
 - the vending model: :mod:`.vending_model`, :mod:`.vending_uplink` (messages to hub
-  records), :mod:`.vending_commands` (NCMD/DCMD both ways), :class:`CommandGuard`;
+  records), :mod:`.vending_commands` (NCMD/DCMD both ways), with
+  :class:`~firmware_protocols.command_guard.CommandGuard` (shared by every protocol);
 - the hub's :data:`~firmware_protocols.sparkplug_b.definitions.DEFINITIONS`.
 
 Decoders raise only :class:`~firmware_protocols.base.CodecError`.
@@ -23,9 +24,9 @@ them from the repository root with the ``codegen`` extra installed::
 then raise pyproject's ``protobuf>=`` bound to the "Protobuf Python Version" in its header.
 """
 
+from firmware_protocols.command_guard import CommandGuard, Verdict
 from firmware_protocols.sparkplug_b.datatypes import DataType, MetricValue, RawValue
 from firmware_protocols.sparkplug_b.edge_node import EdgeCommand, EdgeNode
-from firmware_protocols.sparkplug_b.guard import CommandGuard, Verdict
 from firmware_protocols.sparkplug_b.host_session import EdgeNodeSession, Gap, Received
 from firmware_protocols.sparkplug_b.host_state import (
     HostState,

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from firmware_protocols.base import CodecError, Command, Outbound
+from firmware_protocols.command_guard import CommandGuard, Verdict
 from firmware_protocols.firmware import FirmwareOrder, order_from_params
 from firmware_protocols.sparkplug_b.datatypes import DataType, MetricValue
 from firmware_protocols.sparkplug_b.edge_node import EdgeCommand
-from firmware_protocols.sparkplug_b.guard import CommandGuard, Verdict
 from firmware_protocols.sparkplug_b.payload import Metric, Payload, encode_payload
 from firmware_protocols.sparkplug_b.topics import MessageType, build_topic
 from firmware_protocols.sparkplug_b.vending_model import (
@@ -247,9 +247,9 @@ def judge_command(command: EdgeCommand, guard: CommandGuard, now_ms: int) -> Dec
         return Decision(None, verdict, reply_values(reply_id, "rejected", exc.reason), node)
     verdict = admit(parsed, guard, now_ms)
     if parsed.command_id is None:
-        reply = None if verdict.execute else reply_values("", verdict.status, verdict.reason)
+        reply = None if verdict.execute else reply_values("", verdict.status, verdict.reason or "")
     else:
-        reply = reply_values(parsed.command_id, verdict.status, verdict.reason)
+        reply = reply_values(parsed.command_id, verdict.status, verdict.reason or "")
     return Decision(parsed, verdict, reply, parsed.node)
 
 

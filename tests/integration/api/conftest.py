@@ -26,11 +26,12 @@ from device_sims.inventory import CompartmentSpec, DeviceSpec, SlotSpec
 from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
 from device_sims.vending import VendingMachine
+from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.osdp import topics
 from firmware_protocols.osdp.commands import OutCommand
 from firmware_protocols.osdp.device import (
-    CommandGuard,
     ReceivedCommand,
+    admit,
     encode_command_reply,
     receive_command,
 )
@@ -243,7 +244,7 @@ class HeldDoor:
         for payload in payloads:
             received = receive_command(payload)
             now_ms = time.time_ns() // 1_000_000
-            status = self.guard.judge(received.command_id, received.expires_at_ms, now_ms)
+            status = admit(received, self.guard, now_ms)
             self.verdicts.append(status)
             if status is ReplyStatus.CONFIRMED and _releases(received):
                 self.executed.append(received.command_id)

@@ -16,6 +16,7 @@ from firmware_protocols.base import (
     StateReport,
     Telemetry,
 )
+from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.osdp import door
 from firmware_protocols.osdp.allowlist import AllowEntry, AllowList, allowlist_from_commands
 from firmware_protocols.osdp.codes import LedColor, NakError, OutputControl
@@ -28,7 +29,7 @@ from firmware_protocols.osdp.commands import (
 )
 from firmware_protocols.osdp.definitions import DEFINITIONS, OsdpSession
 from firmware_protocols.osdp.device import (
-    CommandGuard,
+    admit,
     encode_command_reply,
     encode_report,
     receive_command,
@@ -332,12 +333,10 @@ def test_simulated_unit_end_to_end() -> None:
     statuses = []
     for now in (NOW, NOW + 1):  # the broker redelivers it once
         received = receive_command(payload)
-        status = guard.judge(received.command_id, received.expires_at_ms, now)
+        status = admit(received, guard, now)
         (reply,) = SESSION.decode("reply", encode_command_reply(received, status, 1, now))
         statuses.append(reply.status)
     assert statuses == ["confirmed", "replayed"]
     late = command("unlock")
     received = receive_command(SESSION.encode_command(late)[0].payload)
-    assert guard.judge(received.command_id, received.expires_at_ms, NOW + 10_001) is (
-        ReplyStatus.EXPIRED
-    )
+    assert admit(received, guard, NOW + 10_001) is ReplyStatus.EXPIRED

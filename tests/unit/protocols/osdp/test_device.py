@@ -1,9 +1,10 @@
-"""Firmware side: CommandGuard, command decoding and replies, reports, the allow-list."""
+"""Firmware side: the guard's answers, command decoding and replies, reports, the allow-list."""
 
 from __future__ import annotations
 
 import pytest
 
+from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.osdp.allowlist import (
     MAX_ENTRIES_PER_CHUNK,
     VENDOR_CODE,
@@ -16,7 +17,7 @@ from firmware_protocols.osdp.allowlist import (
 from firmware_protocols.osdp.codes import NakError
 from firmware_protocols.osdp.commands import MfgCommand, Poll, UnknownCommand, command_frame
 from firmware_protocols.osdp.device import (
-    CommandGuard,
+    admit,
     encode_command_reply,
     encode_report,
     receive_command,
@@ -32,47 +33,16 @@ NOW = 1_700_000_000_000
 CID = "0123456789abcdef0123456789abcdef"
 
 
-def test_guard_confirms_once_then_replayed() -> None:
-    guard = CommandGuard()
-    assert guard.judge(b"a" * 16, NOW + 5000, NOW) is ReplyStatus.CONFIRMED
-    assert guard.judge(b"a" * 16, NOW + 5000, NOW + 1) is ReplyStatus.REPLAYED
-    assert guard.judge(b"b" * 16, NOW + 5000, NOW + 1) is ReplyStatus.CONFIRMED
-
-
-def test_guard_refuses_expired_and_does_not_remember_them() -> None:
-    guard = CommandGuard()
-    assert guard.judge(b"a" * 16, NOW, NOW) is ReplyStatus.CONFIRMED  # at expiry: still valid
-    assert guard.judge(b"b" * 16, NOW - 1, NOW) is ReplyStatus.EXPIRED
-    assert len(guard) == 1
-
-
-def test_guard_keeps_ids_until_grace_after_expiry() -> None:
-    guard = CommandGuard(grace_ms=1000)
-    guard.judge(b"a" * 16, NOW, NOW - 10)
-    assert guard.judge(b"a" * 16, NOW, NOW + 1000) is ReplyStatus.REPLAYED
-    assert guard.judge(b"a" * 16, NOW, NOW + 1001) is ReplyStatus.EXPIRED
-    assert len(guard) == 0
-
-
-def test_guard_memory_is_bounded_and_never_reexecutes() -> None:
-    guard = CommandGuard(capacity=3)
-    ids = [bytes([i]) * 16 for i in range(10)]
-    for i, cid in enumerate(ids):
-        assert guard.judge(cid, NOW + 1000 + i, NOW) is ReplyStatus.CONFIRMED
-        assert len(guard) <= 3
-    # every forgotten id would be a replay: the floor refuses all of them
-    for i, cid in enumerate(ids):
-        assert guard.judge(cid, NOW + 1000 + i, NOW) is not ReplyStatus.CONFIRMED
-    # a new command expiring after the floor is still accepted
-    assert guard.judge(b"n" * 16, NOW + 5000, NOW) is ReplyStatus.CONFIRMED
-
-
-def test_guard_refuses_far_future_expiry() -> None:
+def test_the_guard_answers_in_reply_statuses() -> None:
+    """The shared guard's verdicts as OSDP reply statuses; CONFIRMED goes on to the
+    packets."""
     guard = CommandGuard(max_ttl_ms=60_000)
-    assert guard.judge(b"a" * 16, NOW + 60_001, NOW) is ReplyStatus.REJECTED
-    assert guard.judge(b"a" * 16, NOW + 60_000, NOW) is ReplyStatus.CONFIRMED
-    with pytest.raises(ValueError):
-        CommandGuard(capacity=0)
+    received = receive_command(encode_command_envelope(CID, NOW + 5000, [Poll()]))
+    assert admit(received, guard, NOW + 5000) is ReplyStatus.EXPIRED
+    assert admit(received, guard, NOW) is ReplyStatus.CONFIRMED
+    assert admit(received, guard, NOW + 1) is ReplyStatus.REPLAYED
+    too_far = receive_command(encode_command_envelope("f" * 32, NOW + 60_001, [Poll()]))
+    assert admit(too_far, guard, NOW) is ReplyStatus.REJECTED
 
 
 def test_receive_and_answer_a_command() -> None:

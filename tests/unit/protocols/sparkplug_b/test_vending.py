@@ -374,16 +374,6 @@ def test_firmware_rejects_out_of_range_parameters_it_receives() -> None:
     assert verdict.status == "rejected" and "setpoint" in verdict.reason
 
 
-def test_guard_bounds_its_memory() -> None:
-    guard = CommandGuard(capacity=2, max_ttl_ms=1000, grace_ms=0)
-    assert guard.admit("a" * 32, T0 + 10, T0).execute
-    assert guard.admit("b" * 32, T0 + 10, T0).execute
-    assert guard.admit("c" * 32, T0 + 10, T0) == Verdict("rejected", "busy")
-    assert guard.admit("d" * 32, T0 + 5000, T0) == Verdict("rejected", "expiry_too_far")
-    assert guard.admit("c" * 32, T0 + 100, T0 + 10).execute  # a and b expired and forgotten
-    assert len(guard) == 1 and "c" * 32 in guard
-
-
 def test_firmware_parses_only_known_commands() -> None:
     machine = Machine()
     machine.boot()
