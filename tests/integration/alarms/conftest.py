@@ -25,8 +25,8 @@ from hub.service import build_runtime, run_hub
 from hub.worker.front_link import FrontLink
 from hub.worker.partition import Partition
 from hub.worker.runtime import WorkerRuntime, build_worker
-from tests.integration.alarms.devices import Devices, Door, Locker, Vending
 from tests.support.broker import PrivateMosquitto
+from tests.support.devices import DoorUnit, Locker, VendingMachine, Wire
 from tests.support.hub_harness import ScriptedClient, wait_committed
 from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
 from tests.support.waiting import async_wait_until
@@ -57,7 +57,7 @@ class AlarmHub:
     clock: ManualClock
     api: httpx.AsyncClient
     fleet: TinyFleet
-    devices: Devices
+    devices: Wire
     live: Subscription
     seen: list[LiveEvent] = field(default_factory=list)
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -69,11 +69,11 @@ class AlarmHub:
     def locker(self, index: int = 0) -> Locker:
         return Locker(self.devices, self.fleet.lockers[index])
 
-    def vending(self, index: int = 0) -> Vending:
-        return Vending(self.devices, self.fleet.vending[index])
+    def vending(self, index: int = 0) -> VendingMachine:
+        return VendingMachine(self.devices, self.fleet.vending[index])
 
-    def door(self, index: int = 0) -> Door:
-        return Door(self.devices, self.fleet.doors[index])
+    def door(self, index: int = 0) -> DoorUnit:
+        return DoorUnit(self.devices, self.fleet.doors[index])
 
     def token(self, scope: str = "testcity") -> dict[str, str]:
         """Headers with an operator token for ``scope`` (one token per scope and test)."""
@@ -199,7 +199,7 @@ async def alarm_hub(
         transport = httpx.ASGITransport(app=create_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://hub") as api:
             with runtime.live.subscribe() as live:
-                yield AlarmHub(runtime, clock, api, fleet, Devices(client), live)
+                yield AlarmHub(runtime, clock, api, fleet, Wire(client), live)
     finally:
         client.close()
         task.cancel()

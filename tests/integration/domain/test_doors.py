@@ -8,14 +8,15 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from firmware_protocols.clock import wall_ms
 from hub.commands.models import CommandRecord
 from hub.db.engine import make_engine
 from hub.domain.models import ACCESS_LOG
 from hub.live import LiveEvent, Subscription
 from hub.registry.models import DoorCredential
 from hub.store.queries import event_count
-from tests.integration.domain.devices import DoorUnit, feedback, now_ms, strikes, unique
-from tests.support.hub_harness import running_hub
+from tests.support.devices import DoorUnit, Wire, feedback, strikes
+from tests.support.hub_harness import ScriptedClient, running_hub
 from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
@@ -61,7 +62,7 @@ def drain(subscription: Subscription) -> list[LiveEvent]:
 async def test_cards_and_pins_are_answered_once_and_logged(
     database_url, settings_factory, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id=unique("domain-doors"))
+    settings = settings_factory(database_url=database_url, instance_id="domain-doors")
     engine = make_engine(database_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     door, other_door = fleet.doors
@@ -71,7 +72,7 @@ async def test_cards_and_pins_are_answered_once_and_logged(
     stranger = fleet.residents[f"{other_building}/0101"]
     revoke_card(engine, revoked)
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        unit = DoorUnit(mosquitto_session.url, door)
+        unit = DoorUnit(Wire(ScriptedClient(mosquitto_session.url, f"unit-{door}").connect()), door)
         unit.online()
         # Coming online, the unit is sent its building's allow-list: live cards only.
         [push] = await unit.wait_commands(1)
@@ -91,7 +92,7 @@ async def test_cards_and_pins_are_answered_once_and_logged(
             (lambda: unit.pin(fleet.pins[holder]), "granted"),
             (lambda: unit.pin("0000"), "denied"),
         ]
-        runtime.workers.local().twins.desire(door, {"unlock_pulse_ms": 5000}, now_ms())
+        runtime.workers.local().twins.desire(door, {"unlock_pulse_ms": 5000}, wall_ms())
         for count, (read, result) in enumerate(reads, start=2):
             read()
             received = (await unit.wait_commands(count))[-1]
@@ -119,7 +120,7 @@ async def test_cards_and_pins_are_answered_once_and_logged(
             "grant_access",
             "deny_access",
         ]
-        unit.close()
+        unit.wire.close()
     assert access_rows(engine) == [
         ("card", "granted", "card_ok", holder),
         ("card", "denied", "unknown_card", None),
@@ -132,7 +133,7 @@ async def test_cards_and_pins_are_answered_once_and_logged(
 
 
 async def test_forced_open_and_held_open(database_url, settings_factory, mosquitto_session) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id=unique("domain-door-watch"))
+    settings = settings_factory(database_url=database_url, instance_id="domain-door-watch")
     engine = make_engine(database_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     door = fleet.doors[0]
@@ -141,7 +142,7 @@ async def test_forced_open_and_held_open(database_url, settings_factory, mosquit
         domain = runtime.workers.local().domain
         assert domain is not None
         live = runtime.live.subscribe()
-        unit = DoorUnit(mosquitto_session.url, door)
+        unit = DoorUnit(Wire(ScriptedClient(mosquitto_session.url, f"unit-{door}").connect()), door)
         unit.online()
         await unit.wait_commands(1)  # the allow-list
 
@@ -167,9 +168,9 @@ async def test_forced_open_and_held_open(database_url, settings_factory, mosquit
         )
         assert forced() == 1  # neither the exit nor the granted opening counted as forced
         # Drive the clock past the limit (30 s by default): one held-open alert, once.
-        assert await domain.doors.check(now_ms() + 29_000) == 0
-        assert await domain.doors.check(now_ms() + 31_000) == 1
-        assert await domain.doors.check(now_ms() + 90_000) == 0
+        assert await domain.doors.check(wall_ms() + 29_000) == 0
+        assert await domain.doors.check(wall_ms() + 31_000) == 1
+        assert await domain.doors.check(wall_ms() + 90_000) == 0
         assert event_count(engine, door, type="door_held_open") == 1
         unit.contact(False)
         await async_wait_until(
@@ -177,7 +178,7 @@ async def test_forced_open_and_held_open(database_url, settings_factory, mosquit
         )
         events = [e for e in drain(live) if e.device_id == door]
         live.close()
-        unit.close()
+        unit.wire.close()
     kinds = [e.type for e in events if e.type.startswith("door_") and e.type != "door_access"]
     assert kinds == [
         "door_forced_open",
@@ -203,14 +204,14 @@ async def test_forced_open_and_held_open(database_url, settings_factory, mosquit
 async def test_allowlist_pushed_on_reconnect_only_when_the_unit_lacks_it(
     sqlite_url, settings_factory, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=sqlite_url, instance_id=unique("domain-allowlist"))
+    settings = settings_factory(database_url=sqlite_url, instance_id="domain-allowlist")
     engine = make_engine(sqlite_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     door = fleet.doors[1]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
         domain = runtime.workers.local().domain
         assert domain is not None
-        unit = DoorUnit(mosquitto_session.url, door)
+        unit = DoorUnit(Wire(ScriptedClient(mosquitto_session.url, f"unit-{door}").connect()), door)
         unit.online()
         [push] = await unit.wait_commands(1)
         assert push.allowlist is not None and len(push.allowlist.entries) == 2
@@ -225,7 +226,7 @@ async def test_allowlist_pushed_on_reconnect_only_when_the_unit_lacks_it(
         await async_wait_until(domain.idle, what="domain work done")
         assert len(unit.commands()) == 2  # nothing for the unit that held the version
         assert unit.commands()[1].allowlist == push.allowlist
-        unit.close()
+        unit.wire.close()
     engine.dispose()
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.lockerlink import Deposit, Pickup, uplink_outbound
 from hub.db.engine import make_engine
 from hub.domain.models import Parcel
 from hub.domain.parcels import resident_parcels
 from hub.live import LiveEvent
-from tests.integration.domain.devices import now_ms, unique
-from tests.integration.hub_core.lockers import status_online, telemetry_v2
+from tests.support.devices import locker_online, locker_telemetry_v2
 from tests.support.hub_harness import ScriptedClient, hub_metric, running_hub
 from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
@@ -21,7 +21,7 @@ from tests.support.waiting import async_wait_until
 async def test_deposits_make_parcels_and_pickups_close_them(
     database_url, settings_factory, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id=unique("domain-lockers"))
+    settings = settings_factory(database_url=database_url, instance_id="domain-lockers")
     engine = make_engine(database_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     locker = fleet.lockers[1]  # community c0002, firmware generation 2
@@ -33,9 +33,9 @@ async def test_deposits_make_parcels_and_pickups_close_them(
         assert domain is not None
         live = runtime.live.subscribe()
         device = ScriptedClient(mosquitto_session.url, f"unit-{locker}").connect()
-        ts = now_ms()
-        device.publish(f"lockerlink/{locker}/status", status_online(1, ts))
-        device.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(2, ts, occupied=3))
+        ts = wall_ms()
+        device.publish(f"lockerlink/{locker}/status", locker_online(1, ts))
+        device.publish(f"lockerlink/{locker}/telemetry", locker_telemetry_v2(2, ts, occupied=3))
 
         def gauge(state: str) -> float | None:
             return hub_metric(runtime, "hub_locker_compartments", {"state": state})

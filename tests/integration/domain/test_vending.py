@@ -17,8 +17,8 @@ from hub.registry.paths import district_of
 from hub.domain.dex_audits import product_totals
 from hub.domain.models import DEX_AUDIT, VENDING_SALE
 from hub.store.queries import load_twins
-from tests.integration.domain.devices import VendingMachine, unique
-from tests.support.hub_harness import running_hub, wait_committed
+from tests.support.devices import VendingMachine, Wire
+from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
 from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
@@ -38,7 +38,7 @@ def stock(twins: Any, device_id: str, slot: int) -> int | None:
 async def test_vends_sales_stock_and_setpoint(
     database_url, settings_factory, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id=unique("domain-vending"))
+    settings = settings_factory(database_url=database_url, instance_id="domain-vending")
     engine = make_engine(database_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     vending = fleet.vending[0]
@@ -46,7 +46,9 @@ async def test_vends_sales_stock_and_setpoint(
         domain = runtime.workers.local().domain
         assert domain is not None
         runtime.workers.local().twins.desire(vending, {"setpoint_c": 5.5}, 0)
-        machine = VendingMachine(mosquitto_session.url, vending)
+        machine = VendingMachine(
+            Wire(ScriptedClient(mosquitto_session.url, f"unit-{vending}").connect()), vending
+        ).listen()
         machine.birth()
         # Online: the desired setpoint goes out.
         await async_wait_until(lambda: machine.commands(), what="a command to the machine")
@@ -80,7 +82,7 @@ async def test_vends_sales_stock_and_setpoint(
             lambda: (load_twins(engine)[vending].reported["slots"]["2"]["stock"]) == 9,
             what="lowered stock stored",
         )
-        machine.close()
+        machine.wire.close()
     sales = rows(engine, VENDING_SALE, VENDING_SALE.c.id)
     assert [(s.device_id, s.slot, s.price, s.vend_id) for s in sales] == [
         (vending, 2, 400, "v-1"),
@@ -92,7 +94,7 @@ async def test_vends_sales_stock_and_setpoint(
 async def test_dex_audits_are_stored_with_their_totals(
     database_url, settings_factory, mosquitto_session, vectors_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id=unique("domain-dex"))
+    settings = settings_factory(database_url=database_url, instance_id="domain-dex")
     engine = make_engine(database_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     vending = fleet.vending[1]
@@ -107,7 +109,9 @@ async def test_dex_audits_are_stored_with_their_totals(
         )
     ).decode()
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        machine = VendingMachine(mosquitto_session.url, vending)
+        machine = VendingMachine(
+            Wire(ScriptedClient(mosquitto_session.url, f"unit-{vending}").connect()), vending
+        ).listen()
         machine.birth()
         machine.data({DEX_METRIC: public})
         machine.data({DEX_METRIC: ours})
@@ -119,7 +123,7 @@ async def test_dex_audits_are_stored_with_their_totals(
             runtime.workers.local().domain is not None
             and runtime.workers.local().domain.failed == 0
         )
-        machine.close()
+        machine.wire.close()
     first, second, junk = rows(engine, DEX_AUDIT, DEX_AUDIT.c.seq)
     expected = read_dex(public).data
     assert (first.complete, first.g85_ok, first.se_ok, first.error) == (True, True, True, None)
@@ -154,14 +158,16 @@ async def test_dex_audits_are_stored_with_their_totals(
 async def test_a_sequence_gap_brings_one_rebirth_request(
     sqlite_url, settings_factory, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=sqlite_url, instance_id=unique("domain-rebirth"))
+    settings = settings_factory(database_url=sqlite_url, instance_id="domain-rebirth")
     engine = make_engine(sqlite_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     vending = fleet.vending[0]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
         domain = runtime.workers.local().domain
         assert domain is not None
-        machine = VendingMachine(mosquitto_session.url, vending)
+        machine = VendingMachine(
+            Wire(ScriptedClient(mosquitto_session.url, f"unit-{vending}").connect()), vending
+        ).listen()
         machine.birth()
         machine.data({"Cabinet/Temperature": 4.0})
         machine.skip({"Cabinet/Temperature": 4.1})  # lost on the way
@@ -178,5 +184,5 @@ async def test_a_sequence_gap_brings_one_rebirth_request(
         [rebirth] = machine.commands()  # rate-limited: one request for both gaps
         assert (rebirth.name, rebirth.node, rebirth.command_id) == ("rebirth", True, None)
         assert domain.rebirths.requested == 1
-        machine.close()
+        machine.wire.close()
     engine.dispose()

@@ -3,8 +3,7 @@ vendors' own wire formats, on a real broker and both stores."""
 
 from __future__ import annotations
 
-import time
-
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.osdp.device import encode_report
 from firmware_protocols.osdp.door import inputs_reply
 from firmware_protocols.osdp.replies import RawCardReply
@@ -19,13 +18,9 @@ from firmware_protocols.sparkplug_b.vending_model import (
 from firmware_protocols.wiegand import WiegandCard, encode_bits
 from hub.db.engine import make_engine
 from hub.store.queries import count_by_reason, event_count, telemetry_count
-from tests.integration.hub_core.lockers import status_online, telemetry_v2
+from tests.support.devices import locker_online, locker_telemetry_v2
 from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
 from tests.support.tiny_fleet import create_tiny_fleet
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 async def test_lockers_vending_and_doors_reach_store_and_twins(
@@ -37,10 +32,10 @@ async def test_lockers_vending_and_doors_reach_store_and_twins(
     locker, vending, door = fleet.lockers[1], fleet.vending[0], fleet.doors[0]
     async with running_hub(settings, mosquitto_session.url) as runtime:
         client = ScriptedClient(mosquitto_session.url, "all-kinds-devices").connect()
-        ts = now_ms()
+        ts = wall_ms()
         # Locker (lockerlink v2).
-        client.publish(f"lockerlink/{locker}/status", status_online(1, ts))
-        client.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(2, ts, occupied=2))
+        client.publish(f"lockerlink/{locker}/status", locker_online(1, ts))
+        client.publish(f"lockerlink/{locker}/telemetry", locker_telemetry_v2(2, ts, occupied=2))
         # Vending machine (Sparkplug B): births then a vend.
         node = EdgeNode("vending", vending)
         node.connect(ts)

@@ -3,21 +3,16 @@ presence by will and by heartbeat."""
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import func, select
 
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.lockerlink import encode_will
 from hub.db.engine import make_engine
 from hub.store.schema import dead_letter, presence_change, telemetry
-from tests.integration.hub_core.lockers import status_online, telemetry_v1, telemetry_v2
+from tests.support.devices import locker_online, locker_telemetry_v1, locker_telemetry_v2
 from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
 from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def count(engine, table, *where) -> int:  # type: ignore[no-untyped-def]
@@ -34,19 +29,19 @@ async def test_telemetry_twins_dedup_and_dead_letters(
     v1, v2 = fleet.lockers  # locker-0001 runs firmware 1.x, locker-0002 firmware 2.x
     async with running_hub(settings, mosquitto_session.url) as runtime:
         device = ScriptedClient(mosquitto_session.url, "test-core-ingest").connect()
-        ts = now_ms()
-        device.publish(f"lockerlink/{v2}/status", status_online(1, ts), retain=False)
-        device.publish(f"lockerlink/{v2}/telemetry", telemetry_v2(2, ts, occupied=3))
-        device.publish(f"lockerlink/{v1}/telemetry", telemetry_v1(7, ts))
+        ts = wall_ms()
+        device.publish(f"lockerlink/{v2}/status", locker_online(1, ts), retain=False)
+        device.publish(f"lockerlink/{v2}/telemetry", locker_telemetry_v2(2, ts, occupied=3))
+        device.publish(f"lockerlink/{v1}/telemetry", locker_telemetry_v1(7, ts))
         # The same QoS 1 message twice: the second delivery adds no row.
-        device.publish(f"lockerlink/{v2}/telemetry", telemetry_v2(2, ts, occupied=3))
+        device.publish(f"lockerlink/{v2}/telemetry", locker_telemetry_v2(2, ts, occupied=3))
         # Malformed: a dead letter, and the loop goes on. A device the registry does not
         # know is heard only through its status (the workers subscribe to registered
         # devices' topics): a dead letter too.
         device.publish(f"lockerlink/{v2}/telemetry", b"{not json")
-        device.publish("lockerlink/locker-9999/telemetry", telemetry_v2(1, ts))
-        device.publish("lockerlink/locker-9999/status", status_online(1, ts), retain=False)
-        device.publish(f"lockerlink/{v2}/telemetry", telemetry_v2(3, ts + 1000, occupied=4))
+        device.publish("lockerlink/locker-9999/telemetry", locker_telemetry_v2(1, ts))
+        device.publish("lockerlink/locker-9999/status", locker_online(1, ts), retain=False)
+        device.publish(f"lockerlink/{v2}/telemetry", locker_telemetry_v2(3, ts + 1000, occupied=4))
         await wait_committed(runtime, 6)
         await async_wait_until(
             lambda: count(engine, dead_letter, dead_letter.c.reason == "unknown_device") == 1,
@@ -86,8 +81,8 @@ async def test_will_and_heartbeat_mark_devices_offline_with_reason(
         will = (f"lockerlink/{dying}/status", encode_will(2))
         first = ScriptedClient(mosquitto_session.url, dying, will=will).connect()
         second = ScriptedClient(mosquitto_session.url, hanging).connect()
-        first.publish(f"lockerlink/{dying}/status", status_online(1, now_ms()))
-        second.publish(f"lockerlink/{hanging}/status", status_online(1, now_ms()))
+        first.publish(f"lockerlink/{dying}/status", locker_online(1, wall_ms()))
+        second.publish(f"lockerlink/{hanging}/status", locker_online(1, wall_ms()))
         await async_wait_until(
             lambda: runtime.presence.is_online(dying) and runtime.presence.is_online(hanging),
             what="both online",

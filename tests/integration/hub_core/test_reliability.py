@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from firmware_protocols.clock import wall_ms
 from hub.db.engine import make_engine
 from hub.store.schema import telemetry
-from tests.integration.hub_core.lockers import telemetry_v2
 from tests.support.broker import PrivateMosquitto
+from tests.support.devices import locker_telemetry_v2
 from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
 from tests.support.hub_process import HubProcess
 from tests.support.tiny_fleet import create_tiny_fleet
@@ -56,10 +56,12 @@ def test_hub_killed_mid_burst_loses_nothing_and_duplicates_nothing(
     hub.start()
     device = ScriptedClient(private_mosquitto.url, "burst-device").connect()
     total = 6000
-    base_ts = int(time.time() * 1000)
+    base_ts = wall_ms()
     try:
         for seq in range(1, total + 1):
-            device.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(seq, base_ts + seq))
+            device.publish(
+                f"lockerlink/{locker}/telemetry", locker_telemetry_v2(seq, base_ts + seq)
+            )
             if seq == total // 3:
                 # Kill once the hub has committed part of the burst but not all of it.
                 wait_until(lambda: stored_messages(engine, locker)[0] > 0, what="first rows")
@@ -91,11 +93,13 @@ async def test_broker_restart_under_load_resumes_without_loss(
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     locker = fleet.lockers[1]
     half = 1500
-    base_ts = int(time.time() * 1000)
+    base_ts = wall_ms()
     async with running_hub(settings, private_mosquitto.url) as runtime:
         device = ScriptedClient(private_mosquitto.url, "restart-device").connect()
         for seq in range(1, half + 1):
-            device.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(seq, base_ts + seq))
+            device.publish(
+                f"lockerlink/{locker}/telemetry", locker_telemetry_v2(seq, base_ts + seq)
+            )
         device.close()
         await wait_committed(runtime, 1, what="some of the first half")
         private_mosquitto.restart()
@@ -107,7 +111,9 @@ async def test_broker_restart_under_load_resumes_without_loss(
             )
         device = ScriptedClient(private_mosquitto.url, "restart-device").connect()
         for seq in range(half + 1, 2 * half + 1):
-            device.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(seq, base_ts + seq))
+            device.publish(
+                f"lockerlink/{locker}/telemetry", locker_telemetry_v2(seq, base_ts + seq)
+            )
         device.close()
         await async_wait_until(
             lambda: stored_messages(engine, locker)[0] == 2 * half,

@@ -6,9 +6,10 @@ import time
 
 from sqlalchemy import func, select
 
+from firmware_protocols.clock import wall_ms
 from hub.db.engine import make_engine
 from hub.store.schema import telemetry
-from tests.integration.hub_core.lockers import telemetry_v2
+from tests.support.devices import locker_telemetry_v2
 from tests.support.hub_harness import ScriptedClient, committed_messages, running_hub
 from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
@@ -23,7 +24,7 @@ async def test_two_replicas_split_shared_telemetry_and_store_each_once(
     engine = make_engine(postgres_url)
     fleet = create_tiny_fleet(engine, first.effective_secret_key)
     per_locker = 300
-    base_ts = int(time.time() * 1000)
+    base_ts = wall_ms()
     async with (
         running_hub(first, private_mosquitto.url) as replica_a,
         running_hub(second, private_mosquitto.url) as replica_b,
@@ -31,7 +32,9 @@ async def test_two_replicas_split_shared_telemetry_and_store_each_once(
         device = ScriptedClient(private_mosquitto.url, f"{group}-device").connect()
         for seq in range(1, per_locker + 1):
             for locker in fleet.lockers:
-                device.publish(f"lockerlink/{locker}/telemetry", telemetry_v2(seq, base_ts + seq))
+                device.publish(
+                    f"lockerlink/{locker}/telemetry", locker_telemetry_v2(seq, base_ts + seq)
+                )
         device.close()
         total = per_locker * len(fleet.lockers)
         await async_wait_until(

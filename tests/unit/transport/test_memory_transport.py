@@ -28,13 +28,31 @@ async def test_acks_of_an_earlier_connection_are_dropped() -> None:
     assert transport.stale_acks == 1 and transport.acked == []
 
 
-async def test_a_full_buffer_refuses_more() -> None:
-    transport = MemoryTransport(queue_size=2)
-    transport.deliver("a", b"1")
-    transport.deliver("a", b"2")
-    with pytest.raises(OverflowError):
-        transport.deliver("a", b"3")
-    assert transport.buffered() == 2
+async def test_a_full_buffer_pauses_reading_and_the_broker_holds_the_rest() -> None:
+    transport = MemoryTransport(queue_size=4)
+    for n in range(10):
+        transport.deliver("a", str(n).encode())
+    assert transport.buffered() == 4 and len(transport.held) == 6
+    assert transport.reading_paused
+    taken = await transport.receive_batch(3, 1.0)  # below the low-water mark: reads again
+    assert transport.buffered() == 4 and len(transport.held) == 3  # until full again
+    while transport.buffered():
+        taken += await transport.receive_batch(10, 1.0)
+    assert [m.payload for m in taken] == [str(n).encode() for n in range(10)]  # in order
+    assert not transport.held and not transport.reading_paused
+
+
+async def test_a_new_connection_brings_every_unacknowledged_message_again() -> None:
+    transport = MemoryTransport()
+    first, second = transport.deliver("a/1", b"one"), transport.deliver("a/2", b"two")
+    assert transport.ack(first)
+    await transport.receive_batch(10, 1.0)
+    transport.disconnect()
+    transport.reconnect()
+    [again] = await transport.receive_batch(10, 1.0)
+    assert (again.topic, again.payload, again.connection) == ("a/2", b"two", 2)
+    assert not transport.ack(second)  # its first copy's ack is stale
+    assert transport.ack(again) and transport.unacked == {}
 
 
 async def test_publishes_are_recorded_and_need_a_connection() -> None:
