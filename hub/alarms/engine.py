@@ -99,6 +99,7 @@ class AlarmEngine:
         tick_interval_s: float = TICK_INTERVAL_S,
         owned: Callable[[str], bool] = lambda _device_id: True,
         keeps_gauge: bool = False,
+        queue_limit: int = QUEUE_SIGNALS,
     ) -> None:
         self._engine = engine
         self._directory = directory
@@ -115,6 +116,7 @@ class AlarmEngine:
             presence.is_online,
         )
         self._queue: asyncio.Queue[Signal] = asyncio.Queue()  # bounded by room()
+        self._queue_limit = queue_limit
         self._room = asyncio.Event()
         self._room.set()
         self._raising: dict[tuple[str, AlarmType], int] = {}  # raises queued, by alarm
@@ -156,11 +158,11 @@ class AlarmEngine:
             else:
                 self._raising[key] = self._raising.get(key, 0) + 1
             self._queue.put_nowait(signal)
-        if self._queue.qsize() >= QUEUE_SIGNALS:
+        if self._queue.qsize() >= self._queue_limit:
             self._room.clear()
 
     async def room(self) -> None:
-        """Return once fewer than :data:`QUEUE_SIGNALS` signals wait (see the module)."""
+        """Return once fewer than ``queue_limit`` signals wait (see the module)."""
         await self._room.wait()
 
     def _taken(self, signal: Signal) -> None:
@@ -173,7 +175,7 @@ class AlarmEngine:
             else:
                 self._raising.pop(key, None)
         self._queue.task_done()
-        if self._queue.qsize() < QUEUE_SIGNALS:
+        if self._queue.qsize() < self._queue_limit:
             self._room.set()
 
     # ------------------------------------------------------------ applying signals

@@ -78,6 +78,7 @@ class DomainServices:
         metrics: HubMetrics,
         lanes: tuple[DbLane, ...],
         tasks: BackgroundTasks,
+        queue_batches: int = QUEUE_BATCHES,
     ) -> None:
         self.records = records
         self.doors = doors
@@ -93,6 +94,7 @@ class DomainServices:
         self._record_queue: asyncio.Queue[RecordWork] = asyncio.Queue()
         self._room = asyncio.Event()
         self._room.set()
+        self._queue_batches = queue_batches
         self.failed = 0
         self._busy = 0
 
@@ -130,15 +132,15 @@ class DomainServices:
 
     def _offer(self, queue: asyncio.Queue[W], work: W) -> None:
         queue.put_nowait(work)
-        if queue.qsize() >= QUEUE_BATCHES:
+        if queue.qsize() >= self._queue_batches:
             self._room.clear()
 
     async def room(self) -> None:
-        """Return once both lanes are fewer than :data:`QUEUE_BATCHES` batches behind."""
+        """Return once both lanes are fewer than ``queue_batches`` batches behind."""
         await self._room.wait()
 
     def _took(self) -> None:
-        if max(self._door_queue.qsize(), self._record_queue.qsize()) < QUEUE_BATCHES:
+        if max(self._door_queue.qsize(), self._record_queue.qsize()) < self._queue_batches:
             self._room.set()
 
     # ------------------------------------------------------------ workers
@@ -202,6 +204,7 @@ def build_domain(
     commands: CommandIssuer,
     live: LiveSink,
     clock_ms: Callable[[], int] = wall_ms,
+    queue_batches: int = QUEUE_BATCHES,
 ) -> DomainServices:
     """Wire the domain's parts (no I/O). Register the result as an ingest observer (and
     its :meth:`~DomainServices.room` as a backlog, its ``records`` as the recorder), and
@@ -264,4 +267,5 @@ def build_domain(
         metrics=metrics,
         lanes=(door_lane, record_lane),
         tasks=tasks,
+        queue_batches=queue_batches,
     )

@@ -22,11 +22,11 @@ from firmware_protocols.base import Subscription
 from firmware_protocols.clock import wall_ms
 from firmware_protocols.registry import DefinitionRegistry, default_registry
 from hub.alarms.config import AlarmRules
-from hub.alarms.engine import AlarmEngine
+from hub.alarms.engine import QUEUE_SIGNALS, AlarmEngine
 from hub.config import Settings, ingest_batch_size
 from hub.connection_watch import BrokerMetrics, ConnectionObservers
 from hub.db.engine import make_engine
-from hub.domain.services import DomainServices, build_domain
+from hub.domain.services import QUEUE_BATCHES, DomainServices, build_domain
 from hub.firmware.follower import FirmwareFollower
 from hub.ingest.decoder import MessageDecoder
 from hub.ingest.directory import DeviceDirectory
@@ -112,9 +112,13 @@ def build_worker(
     metrics_registry: CollectorRegistry | None = None,
     alarm_clock_ms: Callable[[], int] = wall_ms,
     make_transport: TransportFactory = paho_transport,
+    domain_queue_batches: int = QUEUE_BATCHES,
+    alarm_queue_signals: int = QUEUE_SIGNALS,
 ) -> WorkerRuntime:
     """Wire one worker. The front has migrated the database already. ``make_transport``
-    is the broker connection (the contract tests give an in-memory one)."""
+    is the broker connection (the contract tests give an in-memory one); the queue
+    limits say how far the domain and the alarm rules may fall behind before ingest
+    waits for them (the contract tests make them small)."""
     engine = make_engine(settings.database_url)
     metrics = HubMetrics.create(metrics_registry)
     codecs = default_registry()
@@ -178,6 +182,7 @@ def build_worker(
         transport=transport,
         commands=link,
         live=live,
+        queue_batches=domain_queue_batches,
     )
     alarms = AlarmEngine(
         engine=engine,
@@ -189,6 +194,7 @@ def build_worker(
         metrics=metrics,
         clock_ms=alarm_clock_ms,
         owned=partition.owns,
+        queue_limit=alarm_queue_signals,
     )
     live.alarms = alarms
     domain.records.audits.listeners.append(alarms.on_dex_audit)  # to the DEX alarm rule
