@@ -18,6 +18,18 @@ SHARED_VECTORS = REPO_ROOT.parent / "shared" / "vectors"
 TEST_SECRET_KEY = "test-secret-key-0123456789"
 
 
+LAYERS = ("unit", "contract", "integration")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its layer, its first folder under tests/ (``-m contract``,
+    ``-m "not integration"``); ``pytest tests/contract`` runs one layer as well."""
+    for item in items:
+        parts = item.path.relative_to(REPO_ROOT).parts
+        if len(parts) > 2 and parts[0] == "tests" and parts[1] in LAYERS:
+            item.add_marker(parts[1])
+
+
 def _missing(reason: str, required_env: str) -> None:
     """Skip with a visible reason, or fail where the environment says it must be present."""
     if os.environ.get(required_env):

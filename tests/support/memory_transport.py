@@ -48,6 +48,7 @@ class MemoryTransport:
         self.published: list[Outbound] = []
         self.subscriptions: list[Subscription] = list(subscriptions)
         self.redelivered = 0
+        self.on_ack: Callable[[InboundMessage], None] | None = None  # told before each ack
         if connected:
             self._connected.set()
 
@@ -121,6 +122,8 @@ class MemoryTransport:
         if not self.connected or message.connection != self.generation:
             self.stale_acks += 1
             return False
+        if self.on_ack is not None:
+            self.on_ack(message)
         self.unacked.pop(message.mid, None)
         self.acked.append(message)
         return True
