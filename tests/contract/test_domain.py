@@ -2,7 +2,8 @@
 the worker and sent by the front's command lane, its outcome back in the worker; and the
 grants that keep an authorised opening from being taken for a forced one, whether the
 worker decided the grant (a card) or the front sent it (an app unlock: ``GrantOpened``
-across the channel)."""
+across the channel); the allow-list pushed again only to a unit that lacks it; one
+rebirth request for a Sparkplug sequence gap."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import asyncio
 
 from sqlalchemy import select
 
+from firmware_protocols.sparkplug_b.vending_model import TEMPERATURE
 from hub.commands.models import CommandState
 from hub.commands.repository import COMMAND
 from hub.domain.models import ACCESS_LOG
 from hub.ipc.signals import CommandRequest
 from hub.store.schema import event
 from tests.support.contract_hub import ContractHub
-from tests.support.devices import DoorUnit, feedback, strikes
+from tests.support.devices import DoorUnit, VendingMachine, feedback, strikes
 
 
 def forced(hub: ContractHub, device_id: str) -> int:
@@ -98,3 +100,40 @@ async def test_an_app_unlock_sent_by_the_front_authorises_the_opening_in_the_wor
         "only the other door's alert at the front",
         lambda: str(hub.live_events("door_forced_open")),
     )
+
+
+async def test_the_allowlist_goes_again_only_to_a_unit_that_lacks_it(hub: ContractHub) -> None:
+    door = DoorUnit(hub.wire, hub.fleet.doors[1])
+    door.online()
+    [push] = await door.wait_commands(1)
+    assert push.allowlist is not None and len(push.allowlist.entries) == 2
+    version = push.allowlist.version
+    door.answer_all()
+    for holding in (version, version + 1):  # reconnects: with that list, with an old one
+        door.offline()
+        await hub.wait(lambda: not hub.front.presence.is_online(door.device_id), "offline")
+        door.online(allowlist_version=holding)
+        await hub.wait(lambda: hub.front.presence.is_online(door.device_id), "online")
+    await door.wait_commands(2)
+    await hub.settled()
+    assert len(door.commands()) == 2  # nothing for the unit that held the version
+    assert door.commands()[1].allowlist == push.allowlist
+
+
+async def test_a_sequence_gap_brings_one_rebirth_request(hub: ContractHub) -> None:
+    machine = VendingMachine(hub.wire, hub.fleet.vending[0]).listen()
+    machine.birth()
+    machine.data({TEMPERATURE: 4.0})
+    machine.skip({TEMPERATURE: 4.1})  # lost on the way
+    machine.data({TEMPERATURE: 4.2})  # the hub sees seq jump: a gap
+    await hub.wait(machine.commands, "a rebirth request")
+    machine.skip({TEMPERATURE: 4.3})
+    machine.data({TEMPERATURE: 4.4})  # a second gap right away
+    await hub.settled()
+    sent = hub.worker.metrics.registry.get_sample_value(
+        "hub_commands_total", {"kind": "vending", "command": "rebirth", "result": "sent"}
+    )
+    assert sent == 1
+    [rebirth] = machine.commands()  # rate-limited: one request for both gaps
+    assert (rebirth.name, rebirth.node, rebirth.command_id) == ("rebirth", True, None)
+    assert hub.worker.domain.rebirths.requested == 1

@@ -1,6 +1,6 @@
 """Door units against a real hub, broker and database: card reads and PINs answered with
 grant or deny and logged; forced-open and held-open doors; the offline allow-list pushed
-when a unit comes online."""
+when a unit comes online (and again only to a unit that lacks it: tests/contract)."""
 
 from __future__ import annotations
 
@@ -201,60 +201,31 @@ async def test_forced_open_and_held_open(database_url, settings_factory, mosquit
     engine.dispose()
 
 
-async def test_allowlist_pushed_on_reconnect_only_when_the_unit_lacks_it(
-    sqlite_url, settings_factory, mosquitto_session
-) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=sqlite_url, instance_id="domain-allowlist")
-    engine = make_engine(sqlite_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
-    door = fleet.doors[1]
-    async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        domain = runtime.workers.local().domain
-        assert domain is not None
-        unit = DoorUnit(Wire(ScriptedClient(mosquitto_session.url, f"unit-{door}").connect()), door)
-        unit.online()
-        [push] = await unit.wait_commands(1)
-        assert push.allowlist is not None and len(push.allowlist.entries) == 2
-        version = push.allowlist.version
-        unit.answer_all()
-        for holding in (version, version + 1):  # reconnects: with that list, with an old one
-            unit.offline()
-            await async_wait_until(lambda: not runtime.presence.is_online(door), what="offline")
-            unit.online(allowlist_version=holding)
-            await async_wait_until(lambda: runtime.presence.is_online(door), what="online")
-        await unit.wait_commands(2)
-        await async_wait_until(domain.idle, what="domain work done")
-        assert len(unit.commands()) == 2  # nothing for the unit that held the version
-        assert unit.commands()[1].allowlist == push.allowlist
-        unit.wire.close()
-    engine.dispose()
-
-
 async def test_a_card_read_queued_while_offline_gets_an_answer_the_unit_refuses(
     database_url, settings_factory, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
     """The unit decided a read it made offline itself (its allow-list) and reports it once
     back: the hub logs its own decision, but its answer expires 2 s after the read, on the
     unit's clock, so the unit refuses it instead of opening the door long after."""
-    settings = settings_factory(database_url=database_url, instance_id=unique("late-read"))
+    settings = settings_factory(database_url=database_url, instance_id="late-read")
     engine = make_engine(database_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     door = fleet.doors[0]
     holder = fleet.residents[f"{fleet.door_buildings[door]}/0101"]
     async with running_hub(settings, mosquitto_session.url, shared=False):
-        unit = DoorUnit(mosquitto_session.url, door)
+        unit = DoorUnit(Wire(ScriptedClient(mosquitto_session.url, f"unit-{door}").connect()), door)
         unit.online()
         await unit.wait_commands(1)  # the allow-list
         unit.answer_all()
-        read_at = now_ms() - 60_000  # read a minute ago, while the unit was offline
+        read_at = wall_ms() - 60_000  # read a minute ago, while the unit was offline
         unit.card(*fleet.cards[holder], ts_ms=read_at)
-        live_read_sent = now_ms()
+        live_read_sent = wall_ms()
         unit.card(*fleet.cards[holder])  # and one read now, for comparison
         late, live = (await unit.wait_commands(3))[1:]
         assert strikes(late) and strikes(live)  # both granted by the hub...
         assert late.expires_at_ms == read_at + 2_000  # ...but the late one has expired
-        assert late.expires_at_ms < now_ms()
+        assert late.expires_at_ms < wall_ms()
         assert live.expires_at_ms >= live_read_sent + 2_000  # the live one had its 2 s
-        unit.close()
+        unit.wire.close()
     assert [row[1] for row in access_rows(engine)] == ["granted", "granted"]
     engine.dispose()

@@ -1,6 +1,6 @@
 """Vending machines against a real hub, broker and database: vends lower the stock and
-become sales, DEX audits are stored with their totals, a sequence gap makes the hub ask
-for a rebirth, and the desired setpoint is sent when the machine comes online."""
+become sales, DEX audits are stored with their totals, and the desired setpoint is sent
+when the machine comes online (a sequence gap's rebirth request: tests/contract)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from firmware_protocols.dex import AuditData, Product, SalesTotals, read_dex, wr
 from firmware_protocols.sparkplug_b.vending_model import DEX_AUDIT as DEX_METRIC
 from firmware_protocols.sparkplug_b.vending_model import slot_metric, vend_values
 from hub.db.engine import make_engine
-from hub.registry.paths import district_of
 from hub.domain.dex_audits import product_totals
 from hub.domain.models import DEX_AUDIT, VENDING_SALE
+from hub.registry.paths import district_of
 from hub.store.queries import load_twins
 from tests.support.devices import VendingMachine, Wire
-from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
+from tests.support.hub_harness import ScriptedClient, running_hub
 from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
@@ -152,37 +152,4 @@ async def test_dex_audits_are_stored_with_their_totals(
     ]
     assert (junk.error, junk.complete, junk.va1_value) == ("not_dex", False, None)
     assert {row.device_id for row in (first, second, junk)} == {vending}
-    engine.dispose()
-
-
-async def test_a_sequence_gap_brings_one_rebirth_request(
-    sqlite_url, settings_factory, mosquitto_session
-) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=sqlite_url, instance_id="domain-rebirth")
-    engine = make_engine(sqlite_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
-    vending = fleet.vending[0]
-    async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
-        domain = runtime.workers.local().domain
-        assert domain is not None
-        machine = VendingMachine(
-            Wire(ScriptedClient(mosquitto_session.url, f"unit-{vending}").connect()), vending
-        ).listen()
-        machine.birth()
-        machine.data({"Cabinet/Temperature": 4.0})
-        machine.skip({"Cabinet/Temperature": 4.1})  # lost on the way
-        machine.data({"Cabinet/Temperature": 4.2})  # the hub sees seq jump: a gap
-        await async_wait_until(lambda: machine.commands(), what="a rebirth request")
-        machine.skip({"Cabinet/Temperature": 4.3})
-        machine.data({"Cabinet/Temperature": 4.4})  # a second gap right away
-        await wait_committed(runtime, 5)  # two births and three data messages
-        await async_wait_until(domain.idle, what="gaps handled")
-        sent = runtime.workers.local().metrics.registry.get_sample_value(
-            "hub_commands_total", {"kind": "vending", "command": "rebirth", "result": "sent"}
-        )
-        assert sent == 1
-        [rebirth] = machine.commands()  # rate-limited: one request for both gaps
-        assert (rebirth.name, rebirth.node, rebirth.command_id) == ("rebirth", True, None)
-        assert domain.rebirths.requested == 1
-        machine.wire.close()
     engine.dispose()
