@@ -23,6 +23,7 @@ from paho.mqtt.client import topic_matches_sub
 
 from firmware_protocols.base import Outbound
 from firmware_protocols.clock import wall_ms
+from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.lockerlink.events import encode_event
 from firmware_protocols.lockerlink.messages import (
     Compartment,
@@ -43,6 +44,7 @@ from firmware_protocols.lockerlink.telemetry import encode_telemetry
 from firmware_protocols.osdp.commands import BuzzerCommand, LedCommand, OutCommand
 from firmware_protocols.osdp.device import (
     ReceivedCommand,
+    admit,
     encode_command_reply,
     encode_report,
     receive_command,
@@ -304,6 +306,7 @@ class DoorUnit:
     device_id: str
     seq: int = 0
     replied: int = 0
+    executed: list[bytes] = field(default_factory=list)  # ids of strike releases run
 
     def __post_init__(self) -> None:
         self.wire.link.subscribe(self.topic("cmd"))
@@ -360,6 +363,28 @@ class DoorUnit:
             # not counted: replies go to the command lane, not to ingest
             self.wire.link.publish(self.topic("reply"), payload)
             self.replied += 1
+
+    def unlocks(self) -> list[ReceivedCommand]:
+        """The commands received that would release the strike (osdp_OUT)."""
+        return [received for received in self.commands() if strikes(received)]
+
+    def execute_pending(self, guard: CommandGuard) -> list[tuple[ReceivedCommand, ReplyStatus]]:
+        """Handle every command not answered yet as the firmware does, now: the guard's
+        verdict (expiry, then replay), then the reply. The strike-releasing ones, with
+        their verdicts; those executed are in ``executed``."""
+        handled = []
+        for received in self.commands()[self.replied :]:
+            now = wall_ms()
+            status = admit(received, guard, now)
+            if strikes(received):
+                handled.append((received, status))
+                if status is ReplyStatus.CONFIRMED:
+                    self.executed.append(received.command_id)
+            self.seq += 1
+            payload = encode_command_reply(received, status, self.seq, now)
+            self.wire.link.publish(self.topic("reply"), payload)
+            self.replied += 1
+        return handled
 
 
 def strikes(received: ReceivedCommand) -> list[OutCommand]:

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-import paho.mqtt.client as mqtt
 import pytest
 import uvicorn
-from paho.mqtt.enums import CallbackAPIVersion
 from sqlmodel import Session
 
 from device_sims.device import SimOptions
@@ -26,17 +21,8 @@ from device_sims.inventory import CompartmentSpec, DeviceSpec, SlotSpec
 from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
 from device_sims.vending import VendingMachine
-from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.osdp import topics
-from firmware_protocols.osdp.commands import OutCommand
-from firmware_protocols.osdp.device import (
-    ReceivedCommand,
-    admit,
-    encode_command_reply,
-    receive_command,
-)
-from firmware_protocols.osdp.envelope import ReplyStatus
-from firmware_protocols.osdp.status import LAST_WILL, DeviceStatus, encode_status
+from firmware_protocols.osdp.status import LAST_WILL
 from hub.api.app import create_app
 from hub.api.context import ApiContext
 from hub.api.limits import ApiLimits
@@ -45,7 +31,8 @@ from hub.db.engine import make_engine
 from hub.registry.tokens import mint_operator_token, mint_resident_token
 from hub.runtime import HubRuntime
 from tests.support.broker import PrivateMosquitto
-from tests.support.hub_harness import running_hub
+from tests.support.devices import DoorUnit, Wire
+from tests.support.hub_harness import ScriptedClient, running_hub
 from tests.support.ports import free_port
 from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
 from tests.support.waiting import async_wait_until
@@ -187,76 +174,11 @@ def unlock_commands(door: Door) -> list[str | None]:
     return [c.command_id for c in door.commands if c.name == "grant_access"]
 
 
-def _releases(received: ReceivedCommand) -> bool:
-    return any(isinstance(c, OutCommand) for c in received.commands)
-
-
-@dataclass
-class HeldDoor:
-    """A scripted door unit (firmware_protocols.osdp device side) that keeps the commands
-    it receives instead of handling them, so a test can deliver them late."""
-
-    url: str
-    device_id: str
-    guard: CommandGuard = field(default_factory=CommandGuard)
-    held: list[bytes] = field(default_factory=list)
-    executed: list[bytes] = field(default_factory=list)
-    verdicts: list[ReplyStatus] = field(default_factory=list)
-    _seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _client: mqtt.Client | None = None
-
-    def connect(self) -> HeldDoor:
-        broker = BrokerAddress.parse(self.url)
-        subscribed = threading.Event()
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"held-{self.device_id}")
-        status_topic = topics.topic(self.device_id, topics.STATUS)
-        client.will_set(status_topic, LAST_WILL, qos=1, retain=True)
-        client.on_connect = lambda c, *_: c.subscribe(topics.topic(self.device_id, topics.CMD), 1)
-        client.on_subscribe = lambda *_: subscribed.set()
-        client.on_message = self._on_message
-        client.connect(broker.host, broker.port, 30)
-        client.loop_start()
-        if not subscribed.wait(15):
-            raise AssertionError("held door did not subscribe")
-        online = DeviceStatus(online=True, firmware="1.0.0", ts=time.time_ns() // 1_000_000)
-        client.publish(status_topic, encode_status(online), qos=1, retain=True).wait_for_publish(15)
-        self._client = client
-        return self
-
-    def _on_message(self, _client: object, _userdata: object, message: mqtt.MQTTMessage) -> None:
-        with self._lock:
-            self.held.append(bytes(message.payload))
-
-    def held_unlocks(self) -> int:
-        """Held commands that would release the strike (the hub also pushes allow-lists)."""
-        with self._lock:
-            payloads = list(self.held)
-        return sum(1 for p in payloads if _releases(receive_command(p)))
-
-    def deliver_held(self) -> list[tuple[ReceivedCommand, ReplyStatus]]:
-        """Handle the held commands now, as firmware would, and reply to each; return the
-        unlock (strike-releasing) ones with the unit's verdict."""
-        assert self._client is not None
-        with self._lock:
-            payloads, self.held = self.held, []
-        handled = []
-        for payload in payloads:
-            received = receive_command(payload)
-            now_ms = time.time_ns() // 1_000_000
-            status = admit(received, self.guard, now_ms)
-            self.verdicts.append(status)
-            if status is ReplyStatus.CONFIRMED and _releases(received):
-                self.executed.append(received.command_id)
-            reply = encode_command_reply(received, status, next(self._seq), now_ms)
-            topic = topics.topic(self.device_id, topics.REPLY)
-            self._client.publish(topic, reply, qos=1).wait_for_publish(15)
-            if _releases(received):
-                handled.append((received, status))
-        return handled
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.disconnect()
-            self._client.loop_stop()
-            self._client = None
+def held_door(hub: ApiHub, device_id: str) -> DoorUnit:
+    """A scripted door unit, online, that keeps the commands it receives until the test
+    has it handle them (``execute_pending``): so a command can arrive late."""
+    status_topic = topics.topic(device_id, topics.STATUS)
+    client = ScriptedClient(hub.broker_url, f"held-{device_id}", will=(status_topic, LAST_WILL))
+    door = DoorUnit(Wire(client.connect()), device_id)
+    door.online()
+    return door

@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import func, select
 
+from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.osdp.envelope import ReplyStatus
 from hub.api.audit.tables import audit_entry
 from hub.commands.models import CommandRecord
@@ -14,8 +15,8 @@ from hub.commands.repository import CommandRepository
 from hub.store.schema import event
 from tests.integration.api.conftest import (
     ApiHub,
-    HeldDoor,
     bearer,
+    held_door,
     start_door,
     strike_commands,
     unlock_commands,
@@ -104,7 +105,7 @@ async def test_offline_door_answers_409_at_once(api: ApiHub) -> None:
 
 async def test_no_confirmation_is_504_and_the_late_command_is_refused(api: ApiHub) -> None:
     door_id = api.fleet.doors[0]
-    door = HeldDoor(api.broker_url, door_id).connect()
+    door = held_door(api, door_id)
     try:
         await async_wait_until(lambda: api.runtime.presence.is_online(door_id), what="online")
         token = api.resident_token(api.resident(door_id))
@@ -113,9 +114,9 @@ async def test_no_confirmation_is_504_and_the_late_command_is_refused(api: ApiHu
         )
         assert response.status_code == 504
         assert "did not confirm" in response.json()["detail"]
-        await async_wait_until(lambda: door.held_unlocks() == 1, what="command at the door")
+        await async_wait_until(lambda: len(door.unlocks()) == 1, what="command at the door")
         # The command arrives at the door only now, after its expiry: refused, not executed.
-        handled = door.deliver_held()
+        handled = door.execute_pending(CommandGuard())
         assert [status for _, status in handled] == [ReplyStatus.EXPIRED]
         assert door.executed == []
         command_id = handled[0][0].command_id.hex()
@@ -132,7 +133,7 @@ async def test_no_confirmation_is_504_and_the_late_command_is_refused(api: ApiHu
             ("timeout", 504, command_id)
         ]
     finally:
-        door.close()
+        door.wire.close()
 
 
 async def test_the_same_idempotency_key_opens_once(api: ApiHub) -> None:
@@ -156,22 +157,22 @@ async def test_the_same_idempotency_key_opens_once(api: ApiHub) -> None:
 
 async def test_a_repeat_while_the_first_is_running_is_409(api: ApiHub) -> None:
     door_id = api.fleet.doors[0]
-    door = HeldDoor(api.broker_url, door_id).connect()
+    door = held_door(api, door_id)
     try:
         await async_wait_until(lambda: api.runtime.presence.is_online(door_id), what="online")
         headers = bearer(api.resident_token(api.resident(door_id))) | key()
         url = f"/api/v1/doors/{door_id}/unlock"
         first = asyncio.create_task(api.client.post(url, headers=headers))
-        await async_wait_until(lambda: door.held_unlocks() == 1, what="first command at door")
+        await async_wait_until(lambda: len(door.unlocks()) == 1, what="first command at door")
         repeat = await api.client.post(url, headers=headers)
         assert repeat.status_code == 409
         assert "still running" in repeat.json()["detail"]
         assert (await first).status_code == 504
-        assert door.held_unlocks() == 1  # one unlock command only
+        assert len(door.unlocks()) == 1  # one unlock command only
         after = await api.client.post(url, headers=headers)
         assert after.status_code == 504  # the stored first answer
     finally:
-        door.close()
+        door.wire.close()
 
 
 async def test_too_many_attempts_get_429(api: ApiHub) -> None:
