@@ -3,21 +3,17 @@ app next to :class:`~hub.api.context.ApiContext` and reached with ``FirmwareDep`
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from firmware_protocols.clock import wall_ms
 from hub.firmware.download_metrics import DownloadMetrics
 from hub.firmware.images import ImageStore
 from hub.firmware.tokens import DownloadTokens
 from hub.runtime import HubRuntime
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

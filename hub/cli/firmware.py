@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 
+from firmware_protocols.clock import wall_ms
 from hub.api.audit.chain import AuditDraft
 from hub.api.audit.trail import AuditTrail
 from hub.config import load_settings
@@ -72,7 +72,7 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         kind = args.kind or kind_of_models(engine, args.vendor, args.model)
         store = ImageStore(engine, settings.firmware_max_image_mb * 1024 * 1024)
-        now = time.time_ns() // 1_000_000
+        now = wall_ms()
         info, new = store.add(
             data,
             vendor=args.vendor,

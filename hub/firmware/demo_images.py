@@ -8,11 +8,11 @@ the same on every run, so storing them again changes nothing.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from firmware_protocols.clock import wall_ms
 from hub.firmware.images import ImageInfo, ImageStore
 from hub.registry.vocabulary import DeviceKind
 
@@ -42,7 +42,7 @@ def image_bytes(image: DemoImage) -> bytes:
 
 def store_demo_images(engine: Engine, max_bytes: int) -> list[ImageInfo]:
     store = ImageStore(engine, max_bytes)
-    now = time.time_ns() // 1_000_000
+    now = wall_ms()
     return [
         store.add(
             image_bytes(image),

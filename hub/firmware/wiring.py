@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from zoneinfo import ZoneInfo
 
+from firmware_protocols.clock import wall_ms
 from hub.firmware.campaign_metrics import CampaignMetrics
 from hub.firmware.driver import CampaignDriver
 from hub.firmware.tokens import DownloadTokens
 from hub.runtime import HubRuntime
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def campaign_driver(runtime: HubRuntime) -> CampaignDriver:

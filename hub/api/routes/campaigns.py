@@ -8,7 +8,6 @@ any replica. Every change is audited and written to the campaign's history.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from firmware_protocols.clock import wall_ms
 from hub.api.audit.chain import AuditDraft
 from hub.api.auth import Operator
 from hub.api.deps import ContextDep, OperatorDep, RuntimeDep
@@ -88,7 +88,7 @@ async def _audit(
     place: str,
 ) -> None:
     draft = AuditDraft(
-        ts_ms=context_now(),
+        ts_ms=wall_ms(),
         actor=operator.actor,
         role="operator",
         action=action,
@@ -99,10 +99,6 @@ async def _audit(
         detail=detail[:256],
     )
     await run_in_threadpool(context.audit.append, draft)
-
-
-def context_now() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @router.post("/preview", responses=errors(401, 403))
@@ -133,7 +129,7 @@ async def create_campaign(
     """Create a campaign; it starts at once with its canary wave."""
     prepared = await run_in_threadpool(_prepare, runtime.engine, firmware, body, operator)
     store = CampaignStore(runtime.engine)
-    now = context_now()
+    now = wall_ms()
     campaign_id = await run_in_threadpool(
         lambda: store.create(
             prepared.settings,
@@ -257,7 +253,7 @@ async def _act(
     store = CampaignStore(runtime.engine)
     row = await run_in_threadpool(_visible, store, campaign_id, operator)
     from_states, to_state = ACTIONS[action]
-    now = context_now()
+    now = wall_ms()
     changed = await run_in_threadpool(
         lambda: store.change_state(
             campaign_id,

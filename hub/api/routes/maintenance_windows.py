@@ -8,7 +8,6 @@ community. Changes are audited.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
@@ -16,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from firmware_protocols.clock import wall_ms
 from hub.api.audit.chain import AuditDraft
 from hub.api.auth import Operator
 from hub.api.deps import ContextDep, OperatorDep, RuntimeDep
@@ -64,7 +64,7 @@ def _store(runtime: RuntimeDep, node: Node, window: MaintenanceWindow, actor: st
         "start_minute": window.start_minute,
         "end_minute": window.end_minute,
         "updated_by": actor[:64],
-        "updated_ms": time.time_ns() // 1_000_000,
+        "updated_ms": wall_ms(),
     }
     with runtime.engine.begin() as conn:
         changed = conn.execute(
@@ -80,7 +80,7 @@ async def _audit(
     context: ContextDep, operator: Operator, node: Node, result: str, detail: str
 ) -> None:
     draft = AuditDraft(
-        ts_ms=time.time_ns() // 1_000_000,
+        ts_ms=wall_ms(),
         actor=operator.actor,
         role="operator",
         action="maintenance-window",
