@@ -4,21 +4,16 @@ vendors' own wire formats, on a real broker and both stores."""
 from __future__ import annotations
 
 from firmware_protocols.clock import wall_ms
-from firmware_protocols.osdp.device import encode_report
-from firmware_protocols.osdp.door import inputs_reply
-from firmware_protocols.osdp.replies import RawCardReply
-from firmware_protocols.osdp.status import DeviceStatus, encode_status
-from firmware_protocols.sparkplug_b.edge_node import EdgeNode
-from firmware_protocols.sparkplug_b.vending_model import (
-    SlotState,
-    device_birth_metrics,
-    node_birth_metrics,
-    vend_values,
-)
-from firmware_protocols.wiegand import WiegandCard, encode_bits
+from firmware_protocols.sparkplug_b.vending_model import vend_values
 from hub.db.engine import make_engine
 from hub.store.queries import count_by_reason, event_count, telemetry_count
-from tests.support.devices import locker_online, locker_telemetry_v2
+from tests.support.devices import (
+    DoorUnit,
+    VendingMachine,
+    Wire,
+    locker_online,
+    locker_telemetry_v2,
+)
 from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
 from tests.support.tiny_fleet import create_tiny_fleet
 
@@ -31,41 +26,23 @@ async def test_lockers_vending_and_doors_reach_store_and_twins(
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     locker, vending, door = fleet.lockers[1], fleet.vending[0], fleet.doors[0]
     async with running_hub(settings, mosquitto_session.url) as runtime:
-        client = ScriptedClient(mosquitto_session.url, "all-kinds-devices").connect()
-        ts = wall_ms()
+        wire = Wire(ScriptedClient(mosquitto_session.url, "all-kinds-devices").connect())
         # Locker (lockerlink v2).
-        client.publish(f"lockerlink/{locker}/status", locker_online(1, ts))
-        client.publish(f"lockerlink/{locker}/telemetry", locker_telemetry_v2(2, ts, occupied=2))
+        ts = wall_ms()
+        wire.publish(f"lockerlink/{locker}/status", locker_online(1, ts))
+        wire.publish(f"lockerlink/{locker}/telemetry", locker_telemetry_v2(2, ts, occupied=2))
         # Vending machine (Sparkplug B): births then a vend.
-        node = EdgeNode("vending", vending)
-        node.connect(ts)
-        slots = {n: SlotState(stock=8, price=350, capacity=10) for n in range(1, 5)}
-        for message in (
-            node.nbirth(node_birth_metrics("2.0.0", "test"), ts),
-            node.dbirth(
-                "vmc",
-                device_birth_metrics(
-                    temperature_c=4.5,
-                    setpoint_c=4.0,
-                    door_open=False,
-                    compressor_on=True,
-                    slots=slots,
-                ),
-                ts,
-            ),
-            node.ddata("vmc", vend_values(2, 350, "v-1"), ts + 1),
-        ):
-            client.publish(message.topic, message.payload, qos=message.qos)
+        machine = VendingMachine(wire, vending)
+        machine.birth(stock=dict.fromkeys(range(1, 5), 8))
+        machine.data(vend_values(2, 400, "v-1"))
         # Door unit (OSDP in envelopes): status, a card read, the door contact.
-        client.publish(
-            f"osdp/{door}/status", encode_status(DeviceStatus(online=True, firmware="1.0.0", ts=ts))
-        )
-        card = encode_bits(WiegandCard("H10301", 12, 3456))
-        client.publish(f"osdp/{door}/up", encode_report(1, ts, [RawCardReply(reader=0, bits=card)]))
-        client.publish(f"osdp/{door}/up", encode_report(2, ts + 5, [inputs_reply(True, False)]))
-        client.publish(f"osdp/{door}/up", b"OM\x01garbage")  # malformed: dead letter
-        await wait_committed(runtime, 9)
-        client.close()
+        unit = DoorUnit(wire, door)
+        unit.online()
+        unit.card("H10301", 12, 3456)
+        unit.contact(True)
+        wire.publish(f"osdp/{door}/up", b"OM\x01garbage")  # malformed: dead letter
+        await wait_committed(runtime, wire.published)
+        wire.close()
 
         for device_id in (locker, vending, door):
             assert runtime.workers.local().presence.is_online(device_id), device_id
