@@ -44,17 +44,17 @@ async def held_back(hub: ContractHub, backlog: Any, total: int) -> None:
     assert len(hub.transport.held) > 0  # the broker keeps the backlog, not the hub's memory
 
 
+def stalled(template: Template, folder: Path, part: str, limit: dict[str, int]) -> Any:
+    """A hub whose ``part`` ("alarms", "domain") waits for the test's release, with a small
+    queue limit and a small ingest buffer."""
+    return contract_hub(template, folder, hold=(part,), worker_options=limit, **SMALL_INGEST)
+
+
 async def test_a_stalled_alarm_consumer_holds_ingest_back_and_loses_nothing(
     template: Template, tmp_path: Path
 ) -> None:
     total = 300
-    async with contract_hub(
-        template,
-        tmp_path,
-        hold=("alarms",),
-        worker_options={"alarm_queue_signals": 5},
-        **SMALL_INGEST,
-    ) as hub:
+    async with stalled(template, tmp_path, "alarms", {"alarm_queue_signals": 5}) as hub:
         locker = Locker(hub.wire, hub.fleet.lockers[1])
         for _ in range(total):
             locker.tamper()  # every one a tamper signal for the alarm rules
@@ -75,13 +75,7 @@ async def test_a_stalled_domain_holds_ingest_back_and_loses_nothing(
     template: Template, tmp_path: Path
 ) -> None:
     total = 200
-    async with contract_hub(
-        template,
-        tmp_path,
-        hold=("domain",),
-        worker_options={"domain_queue_batches": 2},
-        **SMALL_INGEST,
-    ) as hub:
+    async with stalled(template, tmp_path, "domain", {"domain_queue_batches": 2}) as hub:
         machine = VendingMachine(hub.wire, hub.fleet.vending[0])
         machine.birth()
         for n in range(total):

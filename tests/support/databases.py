@@ -1,16 +1,19 @@
-"""Throwaway databases: a SQLite file per test, a fresh PostgreSQL database per test."""
+"""Throwaway databases: a SQLite file per test, a fresh PostgreSQL database per test, or
+one migrated database of either kind for a module's tests."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from hub.db.engine import normalise_url
+from hub.db.engine import make_engine, normalise_url
+from hub.db.migrate import upgrade
 
 POSTGRES_ENV = "HUB_TEST_POSTGRES_URL"
 
@@ -51,3 +54,18 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_database(kind: str, folder: Path) -> Iterator[str]:
+    """A database migrated to head, ``kind`` "sqlite" (a file in ``folder``) or
+    "postgres" (a fresh one, dropped after); its URL."""
+    with ExitStack() as stack:
+        if kind == "sqlite":
+            url = f"sqlite:///{folder / 'hub.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database(required_postgres_admin_url()))
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url

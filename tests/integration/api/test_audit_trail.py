@@ -20,18 +20,15 @@ from hub.cli import main
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from tests.conftest import TEST_SECRET_KEY
-from tests.support.databases import fresh_postgres_database, required_postgres_admin_url
+from tests.support.databases import migrated_database
 from tests.support.migrations import downgrade
 
 
 @pytest.fixture(scope="module")
-def pg_audit_url() -> Iterator[str]:
+def pg_audit_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One migrated PostgreSQL database for the module (creating one per test costs
     seconds); each test empties the API tables afterwards."""
-    with fresh_postgres_database(required_postgres_admin_url()) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+    with migrated_database("postgres", tmp_path_factory.mktemp("audit")) as url:
         yield url
 
 

@@ -9,7 +9,6 @@ the migrations make must belong to one part. A part that adds tables adds a row 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +23,11 @@ import hub.registry.models  # noqa: F401 - registers the registry tables on SQLM
 from hub.alarms.tables import ALARM, ALARM_HISTORY
 from hub.api.audit.tables import metadata as api_metadata
 from hub.db.engine import make_engine
-from hub.db.migrate import upgrade
 from hub.domain.models import ACCESS_LOG, DEX_AUDIT, PARCEL, VENDING_SALE
 from hub.firmware.tables import metadata as firmware_metadata
 from hub.registry.models import REGISTRY_TABLES
 from hub.store.schema import metadata as store_metadata
-from tests.support.databases import fresh_postgres_database, required_postgres_admin_url
+from tests.support.databases import migrated_database
 
 
 def _sqlmodel(*names: str) -> Callable[[], list[Table]]:
@@ -80,13 +78,8 @@ def migrated(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """One database per dialect, migrated to head; the tests only read it."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('schema') / 'hub.db'}"
-        else:
-            url = stack.enter_context(fresh_postgres_database(required_postgres_admin_url()))
+    with migrated_database(request.param, tmp_path_factory.mktemp("schema")) as url:
         engine = make_engine(url)
-        upgrade(engine)
         yield engine
         engine.dispose()
 

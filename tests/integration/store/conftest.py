@@ -5,15 +5,13 @@ PostgreSQL database per test would cost seconds each); every test starts on empt
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 from sqlalchemy import Engine, delete
 
 from hub.db.engine import make_engine
-from hub.db.migrate import upgrade
 from hub.store.schema import metadata
-from tests.support.databases import fresh_postgres_database, required_postgres_admin_url
+from tests.support.databases import migrated_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -21,14 +19,7 @@ def store_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """One database per module and dialect, migrated to head."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'hub.db'}"
-        else:
-            url = stack.enter_context(fresh_postgres_database(required_postgres_admin_url()))
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+    with migrated_database(request.param, tmp_path_factory.mktemp("store")) as url:
         yield url
 
 
