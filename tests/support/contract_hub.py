@@ -48,28 +48,15 @@ from hub.worker.front_link import FrontLink
 from hub.worker.partition import Partition
 from hub.worker.runtime import WorkerRuntime, build_worker
 from hub.worker.service import run_worker
+from tests.conftest import TEST_SECRET_KEY
 from tests.support.devices import Wire
+from tests.support.manual_clock import ManualClock
 from tests.support.memory_broker import MemoryBroker
 from tests.support.memory_transport import MemoryTransport
 from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
-TEST_SECRET_KEY = "test-secret-key-0123456789"
 BROKER_URL = "mqtt://memory.invalid:1883"  # never dialled: the transports are in memory
-
-
-class ManualClock:
-    """A clock that starts at the wall clock and moves only when told (alarm rules)."""
-
-    def __init__(self) -> None:
-        self.now = wall_ms()
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, ms: int) -> int:
-        self.now += ms
-        return self.now
 
 
 def contract_settings(database_url: str, **overrides: Any) -> Settings:

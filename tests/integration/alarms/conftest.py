@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from hub.worker.runtime import WorkerRuntime, build_worker
 from tests.support.broker import PrivateMosquitto
 from tests.support.devices import DoorUnit, Locker, VendingMachine, Wire
 from tests.support.hub_harness import ScriptedClient, wait_committed
+from tests.support.manual_clock import ManualClock
 from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
@@ -35,20 +35,6 @@ pytestmark = pytest.mark.broker
 
 MINUTE_MS = 60_000
 NORTH, SOUTH = "testcity-north", "testcity-south"
-
-
-class ManualClock:
-    """The alarm engine's clock: starts at the wall clock and moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = time.time_ns() // 1_000_000
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, ms: int) -> int:
-        self.now += ms
-        return self.now
 
 
 @dataclass
