@@ -1,6 +1,6 @@
-"""The alarm tables keep one open alarm per device and type, on both databases, and
-migration 0006 takes them away again on downgrade (tests/integration/db/test_schema.py
-checks that the migrations build exactly hub.alarms.tables)."""
+"""The alarm tables keep one open alarm per device and type, on both databases
+(tests/integration/db/test_schema.py checks that the migrations build exactly
+hub.alarms.tables and take them away again)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, inspect, update
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from hub.alarms.tables import ALARM, ALARM_TABLES
+from hub.alarms.tables import ALARM
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
-from tests.support.migrations import downgrade
 
 
 @pytest.fixture
@@ -55,9 +54,3 @@ def test_one_open_alarm_per_device_and_type(engine: Engine) -> None:
         conn.execute(insert(ALARM).values(row()))
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(insert(ALARM).values(row("unknown")))
-
-
-def test_downgrade_removes_the_alarm_tables(engine: Engine) -> None:
-    assert set(inspect(engine).get_table_names()) >= ALARM_TABLES
-    downgrade(engine, "0005")
-    assert not ALARM_TABLES & set(inspect(engine).get_table_names())

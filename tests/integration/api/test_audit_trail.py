@@ -1,6 +1,5 @@
-"""The audit trail on SQLite and PostgreSQL: its migration's downgrade, append-only, a
-linear chain under concurrent appends, and ``hub audit verify`` against edited and deleted
-rows."""
+"""The audit trail on SQLite and PostgreSQL: append-only, a linear chain under concurrent
+appends, and ``hub audit verify`` against edited and deleted rows."""
 
 from __future__ import annotations
 
@@ -10,18 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, inspect, select, text, update
+from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from hub.api.audit.chain import AuditDraft
-from hub.api.audit.tables import API_TABLES, audit_entry
+from hub.api.audit.tables import audit_entry
 from hub.api.audit.trail import AuditTrail
 from hub.cli import main
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.databases import migrated_database
-from tests.support.migrations import downgrade
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +84,6 @@ def without_guard(engine: Engine) -> None:
         else:
             conn.execute(text("DROP TRIGGER audit_entry_no_update"))
             conn.execute(text("DROP TRIGGER audit_entry_no_delete"))
-
-
-def test_downgrade_removes_the_tables(database_url: str) -> None:
-    engine = make_engine(database_url)
-    upgrade(engine, "0005")
-    downgrade(engine, "0004")
-    assert not API_TABLES & set(inspect(engine).get_table_names())
-    engine.dispose()
 
 
 def test_the_database_refuses_updates_and_deletes(engine: Engine) -> None:

@@ -1,9 +1,12 @@
-"""The migrations build exactly the tables the code declares, on SQLite and PostgreSQL.
+"""The migrations build exactly the tables the code declares, and take them away again,
+on SQLite and PostgreSQL.
 
 One row of ``DECLARED`` a part of the hub that owns tables: the migrated database (at
 head, so a later migration that changes an earlier part's table is checked too) is
 compared with that part's table definitions by Alembic's autogenerate, and every table
-the migrations make must belong to one part. A part that adds tables adds a row here.
+the migrations make must belong to one part. Going down from the part's migrations
+removes its tables and nothing of the parts before it. A part that adds tables adds a
+row here.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ import hub.registry.models  # noqa: F401 - registers the registry tables on SQLM
 from hub.alarms.tables import ALARM, ALARM_HISTORY
 from hub.api.audit.tables import metadata as api_metadata
 from hub.db.engine import make_engine
+from hub.db.migrate import upgrade
 from hub.domain.models import ACCESS_LOG, DEX_AUDIT, PARCEL, VENDING_SALE
 from hub.firmware.tables import metadata as firmware_metadata
 from hub.registry.models import REGISTRY_TABLES
 from hub.store.schema import metadata as store_metadata
 from tests.support.databases import migrated_database
+from tests.support.migrations import downgrade
 
 
 def _sqlmodel(*names: str) -> Callable[[], list[Table]]:
@@ -44,6 +49,7 @@ class Declared:
     keys refer to (compared too, owned by their own part)."""
 
     part: str
+    migrations: tuple[str, str]  # (the revision before its first, its last)
     tables: Callable[[], list[Table]]
     refers_to: Callable[[], list[Table]] = _none
 
@@ -59,18 +65,20 @@ class Declared:
 
 
 DECLARED = [
-    Declared("registry", _sqlmodel(*REGISTRY_TABLES)),
-    Declared("store", lambda: list(store_metadata.tables.values())),
-    Declared("commands", _sqlmodel("command", "command_reply")),
-    Declared("domain", lambda: [ACCESS_LOG, PARCEL, VENDING_SALE, DEX_AUDIT]),
-    Declared("api", lambda: list(api_metadata.tables.values())),
-    Declared("alarms", lambda: [ALARM, ALARM_HISTORY]),
+    Declared("registry", ("base", "0001"), _sqlmodel(*REGISTRY_TABLES)),
+    Declared("store", ("0001", "0007"), lambda: list(store_metadata.tables.values())),
+    Declared("commands", ("0002", "0003"), _sqlmodel("command", "command_reply")),
+    Declared("domain", ("0003", "0004"), lambda: [ACCESS_LOG, PARCEL, VENDING_SALE, DEX_AUDIT]),
+    Declared("api", ("0004", "0005"), lambda: list(api_metadata.tables.values())),
+    Declared("alarms", ("0005", "0006"), lambda: [ALARM, ALARM_HISTORY]),
     Declared(
         "firmware",
+        ("0007", "0008"),
         lambda: list(firmware_metadata.tables.values()),
         refers_to=_sqlmodel("node"),
     ),
 ]
+parts = pytest.mark.parametrize("declared", DECLARED, ids=lambda d: d.part)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -99,14 +107,14 @@ def differences(engine: Engine, target: MetaData) -> list[Any]:
         return list(compare_metadata(context, target))
 
 
-@pytest.mark.parametrize("declared", DECLARED, ids=lambda d: d.part)
+@parts
 def test_migrated_schema_equals_the_declared_tables(migrated: Engine, declared: Declared) -> None:
     target = declared.metadata()
     assert set(target.tables) <= set(inspect(migrated).get_table_names())
     assert differences(migrated, target) == []
 
 
-@pytest.mark.parametrize("declared", DECLARED, ids=lambda d: d.part)
+@parts
 def test_the_comparison_notices_a_difference(migrated: Engine, declared: Declared) -> None:
     """The check above can fail for every part: an index the migrations lack is reported."""
     changed = declared.metadata()
@@ -125,3 +133,24 @@ def test_every_migrated_table_is_declared_by_one_part(migrated: Engine) -> None:
     assert {name: parts for name, parts in owners.items() if len(parts) > 1} == {}
     migrated_tables = set(inspect(migrated).get_table_names()) - {"alembic_version"}
     assert migrated_tables == set(owners)
+
+
+@parts
+def test_going_down_removes_the_parts_tables_and_nothing_before(
+    database_url: str, declared: Declared
+) -> None:
+    before, last = declared.migrations
+    earlier = {
+        name
+        for other in DECLARED
+        if before != "base" and other.migrations[1] <= before
+        for name in other.own()
+    }
+    engine = make_engine(database_url)
+    upgrade(engine, last)
+    assert set(declared.own()) <= set(inspect(engine).get_table_names())
+    downgrade(engine, before)
+    left = set(inspect(engine).get_table_names())
+    assert not set(declared.own()) & left
+    assert earlier <= left
+    engine.dispose()

@@ -1,26 +1,16 @@
-"""Migration 0002's store tables go away on downgrade; 0007 folds per-metric telemetry rows
-into one row per message and back, on both databases (tests/integration/db/test_schema.py
-checks that the migrations build exactly hub.store.schema)."""
+"""Migration 0007 folds per-metric telemetry rows into one row per message and back, on
+both databases (tests/integration/db/test_schema.py checks that the migrations build
+exactly hub.store.schema and take it away again)."""
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
-from hub.store.schema import STORE_TABLES
 from tests.support.migrations import downgrade
-
-
-def test_downgrade_removes_the_store_tables(database_url: str) -> None:
-    engine = make_engine(database_url)
-    upgrade(engine, "0007")  # only up to ours: later revisions are not this test's business
-    assert set(inspect(engine).get_table_names()) >= STORE_TABLES
-    downgrade(engine, "0001")
-    assert not STORE_TABLES & set(inspect(engine).get_table_names())
-    engine.dispose()
 
 
 def test_0007_folds_readings_into_messages_and_back(database_url: str) -> None:
