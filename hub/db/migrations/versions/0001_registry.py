@@ -1,7 +1,7 @@
 """Registry: hierarchy, devices, compartments, slots, residents, credentials, tokens.
 
 Written out by hand (not imported from the models) so that it stays what it was when it
-shipped; tests/integration/registry/test_migrations.py checks it matches the models.
+shipped; tests/integration/db/test_schema.py checks it matches the models.
 
 Revision ID: 0001
 Revises:

@@ -4,7 +4,7 @@ Revision ID: 0004
 Revises: 0003
 
 Written out by hand so that it stays what it was when it shipped;
-tests/integration/domain/test_schema.py checks it matches hub/domain/models.py.
+tests/integration/db/test_schema.py checks it matches hub/domain/models.py.
 Door alerts (forced open, held open) are rows of the store's ``event`` table.
 """
 

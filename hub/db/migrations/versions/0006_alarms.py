@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 
 Written out by hand so that it stays what it was when it shipped;
-tests/integration/alarms/test_schema.py checks it matches hub/alarms/tables.py.
+tests/integration/db/test_schema.py checks it matches hub/alarms/tables.py.
 """
 
 from __future__ import annotations

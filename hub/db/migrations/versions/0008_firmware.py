@@ -4,7 +4,7 @@ Revision ID: 0008
 Revises: 0007
 
 Written out by hand so that it stays what it was when it shipped;
-tests/integration/firmware/test_schema.py checks it matches hub/firmware/tables.py.
+tests/integration/db/test_schema.py checks it matches hub/firmware/tables.py.
 """
 
 from __future__ import annotations
