@@ -2,7 +2,8 @@
 scripted door unit: confirmed, and the device's refusals (expired, replayed) as it
 answers them; no answer before expiry; a reply after the outcome recorded as late and
 changing nothing; a reply this replica missed (away from the broker) found in the
-database at expiry, written by the replica that heard it."""
+database at expiry, written by the replica that heard it; a reply inside device data
+(Sparkplug B) forwarded by the worker before its batch commits."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from firmware_protocols.osdp.envelope import ReplyStatus
+from firmware_protocols.sparkplug_b.vending_model import TEMPERATURE, reply_values
 from hub.commands.models import CommandState
 from hub.commands.repository import COMMAND, REPLY
 from hub.commands.service import CommandOutcome
 from tests.support.contract_hub import ContractHub, Front
-from tests.support.devices import DoorUnit, strikes
+from tests.support.devices import DoorUnit, VendingMachine, strikes
 
 
 def stored(hub: ContractHub, command_id: str) -> tuple[str | None, list[tuple[str, bool]]]:
@@ -146,3 +148,39 @@ async def test_a_reply_missed_by_the_issuing_replica_is_found_at_expiry(
         with contextlib.suppress(asyncio.CancelledError):
             await running
         away.engine.dispose()
+
+
+async def test_a_reply_inside_device_data_reaches_the_outcome_before_its_batch_commits(
+    hub: ContractHub,
+) -> None:
+    """Sparkplug B replies travel in the machine's data, read by the worker; it forwards
+    them to the front at once, so the caller does not wait for the ingest transaction
+    (here: one that cannot commit until the test lets it)."""
+    machine = VendingMachine(hub.wire, hub.fleet.vending[0]).listen()
+    machine.birth()
+    await hub.settled()
+    issued = asyncio.create_task(
+        hub.front.commands.issue(
+            machine.device_id, "set_temperature", {"setpoint_c": 5.0}, issued_by="test"
+        )
+    )
+    [command] = await hub.wait(
+        lambda: [c for c in machine.commands() if c.name == "set_temperature"],
+        "the command at the machine",
+    )
+    committed = hub.worker.pipeline.committed_messages
+    with hub.engine.begin() as conn:  # the store fails every batch from now on
+        conn.execute(text("ALTER TABLE telemetry RENAME TO telemetry_away"))
+    assert command.command_id is not None
+    machine.data(reply_values(command.command_id, "confirmed") | {TEMPERATURE: 5.2})
+    outcome = await issued
+    assert outcome.state is CommandState.CONFIRMED
+    assert hub.worker.pipeline.committed_messages == committed  # not committed yet
+    with hub.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE telemetry_away RENAME TO telemetry"))
+    await hub.committed()
+    await hub.wait(
+        lambda: stored(hub, outcome.command_id) == ("confirmed", [("confirmed", False)]),
+        "the reply stored once",
+        lambda: str(stored(hub, outcome.command_id)),
+    )
