@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from firmware_protocols.clock import wall_ms
 from hub.api.idempotency import IdempotencyKeys
 from hub.api.limits import ApiLimits
 from hub.registry.change_feed import prune_changes
@@ -36,10 +36,6 @@ HOUR_MS = 3_600_000
 class Housekept:
     idempotency_keys: int
     registry_changes: int
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def housekeep(

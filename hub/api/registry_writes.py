@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from firmware_protocols.clock import wall_ms
 from hub.api.audit.chain import AuditDraft
 from hub.api.audit.trail import AuditTrail
 from hub.api.auth import Operator
@@ -43,10 +44,6 @@ class Done(Generic[T]):
     path: str | None = None  # the device's or the resident's building's, for scoping
     resident_id: int | None = None
     detail: str = ""
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _write(

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from sqlalchemy import Engine, update
 
+from firmware_protocols.clock import wall_ms
 from hub.domain.db_lane import DbLane
 from hub.ingest.batch import CommittedBatch
 from hub.ingest.directory import DeviceDirectory
@@ -40,7 +40,7 @@ def record_version(engine: Engine, device_id: str, version: str) -> None:
                 conn,
                 [ChangeDraft("device", device_id, "updated")],
                 actor="firmware-follower",
-                ts_ms=time.time_ns() // 1_000_000,
+                ts_ms=wall_ms(),
             )
 
 

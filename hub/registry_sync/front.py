@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
+from firmware_protocols.clock import wall_ms
 from hub.registry_sync.devices import DeviceSync
 from hub.registry_sync.processes import WorkerRelay
 from hub.registry_sync.watcher import RegistryListener, RegistryWatcher
 from hub.runtime import HubRuntime
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def build_watcher(runtime: HubRuntime) -> RegistryWatcher:

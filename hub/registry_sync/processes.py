@@ -11,11 +11,11 @@ allow-lists for its online doors; the worker then subscribes to what was added.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import Engine
 
+from firmware_protocols.clock import wall_ms
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
 from hub.ipc.signals import RegistryChanged
 from hub.presence import PresenceTracker, Transition
@@ -24,10 +24,6 @@ from hub.registry_sync.devices import DeviceSync
 from hub.registry_sync.watcher import ChangeSet
 
 log = logging.getLogger(__name__)
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def signal_of(changes: ChangeSet) -> RegistryChanged:
