@@ -29,7 +29,7 @@ from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from hub.domain.models import ACCESS_LOG, DEX_AUDIT, PARCEL, VENDING_SALE
 from hub.firmware.tables import metadata as firmware_metadata
-from hub.registry.models import REGISTRY_TABLES
+from hub.registry.models import CONTENT_TABLES
 from hub.store.schema import metadata as store_metadata
 from tests.support.databases import migrated_database
 from tests.support.migrations import downgrade
@@ -65,7 +65,7 @@ class Declared:
 
 
 DECLARED = [
-    Declared("registry", ("base", "0001"), _sqlmodel(*REGISTRY_TABLES)),
+    Declared("registry", ("base", "0001"), _sqlmodel(*CONTENT_TABLES)),
     Declared("store", ("0001", "0007"), lambda: list(store_metadata.tables.values())),
     Declared("commands", ("0002", "0003"), _sqlmodel("command", "command_reply")),
     Declared("domain", ("0003", "0004"), lambda: [ACCESS_LOG, PARCEL, VENDING_SALE, DEX_AUDIT]),
@@ -77,6 +77,7 @@ DECLARED = [
         lambda: list(firmware_metadata.tables.values()),
         refers_to=_sqlmodel("node"),
     ),
+    Declared("registry change feed", ("0009", "0010"), _sqlmodel("registry_change")),
 ]
 parts = pytest.mark.parametrize("declared", DECLARED, ids=lambda d: d.part)
 
