@@ -19,14 +19,11 @@ from device_sims.door import Door
 from device_sims.inventory import Card, CompartmentSpec, DeviceSpec
 from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
-from firmware_protocols.osdp import topics as osdp_topics
-from firmware_protocols.osdp.device import encode_report
-from firmware_protocols.osdp.door import inputs_reply
-from firmware_protocols.osdp.status import DeviceStatus, encode_status
 from hub.registry.csv_io import import_devices
 from hub.store.queries import dead_letters
 from tests.integration.api.conftest import SIM_OPTIONS, ApiHub, bearer, serving
 from tests.support.broker import PrivateMosquitto
+from tests.support.devices import DoorUnit, Wire
 from tests.support.hub_harness import ScriptedClient
 from tests.support.waiting import async_wait_until
 
@@ -246,17 +243,9 @@ async def test_a_locker_added_while_running_opens_the_compartments_it_reports(
 
 async def test_a_disabled_device_is_refused_at_once_and_goes_offline(hub: ApiHub) -> None:
     door_id = hub.fleet.doors[0]
-    client = ScriptedClient(hub.broker_url, f"scripted-{door_id}").connect()
-    status_topic = osdp_topics.topic(door_id, osdp_topics.STATUS)
-    up_topic = osdp_topics.topic(door_id, osdp_topics.UP)
-    seq = iter(range(1, 1000))
-
-    def report() -> bytes:
-        return encode_report(next(seq), time.time_ns() // 1_000_000, [inputs_reply(False, False)])
-
+    door = DoorUnit(Wire(ScriptedClient(hub.broker_url, f"scripted-{door_id}").connect()), door_id)
     try:
-        online = DeviceStatus(online=True, firmware="1.0.0", ts=time.time_ns() // 1_000_000)
-        client.publish(status_topic, encode_status(online), retain=True)
+        door.online()
         await async_wait_until(lambda: hub.runtime.presence.is_online(door_id), what="online")
         response = await hub.client.patch(
             f"/api/v1/devices/{door_id}", json={"enabled": False}, headers=operator(hub)
@@ -271,7 +260,7 @@ async def test_a_disabled_device_is_refused_at_once_and_goes_offline(hub: ApiHub
 
         await async_wait_until(offline_disabled, what="offline, reason disabled")
 
-        client.publish(up_topic, report())
+        door.contact(False)
 
         def disabled_letters() -> int:
             letters = dead_letters(hub.runtime.engine, reason="device_disabled")
@@ -290,13 +279,13 @@ async def test_a_disabled_device_is_refused_at_once_and_goes_offline(hub: ApiHub
         assert enabled.status_code == 200
         await known(hub, door_id, enabled=True)
         before = disabled_letters()
-        client.publish(up_topic, report())
+        door.contact(False)
         await async_wait_until(
             lambda: hub.runtime.presence.is_online(door_id), what="online after enabling"
         )
         assert disabled_letters() == before
     finally:
-        client.close()
+        door.wire.close()
 
 
 @pytest.fixture
