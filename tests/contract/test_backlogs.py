@@ -14,12 +14,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from firmware_protocols.sparkplug_b.vending_model import vend_values
 from hub.alarms.tables import ALARM
-from hub.domain.models import VENDING_SALE
 from hub.store.schema import event
 from tests.support.contract_hub import ContractHub, Template, contract_hub
-from tests.support.devices import Locker, VendingMachine
+from tests.support.devices import DoorUnit, Locker
 
 SMALL_INGEST = {"ingest_batch_size": 10, "ingest_queue_size": 100}
 
@@ -74,16 +72,17 @@ async def test_a_stalled_alarm_consumer_holds_ingest_back_and_loses_nothing(
 async def test_a_stalled_domain_holds_ingest_back_and_loses_nothing(
     template: Template, tmp_path: Path
 ) -> None:
-    total = 200
+    cycles = 100  # a door forced open and closed again: every opening an alert
     async with stalled(template, tmp_path, "domain", {"domain_queue_batches": 2}) as hub:
-        machine = VendingMachine(hub.wire, hub.fleet.vending[0])
-        machine.birth()
-        for n in range(total):
-            machine.data(vend_values(1 + n % 4, 350, f"vend-{n}"))
-        await held_back(hub, hub.worker.domain, total + 2)
+        door = DoorUnit(hub.wire, hub.fleet.doors[0])
+        door.contact(False)
+        for _ in range(cycles):
+            door.contact(True)
+            door.contact(False)
+        await held_back(hub, hub.worker.domain, 2 * cycles + 1)
 
         hub.worker.domain.release()
         await hub.settled()
-        assert hub.count(VENDING_SALE) == total
-        sales = hub.worker.metrics.registry.get_sample_value("hub_vending_sales_total")
-        assert sales == total
+        forced = hub.count(event, event.c.type == "door_forced_open")
+        assert forced == cycles
+        assert hub.count(event, event.c.type == "inputs") == 2 * cycles + 1
