@@ -4,18 +4,17 @@ kept, with a dead letter saying why, and ingest goes on."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text
 
+from firmware_protocols.clock import wall_ms
 from firmware_protocols.lockerlink import Deposit, uplink_outbound
 from hub.db.engine import is_sqlite, make_engine
 from hub.domain.models import PARCEL
 from hub.store.queries import dead_letters, event_count
-from tests.integration.domain.devices import now_ms, unique
-from tests.integration.hub_core.lockers import status_online
 from tests.support.broker import PrivateMosquitto
+from tests.support.devices import locker_online
 from tests.support.hub_harness import ScriptedClient, running_hub
 from tests.support.hub_process import HubProcess
 from tests.support.tiny_fleet import create_tiny_fleet
@@ -63,7 +62,7 @@ def parcel_trackings(engine: Engine) -> list[str]:
 async def test_a_refused_record_keeps_its_event_and_leaves_a_dead_letter(
     database_url, settings_factory, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id=unique("records"))
+    settings = settings_factory(database_url=database_url, instance_id="records")
     engine = make_engine(database_url)
     fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     locker = fleet.lockers[1]  # lockerlink v2
@@ -71,8 +70,8 @@ async def test_a_refused_record_keeps_its_event_and_leaves_a_dead_letter(
     refuse_parcels_tracked(engine, REFUSED)
     async with running_hub(settings, mosquitto_session.url, shared=False):
         device = ScriptedClient(mosquitto_session.url, f"unit-{locker}").connect()
-        ts = now_ms()
-        device.publish(f"lockerlink/{locker}/status", status_online(1, ts))
+        ts = wall_ms()
+        device.publish(f"lockerlink/{locker}/status", locker_online(1, ts))
         trackings = ["SF0000000001", REFUSED, "SF0000000003"]
         for seq, tracking in enumerate(trackings, start=10):
             deposit = Deposit(2, seq, ts + seq, seq - 7, tracking, building, "0101")
@@ -122,7 +121,7 @@ def test_hub_killed_mid_deposits_leaves_no_deposit_without_its_parcel(
     hub.start()
     device = ScriptedClient(private_mosquitto.url, f"unit-{locker}").connect()
     total = 600
-    ts = int(time.time() * 1000)
+    ts = wall_ms()
 
     def deposits_and_parcels() -> tuple[int, int]:
         with engine.connect() as conn:
