@@ -12,6 +12,7 @@ from fastapi import HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
+from hub.db.quick_read import quick_read
 from hub.registry.tokens import TokenIdentity, authenticate_token
 
 bearer_scheme = HTTPBearer(
@@ -49,12 +50,15 @@ def unauthorized(detail: str) -> HTTPException:
     )
 
 
-def identify(engine: Engine, credentials: HTTPAuthorizationCredentials | None) -> TokenIdentity:
-    """The identity behind the request's bearer token, or a 401."""
+async def identify(
+    engine: Engine, credentials: HTTPAuthorizationCredentials | None
+) -> TokenIdentity:
+    """The identity behind the request's bearer token, or a 401. One indexed read, which
+    :func:`~hub.db.quick_read.quick_read` runs on the loop on SQLite."""
     if credentials is None:
         raise unauthorized("a bearer token is required")
-    with engine.connect() as conn:
-        identity = authenticate_token(conn, credentials.credentials)
+    raw_token = credentials.credentials
+    identity = await quick_read(engine, lambda conn: authenticate_token(conn, raw_token))
     if identity is None:
         raise unauthorized("the token is unknown, revoked or expired")
     return identity

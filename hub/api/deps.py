@@ -3,8 +3,9 @@
 ``ContextDep`` and ``RuntimeDep`` give the API's parts and the hub's; ``SessionDep`` a
 registry session for the request; ``OperatorDep`` and ``ResidentDep`` authenticate the
 bearer token and require its role (401 without a valid token, 403 for the other role).
-Cheap dependencies are ``async`` so they run on the loop; those that touch the database
-are plain functions, which FastAPI runs in its thread pool.
+Cheap dependencies are ``async`` so they run on the loop (the token lookup too: see
+:mod:`hub.db.quick_read`); the registry session is a plain function, which FastAPI runs in
+its thread pool.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
-def get_identity(runtime: RuntimeDep, credentials: Credentials) -> TokenIdentity:
-    return identify(runtime.engine, credentials)
+async def get_identity(runtime: RuntimeDep, credentials: Credentials) -> TokenIdentity:
+    return await identify(runtime.engine, credentials)
 
 
 IdentityDep = Annotated[TokenIdentity, Depends(get_identity)]

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.api.audit.tables import api_idempotency
@@ -61,6 +61,27 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+# Statements built once with bound parameters, so SQLAlchemy reuses their compiled form:
+# every unlock claims a key and completes it.
+_MATCH = and_(
+    api_idempotency.c.subject == bindparam("b_subject"),
+    api_idempotency.c.key == bindparam("b_key"),
+)
+_CLAIM = insert(api_idempotency)
+_READ = select(api_idempotency).where(_MATCH)
+_COMPLETE = (
+    update(api_idempotency)
+    .where(_MATCH, api_idempotency.c.state == IN_FLIGHT)
+    .values(
+        state=DONE,
+        status_code=bindparam("b_status_code"),
+        body=bindparam("b_body"),
+        completed_ms=bindparam("b_completed_ms"),
+    )
+)
+_RELEASE = delete(api_idempotency).where(_MATCH, api_idempotency.c.state == IN_FLIGHT)
+
+
 class IdempotencyKeys:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -70,20 +91,21 @@ class IdempotencyKeys:
             with self._engine.connect() as conn:
                 begin_write(conn)
                 conn.execute(
-                    insert(api_idempotency).values(
-                        subject=subject,
-                        key=key,
-                        fingerprint=request,
-                        state=IN_FLIGHT,
-                        created_ms=now_ms,
-                    )
+                    _CLAIM,
+                    {
+                        "subject": subject,
+                        "key": key,
+                        "fingerprint": request,
+                        "state": IN_FLIGHT,
+                        "created_ms": now_ms,
+                    },
                 )
                 conn.commit()
             return Claimed()
         except IntegrityError:
             pass
         with self._engine.connect() as conn:
-            row = conn.execute(select(api_idempotency).where(self._match(subject, key))).first()
+            row = conn.execute(_READ, {"b_subject": subject, "b_key": key}).first()
         if row is None:  # released between our insert and this read: the client may retry
             return InFlight(now_ms)
         if row.fingerprint != request:
@@ -103,25 +125,21 @@ class IdempotencyKeys:
     ) -> None:
         """Store the answer; called inside the audit row's transaction."""
         conn.execute(
-            update(api_idempotency)
-            .where(self._match(subject, key), api_idempotency.c.state == IN_FLIGHT)
-            .values(
-                state=DONE,
-                status_code=status_code,
-                body=json.dumps(body, separators=(",", ":")),
-                completed_ms=now_ms,
-            )
+            _COMPLETE,
+            {
+                "b_subject": subject,
+                "b_key": key,
+                "b_status_code": status_code,
+                "b_body": json.dumps(body, separators=(",", ":")),
+                "b_completed_ms": now_ms,
+            },
         )
 
     def release(self, subject: str, key: str) -> None:
         """Forget an unfinished claim whose request sent nothing."""
         with self._engine.connect() as conn:
             begin_write(conn)
-            conn.execute(
-                delete(api_idempotency).where(
-                    self._match(subject, key), api_idempotency.c.state == IN_FLIGHT
-                )
-            )
+            conn.execute(_RELEASE, {"b_subject": subject, "b_key": key})
             conn.commit()
 
     def prune(self, older_than_ms: int, batch_size: int = 5000) -> int:
@@ -140,7 +158,3 @@ class IdempotencyKeys:
             total += deleted
             if deleted < batch_size:
                 return total
-
-    @staticmethod
-    def _match(subject: str, key: str) -> Any:
-        return and_(api_idempotency.c.subject == subject, api_idempotency.c.key == key)

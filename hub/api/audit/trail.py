@@ -37,6 +37,12 @@ VERIFY_CHUNK: Final = 5_000
 
 SameTransaction = Callable[[Connection], None]
 
+# Built once, so SQLAlchemy reuses their compiled form: every unlock appends a row.
+_CHAIN_END = (
+    select(audit_entry.c.seq, audit_entry.c.hash).order_by(audit_entry.c.seq.desc()).limit(1)
+)
+_APPEND = audit_entry.insert()
+
 
 class AuditTrail:
     def __init__(self, engine: Engine) -> None:
@@ -76,14 +82,10 @@ class AuditTrail:
                 begin_write(conn)
         else:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-        last = conn.execute(
-            select(audit_entry.c.seq, audit_entry.c.hash)
-            .order_by(audit_entry.c.seq.desc())
-            .limit(1)
-        ).first()
+        last = conn.execute(_CHAIN_END).first()
         seq, prev_hash = (1, GENESIS) if last is None else (last.seq + 1, last.hash)
         record = seal(draft, seq, prev_hash)
-        conn.execute(audit_entry.insert().values(**asdict(record)))
+        conn.execute(_APPEND, asdict(record))
         return record
 
     def entries(
