@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
 from hub.firmware.plan import Planned, building_path, community_path
+from hub.firmware.rollout import RolloutRules
 from hub.firmware.tables import (
     firmware_campaign,
     firmware_campaign_device,
@@ -43,16 +44,7 @@ class CampaignSettings:
     kind: str
     target: Mapping[str, Any]
     scope_path: str
-    canary_share: float
-    wave_size: int
-    failure_threshold: float
-    max_doors_per_building: int
-    max_in_flight: int
-    device_timeout_s: int
-    health_soak_s: int
-    health_factor: float
-    health_min_events: int
-    respect_windows: bool
+    rules: RolloutRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +55,7 @@ class CampaignRow:
     kind: str
     target: dict[str, Any]
     scope_path: str
-    canary_share: float
-    wave_size: int
-    failure_threshold: float
-    max_doors_per_building: int
-    max_in_flight: int
-    device_timeout_s: int
-    health_soak_s: int
-    health_factor: float
-    health_min_events: int
-    respect_windows: bool
+    rules: RolloutRules
     state: str
     wave: int
     waves: int
@@ -125,6 +108,12 @@ class HistoryRow:
 def _row(cls: type[Any], row: Any) -> Any:
     mapping = row._mapping
     return cls(**{f.name: mapping[f.name] for f in fields(cls)})
+
+
+def _campaign(row: Any) -> CampaignRow:
+    mapping = row._mapping
+    values = {f.name: mapping[f.name] for f in fields(CampaignRow) if f.name != "rules"}
+    return CampaignRow(**values, rules=RolloutRules.from_columns(mapping))
 
 
 class CampaignStore:
@@ -196,7 +185,12 @@ class CampaignStore:
                 conn.execute(
                     firmware_campaign.insert()
                     .values(
-                        **{f.name: getattr(settings, f.name) for f in fields(settings)},
+                        name=settings.name,
+                        image_sha256=settings.image_sha256,
+                        kind=settings.kind,
+                        target=settings.target,
+                        scope_path=settings.scope_path,
+                        **settings.rules.columns(),
                         state="running",
                         wave=0,
                         waves=waves,
@@ -240,7 +234,7 @@ class CampaignStore:
             row = conn.execute(
                 select(firmware_campaign).where(firmware_campaign.c.id == campaign_id)
             ).first()
-        return None if row is None else _row(CampaignRow, row)
+        return None if row is None else _campaign(row)
 
     def recent(self, scope_path: str | None = None, limit: int = 100) -> list[CampaignRow]:
         query = select(firmware_campaign).order_by(firmware_campaign.c.id.desc()).limit(limit)
@@ -248,7 +242,7 @@ class CampaignStore:
             column = firmware_campaign.c.scope_path
             query = query.where(or_(column == scope_path, column.like(scope_path + "/%")))
         with self._engine.connect() as conn:
-            return [_row(CampaignRow, r) for r in conn.execute(query)]
+            return [_campaign(r) for r in conn.execute(query)]
 
     def change_state(
         self,

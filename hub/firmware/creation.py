@@ -19,6 +19,7 @@ from hub.firmware import evidence
 from hub.firmware.campaign_store import CampaignSettings
 from hub.firmware.images import ImageInfo, ImageStore
 from hub.firmware.plan import Planned, Target, plan_waves, wave_count
+from hub.firmware.rollout import RolloutRules
 from hub.registry.queries import in_scope
 
 
@@ -37,16 +38,7 @@ class CampaignRequest:
     version_min: str | None
     version_max: str | None
     places: Sequence[str]
-    canary_share: float
-    wave_size: int
-    failure_threshold: float
-    max_doors_per_building: int
-    max_in_flight: int
-    device_timeout_s: int
-    health_soak_s: int
-    health_factor: float
-    health_min_events: int
-    respect_windows: bool
+    rules: RolloutRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +80,9 @@ def prepare(
     ]
     if not devices:
         raise CampaignRefused("places", "no device matches: nothing to update")
-    planned = plan_waves(devices, request.canary_share, request.wave_size, seed=request.name)
+    planned = plan_waves(
+        devices, request.rules.canary_share, request.rules.wave_size, seed=request.name
+    )
     settings = CampaignSettings(
         name=request.name,
         image_sha256=image.sha256,
@@ -101,15 +95,6 @@ def prepare(
             "places": list(request.places),
         },
         scope_path=scope_path,
-        canary_share=request.canary_share,
-        wave_size=request.wave_size,
-        failure_threshold=request.failure_threshold,
-        max_doors_per_building=request.max_doors_per_building,
-        max_in_flight=request.max_in_flight,
-        device_timeout_s=request.device_timeout_s,
-        health_soak_s=request.health_soak_s,
-        health_factor=request.health_factor,
-        health_min_events=request.health_min_events,
-        respect_windows=request.respect_windows,
+        rules=request.rules,
     )
     return Prepared(settings, image, planned, wave_count(planned))

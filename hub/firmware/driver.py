@@ -218,7 +218,7 @@ class CampaignDriver:
             state = "updated"  # the device came back with the version: its status says so
         key = (campaign.id, device.device_id)
         started = device.started_ms or now
-        if state in ACTIVE_STATES and now - started > campaign.device_timeout_s * 1000:
+        if state in ACTIVE_STATES and now - started > campaign.rules.device_timeout_s * 1000:
             state = "failed"
             reason = "did_not_return" if device.state == "rebooting" else "timeout"
         if state == "sending" and key not in self._tasks and now - started > SEND_GRACE_MS:
@@ -306,7 +306,7 @@ class CampaignDriver:
             sum(d.state == "updated" for d in wave),
             sum(d.state == "failed" for d in wave),
         )
-        problem = wave_failure(result, campaign.failure_threshold)
+        problem = wave_failure(result, campaign.rules.failure_threshold)
         if problem is not None:
             await self._abort(campaign, "failures", problem)
             return
@@ -316,9 +316,9 @@ class CampaignDriver:
         if campaign.wave_done_ms is None:
             await self._db(lambda: self._store.mark_wave_done(campaign.id, campaign.wave, now))
             await self._audit_step(campaign, "firmware:wave", "done", detail=_wave_text(result))
-            if campaign.health_soak_s > 0:
+            if campaign.rules.health_soak_s > 0:
                 return
-        elif now - campaign.wave_done_ms < campaign.health_soak_s * 1000:
+        elif now - campaign.wave_done_ms < campaign.rules.health_soak_s * 1000:
             return
         health = await self._health(campaign, devices, now)
         if health is not None:
@@ -344,7 +344,7 @@ class CampaignDriver:
         since = min(updated.values())
         found = await self._db(lambda: evidence.incidents(self._engine, [*updated, *rest], since))
         data = HealthInput(updated, rest, found, now)
-        return health_problem(data, campaign.health_factor, campaign.health_min_events)
+        return health_problem(data, campaign.rules.health_factor, campaign.rules.health_min_events)
 
     async def _abort(self, campaign: CampaignRow, cause: str, reason: str) -> None:
         if self._metrics is not None:
@@ -384,12 +384,12 @@ class CampaignDriver:
         self, campaign: CampaignRow, devices: list[DeviceRow], wave: list[DeviceRow]
     ) -> None:
         pending = [d for d in wave if d.state == "pending"]
-        budget = campaign.max_in_flight - sum(d.state in ACTIVE_STATES for d in devices)
+        budget = campaign.rules.max_in_flight - sum(d.state in ACTIVE_STATES for d in devices)
         if not pending or budget <= 0:
             return
         now = self._clock_ms()
         windows = {}
-        if campaign.respect_windows:
+        if campaign.rules.respect_windows:
             places = {d.community_path for d in pending if d.community_path}
             windows = await self._db(lambda: evidence.windows(self._engine, places))
         buildings = {d.building_path for d in pending if d.building_path}
@@ -405,12 +405,12 @@ class CampaignDriver:
                 continue
             if not self._is_online(device.device_id):
                 waited = now - (campaign.wave_started_ms or now)
-                if waited > campaign.device_timeout_s * 1000:
+                if waited > campaign.rules.device_timeout_s * 1000:
                     await self._move(campaign, device, "skipped", "offline", reason="offline")
                 continue
             building = device.building_path
             if building is not None:
-                if busy[building] >= campaign.max_doors_per_building:
+                if busy[building] >= campaign.rules.max_doors_per_building:
                     continue
                 busy[building] += 1
             watermark = await self._db(lambda: evidence.latest_event_id(self._engine))

@@ -53,7 +53,15 @@ ACTIONS = {
 
 
 def _request(body: CampaignCreate) -> CampaignRequest:
-    return CampaignRequest(**body.model_dump())
+    return CampaignRequest(
+        name=body.name,
+        image=body.image,
+        models=body.models,
+        version_min=body.version_min,
+        version_max=body.version_max,
+        places=body.places,
+        rules=body.rules(),
+    )
 
 
 def _prepare(

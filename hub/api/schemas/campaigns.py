@@ -6,19 +6,13 @@ from pydantic import BaseModel, Field
 
 from hub.api.schemas.common import StrictBody
 from hub.firmware.campaign_store import CampaignRow, DeviceRow, HistoryRow
+from hub.firmware.rollout import RULE_NAMES, RolloutRules
 
 
-class CampaignCreate(StrictBody):
-    """A campaign: which devices (the image's kind; ``models``, default the models the
-    image fits; a current ``version_min``..``version_max``; ``places``, node codes in
-    your scope, default all of it), how fast, and when to stop."""
+class RolloutFields(BaseModel):
+    """How a campaign rolls out (:class:`~hub.firmware.rollout.RolloutRules`), as the API
+    takes it (with its limits and defaults) and shows it."""
 
-    name: str = Field(min_length=1, max_length=128)
-    image: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of a stored image")
-    models: list[str] = Field(default_factory=list, max_length=64)
-    version_min: str | None = Field(default=None, min_length=1, max_length=32)
-    version_max: str | None = Field(default=None, min_length=1, max_length=32)
-    places: list[str] = Field(default_factory=list, max_length=500)
     canary_share: float = Field(default=0.02, gt=0, le=0.5)
     wave_size: int = Field(default=50, ge=1, le=10_000)
     failure_threshold: float = Field(
@@ -36,6 +30,22 @@ class CampaignCreate(StrictBody):
     health_min_events: int = Field(default=3, ge=1, le=10_000)
     respect_windows: bool = True
 
+    def rules(self) -> RolloutRules:
+        return RolloutRules(**{name: getattr(self, name) for name in RULE_NAMES})
+
+
+class CampaignCreate(StrictBody, RolloutFields):
+    """A campaign: which devices (the image's kind; ``models``, default the models the
+    image fits; a current ``version_min``..``version_max``; ``places``, node codes in
+    your scope, default all of it), how fast, and when to stop."""
+
+    name: str = Field(min_length=1, max_length=128)
+    image: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of a stored image")
+    models: list[str] = Field(default_factory=list, max_length=64)
+    version_min: str | None = Field(default=None, min_length=1, max_length=32)
+    version_max: str | None = Field(default=None, min_length=1, max_length=32)
+    places: list[str] = Field(default_factory=list, max_length=500)
+
 
 class WavePreview(BaseModel):
     wave: int
@@ -49,7 +59,7 @@ class CampaignPreview(BaseModel):
     waves: list[WavePreview]
 
 
-class CampaignPublic(BaseModel):
+class CampaignPublic(RolloutFields):
     id: int
     name: str
     image: str
@@ -57,16 +67,6 @@ class CampaignPublic(BaseModel):
     version: str
     target: dict[str, object]
     scope_path: str
-    canary_share: float
-    wave_size: int
-    failure_threshold: float
-    max_doors_per_building: int
-    max_in_flight: int
-    device_timeout_s: int
-    health_soak_s: int
-    health_factor: float
-    health_min_events: int
-    respect_windows: bool
     state: str
     wave: int
     waves: int
@@ -87,16 +87,7 @@ class CampaignPublic(BaseModel):
             version=version,
             target=dict(row.target),
             scope_path=row.scope_path,
-            canary_share=row.canary_share,
-            wave_size=row.wave_size,
-            failure_threshold=row.failure_threshold,
-            max_doors_per_building=row.max_doors_per_building,
-            max_in_flight=row.max_in_flight,
-            device_timeout_s=row.device_timeout_s,
-            health_soak_s=row.health_soak_s,
-            health_factor=row.health_factor,
-            health_min_events=row.health_min_events,
-            respect_windows=row.respect_windows,
+            **row.rules.columns(),
             state=row.state,
             wave=row.wave,
             waves=row.waves,

@@ -11,6 +11,7 @@ import pytest
 from hub.db.engine import make_engine
 from hub.firmware.campaign_store import CampaignSettings, CampaignStore
 from hub.firmware.images import ImageStore
+from hub.firmware.rollout import RolloutRules
 from tests.integration.firmware.fleet import create_firmware_fleet
 from tests.integration.firmware.harness import firmware_hub
 from tests.integration.firmware.steps import (
@@ -86,9 +87,8 @@ def test_only_one_replica_holds_a_campaign_lease(sqlite_url: str) -> None:
         now_ms=0,
     )
     store = CampaignStore(engine)
-    settings = CampaignSettings(
-        "c", image.sha256, "locker", {}, "fwcity", 0.1, 1, 0.1, 1, 1, 60, 0, 2.0, 3, True
-    )
+    rules = RolloutRules(0.1, 1, 0.1, 1, 1, 60, 0, 2.0, 3, True)
+    settings = CampaignSettings("c", image.sha256, "locker", {}, "fwcity", rules)
     campaign_id = store.create(settings, [], to_version="2", waves=1, actor="t", now_ms=0)
     assert store.acquire(campaign_id, "a", now_ms=1_000, lease_ms=5_000)
     assert not store.acquire(campaign_id, "b", now_ms=2_000, lease_ms=5_000)
