@@ -51,6 +51,15 @@ class PresenceTracker:
             self._devices[device_id] = DevicePresence(kind=kind)
             self._total[kind] += 1
 
+    def forget(self, device_id: str) -> None:
+        """A device removed from the registry: no longer counted, online or in total."""
+        state = self._devices.pop(device_id, None)
+        if state is None:
+            return
+        self._total[state.kind] -= 1
+        if state.online:
+            self._online[state.kind] -= 1
+
     def _set(self, device_id: str, online: bool, reason: str, ts_ms: int) -> Transition | None:
         state = self._devices.get(device_id)
         if state is None or state.online == online:
@@ -94,7 +103,11 @@ class PresenceTracker:
     # ------------------------------------------------------------ a mirror of others
     def apply(self, transition: Transition) -> bool:
         """Take a transition another tracker made (the front mirrors its workers'); True if
-        it changed what this tracker knew."""
+        it changed what this tracker knew. A device this tracker does not know comes in with
+        an online transition (its worker registered it first); an offline one of an unknown
+        device is the worker's goodbye to a device this tracker has already forgotten."""
+        if transition.device_id not in self._devices and not transition.online:
+            return False
         self.register(transition.device_id, transition.kind)
         state = self._devices[transition.device_id]
         state.last_seen_ms = max(state.last_seen_ms, transition.ts_ms)

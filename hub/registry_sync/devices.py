@@ -5,7 +5,8 @@
   the alarms, the domain, the command lane and the command service read devices from it);
 - presence: a new device is registered, so its status, births and heartbeats count; a
   device disabled (or removed) while online goes offline at once, reason ``disabled``
-  (``removed``), recorded like any other transition. Only the process that decides a
+  (``removed``), recorded like any other transition; a removed device is then forgotten,
+  so the fleet's totals no longer count it. Only the process that decides a
   device's presence (its ingest worker: ``owns``, ``record_transitions``) does that; the
   front's mirror follows the worker's transitions.
 """
@@ -76,6 +77,7 @@ class DeviceSync:
         for device_id in removed:
             if self._owns(device_id):
                 transitions += self._offline(device_id, REMOVED, now)
+            self._presence.forget(device_id)  # after its offline transition, if any
         if transitions and self._record_transitions is not None:
             self._record_transitions(transitions)
         if changed or removed:

@@ -53,3 +53,30 @@ def test_unknown_devices_are_ignored() -> None:
     assert tracker.observe("nobody", True, "status", 0) is None
     assert tracker.seen("nobody", 0) is None
     assert tracker.counts()["vending"] == (0, 0)
+
+
+def test_a_forgotten_device_leaves_the_counts() -> None:
+    tracker = make_tracker()
+    tracker.observe("door-1", True, "status", 1_000)
+    tracker.observe("door-2", True, "status", 1_000)
+    tracker.observe("door-2", False, "lwt", 2_000)
+    tracker.forget("door-1")  # online when removed
+    tracker.forget("door-2")  # offline when removed
+    tracker.forget("door-9")  # never known: nothing to do
+    assert tracker.counts()["door"] == (0, 0)
+    assert tracker.get("door-1") is None
+    assert tracker.seen("door-1", 3_000) is None  # its late traffic does not bring it back
+    assert tracker.sweep(10**9) == []
+
+
+def test_a_mirror_takes_a_new_device_online_but_not_the_goodbye_of_a_forgotten_one() -> None:
+    worker, front = make_tracker(), make_tracker()
+    worker.register("door-3", "door")
+    came = worker.observe("door-3", True, "status", 1_000)
+    assert came is not None and front.apply(came)  # registered by its worker first
+    assert front.counts()["door"] == (1, 3)
+    front.forget("door-3")  # the front applied the registry's removal first...
+    went = worker.observe("door-3", False, "removed", 2_000)
+    assert went is not None and not front.apply(went)  # ...then the worker's goodbye came
+    assert front.get("door-3") is None
+    assert front.counts()["door"] == (0, 2)
