@@ -9,7 +9,7 @@ copy of the device's path when the alarm was raised: operators' scopes filter on
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
@@ -18,23 +18,15 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    Integer,
-    Table,
     text,
 )
 from sqlmodel import Field, SQLModel
 
+from hub.db.tables import big_id, column, table_of
 from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
 
 ALARM_TABLES: Final = frozenset({"alarm", "alarm_history"})
 OPEN_ONLY: Final = "state <> 'cleared'"
-
-# SQLite only autoincrements an INTEGER PRIMARY KEY (the rowid alias), never a BIGINT one.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def _ms(*, nullable: bool = False) -> Any:
-    return Field(default=None if nullable else ..., sa_column=Column(BigInteger, nullable=nullable))
 
 
 class AlarmRow(SQLModel, table=True):
@@ -61,28 +53,26 @@ class AlarmRow(SQLModel, table=True):
         Index("ix_alarm_device_id", "device_id", "id"),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
-    )
+    id: int | None = big_id()
     device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     device_kind: str = Field(max_length=16)
     device_path: str = Field(max_length=255)
     type: str = Field(max_length=32)
     severity: str = Field(max_length=16)
     state: str = Field(max_length=16)
-    raised_ms: int = _ms()
-    last_ms: int = _ms()
+    raised_ms: int = column(BigInteger)
+    last_ms: int = column(BigInteger)
     occurrences: int
     condition_active: bool
-    condition_ended_ms: int | None = _ms(nullable=True)
+    condition_ended_ms: int | None = column(BigInteger, nullable=True)
     acknowledged_by: str | None = Field(default=None, max_length=64)
-    acknowledged_ms: int | None = _ms(nullable=True)
-    cleared_ms: int | None = _ms(nullable=True)
+    acknowledged_ms: int | None = column(BigInteger, nullable=True)
+    cleared_ms: int | None = column(BigInteger, nullable=True)
     cleared_by: str | None = Field(default=None, max_length=64)
     latching: bool
     stock_unsellable: bool
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    updated_ms: int = _ms()
+    updated_ms: int = column(BigInteger)
 
 
 class AlarmHistoryRow(SQLModel, table=True):
@@ -92,23 +82,14 @@ class AlarmHistoryRow(SQLModel, table=True):
     __tablename__ = "alarm_history"
     __table_args__ = (Index("ix_alarm_history_alarm", "alarm_id", "id"),)
 
-    id: int | None = Field(
-        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
-    )
-    alarm_id: int = Field(
-        sa_column=Column(BigInteger, ForeignKey("alarm.id", ondelete="CASCADE"), nullable=False)
-    )
-    ts_ms: int = _ms()
+    id: int | None = big_id()
+    alarm_id: int = column(BigInteger, ForeignKey("alarm.id", ondelete="CASCADE"))
+    ts_ms: int = column(BigInteger)
     action: str = Field(max_length=32)
     actor: str | None = Field(default=None, max_length=64)
     state: str = Field(max_length=16)
     occurrences: int
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core table behind a table model."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 ALARM = table_of(AlarmRow)

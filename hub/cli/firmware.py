@@ -18,12 +18,13 @@ from firmware_protocols.clock import wall_ms
 from hub.api.audit.chain import AuditDraft
 from hub.api.audit.trail import AuditTrail
 from hub.config import load_settings
+from hub.db.tables import table_of
 from hub.firmware.images import ImageError, ImageStore
 from hub.registry.database import open_migrated
 from hub.registry.models import Device
 from hub.registry.vocabulary import DEVICE_KINDS, DeviceKind
 
-DEVICE = Device.__table__  # type: ignore[attr-defined]
+DEVICE = table_of(Device)
 ACTOR = f"cli:{os.environ.get('USER', 'operator')}"[:64]
 
 

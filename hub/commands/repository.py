@@ -14,9 +14,10 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.commands.models import CommandRecord, CommandReplyRecord, CommandState
+from hub.db.tables import table_of
 
-COMMAND = CommandRecord.__table__  # type: ignore[attr-defined]
-REPLY = CommandReplyRecord.__table__  # type: ignore[attr-defined]
+COMMAND = table_of(CommandRecord)
+REPLY = table_of(CommandReplyRecord)
 OPEN_STATES = (CommandState.QUEUED.value, CommandState.SENT.value, CommandState.ACKNOWLEDGED.value)
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import Engine, and_, func, select
 
 from firmware_protocols.base import Event
 from hub.commands.models import CommandRecord
+from hub.db.tables import table_of
 from hub.domain.db_lane import DbLane
 from hub.domain.desired import held_open_limit_ms, unlock_pulse_ms
 from hub.domain.door_state import (
@@ -54,7 +55,7 @@ from hub.twin import TwinStore
 
 log = logging.getLogger(__name__)
 
-COMMANDS = CommandRecord.__table__  # type: ignore[attr-defined]
+COMMANDS = table_of(CommandRecord)
 FORCED_OPEN = "door_forced_open"
 HELD_OPEN = "door_held_open"
 ALERT_CLEARED = "door_alert_cleared"

@@ -12,7 +12,7 @@ message, two replicas) is stored once: the device event that caused it.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal
 
 from sqlalchemy import (
     JSON,
@@ -20,29 +20,18 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Index,
-    Integer,
-    Table,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
+from hub.db.tables import big_id, column, table_of
 from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
 
 DOMAIN_TABLES: Final = frozenset({"access_log", "parcel", "vending_sale", "dex_audit"})
 
-# SQLite only autoincrements an INTEGER PRIMARY KEY (the rowid alias), never a BIGINT one.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
 AccessResult = Literal["granted", "denied"]
 ParcelState = Literal["waiting", "collected", "returned"]
 PARCEL_STATES: Final[tuple[ParcelState, ...]] = ("waiting", "collected", "returned")
-
-
-def _bigint(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default=None if nullable else ...,
-        sa_column=Column(BigInteger, nullable=nullable, index=index),
-    )
 
 
 class AccessLog(SQLModel, table=True):
@@ -57,17 +46,15 @@ class AccessLog(SQLModel, table=True):
         Index("ix_access_log_resident_ts", "resident_id", "ts_ms"),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
-    )
+    id: int | None = big_id()
     device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
-    ts_ms: int = _bigint()  # when the hub decided
-    event_seq: int = _bigint()  # the card_read / keypad event's seq
-    event_ts_ms: int = _bigint()  # the device's time of the read
+    ts_ms: int = column(BigInteger)  # when the hub decided
+    event_seq: int = column(BigInteger)  # the card_read / keypad event's seq
+    event_ts_ms: int = column(BigInteger)  # the device's time of the read
     credential_kind: str = Field(max_length=8)
     card_format: str | None = Field(default=None, max_length=8)
     facility_code: int | None = None
-    card_number: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    card_number: int | None = column(BigInteger, nullable=True)
     resident_id: int | None = None
     result: str = Field(max_length=8)
     reason: str = Field(max_length=32)
@@ -91,9 +78,7 @@ class Parcel(SQLModel, table=True):
         Index("ix_parcel_device_compartment_state", "device_id", "compartment", "state"),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
-    )
+    id: int | None = big_id()
     device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     compartment: int
     tracking: str = Field(max_length=64)
@@ -103,9 +88,9 @@ class Parcel(SQLModel, table=True):
     resolution: str | None = Field(default=None, max_length=32)
     pickup_code: str = Field(max_length=6)
     state: str = Field(max_length=16)
-    deposit_seq: int = _bigint()
-    deposited_ms: int = _bigint()
-    collected_ms: int | None = _bigint(nullable=True)
+    deposit_seq: int = column(BigInteger)
+    deposited_ms: int = column(BigInteger)
+    collected_ms: int | None = column(BigInteger, nullable=True)
     pickup_method: str | None = Field(default=None, max_length=16)
 
 
@@ -119,15 +104,13 @@ class VendingSale(SQLModel, table=True):
         Index("ix_vending_sale_ts", "ts_ms"),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
-    )
+    id: int | None = big_id()
     device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
     slot: int
     price: int  # fen
     vend_id: str = Field(max_length=80)
-    seq: int = _bigint()
-    ts_ms: int = _bigint()
+    seq: int = column(BigInteger)
+    ts_ms: int = column(BigInteger)
 
 
 class DexAuditRecord(SQLModel, table=True):
@@ -145,35 +128,28 @@ class DexAuditRecord(SQLModel, table=True):
         Index("ix_dex_audit_device_received", "device_id", "received_ms"),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
-    )
+    id: int | None = big_id()
     device_id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
-    seq: int = _bigint()
-    ts_ms: int = _bigint()
-    received_ms: int = _bigint()
+    seq: int = column(BigInteger)
+    ts_ms: int = column(BigInteger)
+    received_ms: int = column(BigInteger)
     complete: bool
     g85_ok: bool | None = None
     se_ok: bool | None = None
     decimal_places: int | None = None
-    va1_value: int | None = _bigint(nullable=True)
-    va1_count: int | None = _bigint(nullable=True)
-    va1_value_reset: int | None = _bigint(nullable=True)
-    va1_count_reset: int | None = _bigint(nullable=True)
-    ca2_value: int | None = _bigint(nullable=True)
-    ca2_count: int | None = _bigint(nullable=True)
-    da2_value: int | None = _bigint(nullable=True)
-    da2_count: int | None = _bigint(nullable=True)
+    va1_value: int | None = column(BigInteger, nullable=True)
+    va1_count: int | None = column(BigInteger, nullable=True)
+    va1_value_reset: int | None = column(BigInteger, nullable=True)
+    va1_count_reset: int | None = column(BigInteger, nullable=True)
+    ca2_value: int | None = column(BigInteger, nullable=True)
+    ca2_count: int | None = column(BigInteger, nullable=True)
+    da2_value: int | None = column(BigInteger, nullable=True)
+    da2_count: int | None = column(BigInteger, nullable=True)
     products: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     warnings: int = 0
     error: str | None = Field(default=None, max_length=64)
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core table behind a table model (for bulk and ON CONFLICT statements)."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 ACCESS_LOG = table_of(AccessLog)

@@ -16,14 +16,15 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select
 
 from hub.alarms.tables import ALARM
+from hub.db.tables import table_of
 from hub.firmware.plan import Candidate
 from hub.firmware.tables import maintenance_window
 from hub.firmware.windows import MaintenanceWindow
 from hub.registry.models import Device, Node
 from hub.store.schema import event, presence_change
 
-DEVICE = Device.__table__  # type: ignore[attr-defined]
-NODE = Node.__table__  # type: ignore[attr-defined]
+DEVICE = table_of(Device)
+NODE = table_of(Node)
 PLANNED_OFFLINE = ("firmware_update",)
 
 

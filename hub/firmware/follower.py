@@ -15,6 +15,7 @@ import logging
 from sqlalchemy import Engine, update
 
 from firmware_protocols.clock import wall_ms
+from hub.db.tables import table_of
 from hub.domain.db_lane import DbLane
 from hub.ingest.batch import CommittedBatch
 from hub.ingest.directory import DeviceDirectory
@@ -22,7 +23,7 @@ from hub.registry.change_feed import ChangeDraft, lock_registry_writes, record_c
 from hub.registry.models import Device
 
 log = logging.getLogger(__name__)
-DEVICE = Device.__table__  # type: ignore[attr-defined]
+DEVICE = table_of(Device)
 MAX_PENDING = 1000
 
 

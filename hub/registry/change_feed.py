@@ -32,6 +32,7 @@ from typing import Final, Literal
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 from sqlmodel import Session
 
+from hub.db.tables import table_of
 from hub.db.write_lock import begin_write
 from hub.registry.models import RegistryChange
 
@@ -41,7 +42,7 @@ ChangeAction = Literal[
 ]
 
 ADVISORY_LOCK_KEY: Final = 0x4855_4252_4547_4953 & 0x7FFF_FFFF_FFFF_FFFF  # "HUBREGIS"
-TABLE = RegistryChange.__table__  # type: ignore[attr-defined]
+TABLE = table_of(RegistryChange)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select, text
+from sqlalchemy import Connection, Engine, delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
+from hub.db.tables import table_of
 from hub.errors import RegistryError
 from hub.registry import secrets_file
 from hub.registry.bulk import bulk_insert
@@ -73,10 +74,6 @@ class SeedReport:
         )
 
 
-def table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
 def seed_registry(
     engine: Engine,
     *,
@@ -95,7 +92,7 @@ def seed_registry(
     with engine.begin() as conn:
         lock_registry_writes(conn)
         devices, nodes = (
-            conn.execute(select(func.count()).select_from(table(model))).scalar_one()
+            conn.execute(select(func.count()).select_from(table_of(model))).scalar_one()
             for model in (Device, Node)
         )
         if devices or nodes:
@@ -149,7 +146,7 @@ def wipe_registry(conn: Connection) -> None:
 def _insert_many(conn: Connection, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         columns = list(rows[0])
-        bulk_insert(conn, table(model), columns, [[row[c] for c in columns] for row in rows])
+        bulk_insert(conn, table_of(model), columns, [[row[c] for c in columns] for row in rows])
 
 
 def _write(conn: Connection, plan: FleetPlan, secret_key: str, now: datetime) -> dict[str, Any]:
@@ -169,7 +166,7 @@ def _write(conn: Connection, plan: FleetPlan, secret_key: str, now: datetime) ->
 
 def _write_nodes(conn: Connection, plan: FleetPlan) -> tuple[dict[str, int], dict[str, str]]:
     """Insert the hierarchy level by level (parents first); return ids and paths by code."""
-    node = table(Node)
+    node = table_of(Node)
     ids: dict[str, int] = {}
     paths: dict[str, str] = {}
     for level in LEVELS:
@@ -252,7 +249,7 @@ def _write_residents(
         for r in plan.residents
     ]
     _insert_many(conn, Resident, resident_rows)
-    columns = table(Resident).c
+    columns = table_of(Resident).c
     known = conn.execute(select(columns.id, columns.building_id, columns.unit))
     id_by_home = {(building_id, unit): rid for rid, building_id, unit in known}
     resident_ids = [id_by_home[row["building_id"], row["unit"]] for row in resident_rows]

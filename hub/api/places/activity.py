@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from hub.alarms.tables import ALARM
 from hub.api.audit.tables import audit_entry
+from hub.db.tables import table_of
 from hub.domain.models import ACCESS_LOG, PARCEL, VENDING_SALE
 from hub.registry.models import Device
 from hub.registry.queries import scope_filter
@@ -43,7 +44,7 @@ def activity(
         return entry
 
     in_scope = scope_filter(scope_path)
-    device = Device.__table__  # type: ignore[attr-defined]
+    device = table_of(Device)
     grants = (
         select(ACCESS_LOG.c.device_id, ACCESS_LOG.c.credential_kind, func.count())
         .join(device, device.c.id == ACCESS_LOG.c.device_id)

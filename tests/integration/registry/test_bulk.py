@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from hub.db.tables import table_of
 from hub.registry.bulk import bulk_insert
 from hub.registry.models import Device, Node
-from hub.registry.seeding import table
 
 SHANGHAI = timezone(timedelta(hours=8))
 COLUMNS = [
@@ -32,7 +32,7 @@ COLUMNS = [
 def _node(engine: Engine) -> int:
     with engine.begin() as conn:
         bulk_insert(
-            conn, table(Node), ["code", "name", "level", "path"], [("x", "X", "community", "x")]
+            conn, table_of(Node), ["code", "name", "level", "path"], [("x", "X", "community", "x")]
         )
     with Session(engine) as session:
         node = session.exec(select(Node)).one()
@@ -48,7 +48,7 @@ def test_timestamps_and_booleans_round_trip(engine: Engine) -> None:
         for n in range(3)
     ]
     with engine.begin() as conn:
-        bulk_insert(conn, table(Device), COLUMNS, rows)
+        bulk_insert(conn, table_of(Device), COLUMNS, rows)
     with Session(engine) as session:
         devices = session.exec(select(Device).order_by(Device.id)).all()
     assert [d.enabled for d in devices] == [True, False, True]
@@ -62,6 +62,6 @@ def test_naive_timestamps_are_refused(engine: Engine) -> None:
     node_id = _node(engine)
     row = ("door-1", "door", "V", "M", "2.0", "osdp", node_id, "x", "d", "$7$", True)
     with pytest.raises(ValueError, match="naive"), engine.begin() as conn:
-        bulk_insert(conn, table(Device), COLUMNS, [(*row, datetime(2026, 5, 1))])
+        bulk_insert(conn, table_of(Device), COLUMNS, [(*row, datetime(2026, 5, 1))])
     with Session(engine) as session:
         assert session.exec(select(Device)).all() == []

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
+from hub.db.tables import table_of
 from hub.registry.csv_io import export_devices
 from hub.registry.errors import AlreadySeeded
 from hub.registry.fleet_plan import FleetSize
@@ -30,14 +31,14 @@ from hub.registry.models import (
 )
 from hub.registry.passwords import verify_password
 from hub.registry.queries import device_compartments, device_slots
-from hub.registry.seeding import seed_registry, table
+from hub.registry.seeding import seed_registry
 from tests.integration.registry.conftest import SECRET_KEY, SMALL, Seeded
 
 SECRET_OR_TIME = {"mqtt_password_hash", "pin_hash", "token_hash", "created_at", "expires_at"}
 
 
 def _count(session: Session, model: Any, *where: Any) -> int:
-    return session.exec(select(func.count()).select_from(table(model)).where(*where)).one()[0]
+    return session.exec(select(func.count()).select_from(table_of(model)).where(*where)).one()[0]
 
 
 def test_small_fleet_has_the_shape_of_the_city(fleet: Seeded) -> None:
@@ -138,7 +139,7 @@ def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     dump = {}
     with engine.connect() as conn:
         for model in (Node, Device, Compartment, VendingSlot, Resident, DoorCredential, ApiToken):
-            target = table(model)
+            target = table_of(model)
             columns = [c for c in target.columns if c.name not in SECRET_OR_TIME]
             rows = conn.execute(select(*columns).order_by(*target.primary_key.columns))
             dump[target.name] = [tuple(row) for row in rows]
