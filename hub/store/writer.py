@@ -24,17 +24,17 @@ from typing import Any, Literal
 from sqlalchemy import (
     JSON,
     BindParameter,
-    Column,
     ColumnElement,
     Connection,
     Engine,
-    MetaData,
-    Table,
+    TableClause,
     Text,
     TypeDecorator,
     case,
     cast,
 )
+from sqlalchemy import column as column_clause
+from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql, sqlite
 
 from firmware_protocols.clock import wall_ms
@@ -77,22 +77,17 @@ class _PgJsonText(TypeDecorator[str]):
         return cast(bindvalue, JSON)
 
 
-# The twin table with its JSON columns bound as text: the screen has serialised them once
-# already (a JSON-typed column would serialise the text again).
+# The twin table's shape with its JSON columns bound as text: the screen has serialised
+# them once already (a JSON-typed column would serialise the text again). A table clause,
+# not a second definition of the table: it names the same columns of ``twin``.
 _JSON_TEXT = Text().with_variant(_PgJsonText(), "postgresql")
-_TWIN_AS_TEXT = Table(
-    "twin",
-    MetaData(),
-    *(
-        Column(
-            c.name, _JSON_TEXT if isinstance(c.type, JSON) else c.type, primary_key=c.primary_key
-        )
-        for c in twin.c
-    ),
+_TWIN_AS_TEXT = table_clause(
+    twin.name,
+    *(column_clause(c.name, _JSON_TEXT if isinstance(c.type, JSON) else c.type) for c in twin.c),
 )
 
 
-def insert_for(engine: Engine) -> Callable[[Table], DialectInsert]:
+def insert_for(engine: Engine) -> Callable[[TableClause], DialectInsert]:
     """The dialect's INSERT construct, which has ``on_conflict_do_nothing``/``_update``."""
     if engine.dialect.name == "postgresql":
         return postgresql.insert

@@ -6,7 +6,8 @@ head, so a later migration that changes an earlier part's table is checked too) 
 compared with that part's table definitions by Alembic's autogenerate, and every table
 the migrations make must belong to one part. Going down from the part's migrations
 removes its tables and nothing of the parts before it. A part that adds tables adds a
-row here.
+row here. Every table is a table model on ``SQLModel.metadata`` (see "How tables are
+defined" in ``docs/architecture.md``), and the migrations make exactly those.
 """
 
 from __future__ import annotations
@@ -21,16 +22,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, Index, MetaData, Table, inspect
 from sqlmodel import SQLModel
 
-import hub.commands.models
-import hub.registry.models  # noqa: F401 - registers the registry tables on SQLModel.metadata
-from hub.alarms.tables import ALARM, ALARM_HISTORY
-from hub.api.audit.tables import metadata as api_metadata
+import hub.commands.models  # noqa: F401 - declares the command tables
+from hub.alarms.tables import ALARM_TABLES
+from hub.api.audit.tables import API_TABLES
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
-from hub.domain.models import ACCESS_LOG, DEX_AUDIT, PARCEL, VENDING_SALE
-from hub.firmware.tables import metadata as firmware_metadata
+from hub.domain.models import DOMAIN_TABLES
+from hub.firmware.tables import FIRMWARE_TABLES
 from hub.registry.models import CONTENT_TABLES
-from hub.store.schema import metadata as store_metadata
+from hub.store.schema import STORE_TABLES
 from tests.support.databases import migrated_database
 from tests.support.migrations import downgrade
 
@@ -66,15 +66,15 @@ class Declared:
 
 DECLARED = [
     Declared("registry", ("base", "0001"), _sqlmodel(*CONTENT_TABLES)),
-    Declared("store", ("0001", "0007"), lambda: list(store_metadata.tables.values())),
+    Declared("store", ("0001", "0007"), _sqlmodel(*sorted(STORE_TABLES))),
     Declared("commands", ("0002", "0003"), _sqlmodel("command", "command_reply")),
-    Declared("domain", ("0003", "0004"), lambda: [ACCESS_LOG, PARCEL, VENDING_SALE, DEX_AUDIT]),
-    Declared("api", ("0004", "0005"), lambda: list(api_metadata.tables.values())),
-    Declared("alarms", ("0005", "0006"), lambda: [ALARM, ALARM_HISTORY]),
+    Declared("domain", ("0003", "0004"), _sqlmodel(*sorted(DOMAIN_TABLES))),
+    Declared("api", ("0004", "0005"), _sqlmodel(*sorted(API_TABLES))),
+    Declared("alarms", ("0005", "0006"), _sqlmodel(*sorted(ALARM_TABLES))),
     Declared(
         "firmware",
         ("0007", "0008"),
-        lambda: list(firmware_metadata.tables.values()),
+        _sqlmodel(*sorted(FIRMWARE_TABLES)),
         refers_to=_sqlmodel("node"),
     ),
     Declared("registry change feed", ("0009", "0010"), _sqlmodel("registry_change")),
@@ -134,6 +134,13 @@ def test_every_migrated_table_is_declared_by_one_part(migrated: Engine) -> None:
     assert {name: parts for name, parts in owners.items() if len(parts) > 1} == {}
     migrated_tables = set(inspect(migrated).get_table_names()) - {"alembic_version"}
     assert migrated_tables == set(owners)
+
+
+def test_every_migrated_table_is_a_table_model_on_the_one_metadata(migrated: Engine) -> None:
+    """The hub declares tables one way (SQLModel classes on ``SQLModel.metadata``): the
+    migrated database holds exactly the tables of that metadata."""
+    migrated_tables = set(inspect(migrated).get_table_names()) - {"alembic_version"}
+    assert migrated_tables == set(SQLModel.metadata.tables)
 
 
 @parts

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, delete
 
 from hub.db.engine import make_engine
-from hub.store.schema import metadata
+from hub.store.schema import dead_letter, event, presence_change, telemetry, telemetry_metric, twin
 from tests.support.databases import migrated_database
 
 
@@ -35,5 +35,5 @@ def engine(module_engine: Engine) -> Iterator[Engine]:
     """The module's store, emptied after the test."""
     yield module_engine
     with module_engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
+        for table in (telemetry, telemetry_metric, event, presence_change, dead_letter, twin):
             conn.execute(delete(table))
