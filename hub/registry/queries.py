@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col, select
 
+from hub.db.tables import table_of
 from hub.errors import UnknownScope
 from hub.registry.models import Compartment, Device, Node, Resident, VendingSlot
 from hub.registry.vocabulary import DeviceKind, Level, is_code
@@ -98,8 +99,8 @@ def find_residents(session: Session, building_code: str, unit: str) -> Sequence[
     return session.exec(statement).all()
 
 
-_DEVICES = Device.__table__  # type: ignore[attr-defined]
-_RESIDENTS = Resident.__table__  # type: ignore[attr-defined]
+_DEVICES = table_of(Device)
+_RESIDENTS = table_of(Resident)
 # Built once with bound parameters, so its compiled form is reused: about 15 us a call on
 # SQLite, against 120 us when rebuilt per call.
 _RESIDENT_DOOR_PATH = sa_select(_DEVICES.c.path).where(

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from hub.db.tables import table_of
 from hub.registry.errors import UnknownResident, UnknownToken
 from hub.registry.models import ApiToken, Node, Resident
 from hub.registry.queries import resolve_scope
@@ -109,9 +110,9 @@ def _mint(
 # Built once, with the token hash as a bound parameter: SQLAlchemy then reuses its compiled
 # form, and a lookup costs about 16 us on SQLite (117 us when the statement was rebuilt per
 # call from ORM attributes). The table's columns keep the models' types (aware datetimes).
-_TOKENS = ApiToken.__table__  # type: ignore[attr-defined]
-_NODES = Node.__table__  # type: ignore[attr-defined]
-_RESIDENTS = Resident.__table__  # type: ignore[attr-defined]
+_TOKENS = table_of(ApiToken)
+_NODES = table_of(Node)
+_RESIDENTS = table_of(Resident)
 _IDENTITY = (
     sa_select(
         _TOKENS.c.id,
