@@ -292,9 +292,9 @@ def synthetic_inventory(
     """A fleet laid out like ``hub seed``'s: one locker and one vending machine per
     community, doors over the communities' buildings, residents in every building.
     ``firmware`` lists the versions to draw from per kind (default: every version the
-    protocol registry serves)."""
+    codecs serve)."""
     rng = random.Random(seed)
-    versions = dict(firmware) if firmware is not None else _registry_versions()
+    versions = dict(firmware) if firmware is not None else _codec_versions()
     communities = max(lockers, vending, (doors + 1) // 2, 1)
     per_community = max(1, -(-doors // communities)) if doors else 2
     community_buildings = {
@@ -340,11 +340,11 @@ def synthetic_inventory(
     return Inventory(tuple(devices), residents)
 
 
-def _registry_versions() -> dict[DeviceKind, list[str]]:
-    from firmware_protocols.registry import default_registry
+def _codec_versions() -> dict[DeviceKind, list[str]]:
+    from firmware_protocols.codecs import all_codecs
 
     versions: dict[DeviceKind, list[str]] = defaultdict(list)
-    for definition in default_registry().definitions:
+    for definition in all_codecs().definitions:
         for version in definition.firmware_versions:
             versions[definition.kind].append(version if "." in version else f"{version}.0.0")
     return versions

@@ -2,5 +2,5 @@
 
 One package per protocol (``lockerlink``, ``sparkplug_b``, ``dex``, ``osdp``, ``wiegand``),
 each with its ``PROTOCOL.md``. The hub-facing side of a protocol is a :class:`Definition`
-registered in :mod:`firmware_protocols.registry` under (protocol, firmware version).
+registered in :mod:`firmware_protocols.codecs` under (protocol, firmware version).
 """

@@ -2,7 +2,7 @@
 
 lockerlink and OSDP lay their topics out alike (``<protocol>/<device>/<channel>``): each
 has a ``topics`` module with the same six functions, and its definition answers the
-registry's topic questions by handing them on. :class:`TopicsFromModule` is that handing
+codecs' topic questions by handing them on. :class:`TopicsFromModule` is that handing
 on, once; a definition names its module in ``topic_layout``.
 """
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from firmware_protocols.registry import DefinitionRegistry
+from firmware_protocols.codecs import Codecs
 from hub.alarms.desk import AlarmDesk
 from hub.commands.service import CommandService
 from hub.config import Settings
@@ -35,7 +35,7 @@ class HubRuntime:
     settings: Settings
     engine: Engine
     metrics: HubMetrics
-    codecs: DefinitionRegistry
+    codecs: Codecs
     directory: DeviceDirectory
     presence: PresenceTracker
     transport: PahoTransport

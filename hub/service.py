@@ -18,7 +18,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from firmware_protocols.clock import wall_ms
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.alarms.desk import AlarmDesk
 from hub.commands.repository import CommandRepository
 from hub.commands.service import CommandService
@@ -65,7 +65,7 @@ def build_runtime(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     metrics = HubMetrics.create(metrics_registry)
-    codecs = default_registry()
+    codecs = all_codecs()
     directory = DeviceDirectory(registry_loader(engine), codecs)
     directory.refresh()
     presence = PresenceTracker(PresenceTracker.timeout_for(settings.device_keepalive_s))

@@ -4,7 +4,7 @@
 both sides:
 
 - hub: :func:`decode_status`, :func:`decode_telemetry`, :func:`decode_event`,
-  :func:`decode_reply`, :func:`encode_command` (or, through the registry,
+  :func:`decode_reply`, :func:`encode_command` (or, through :mod:`firmware_protocols.codecs`,
   :data:`~firmware_protocols.lockerlink.definitions.DEFINITIONS` and its sessions);
 - device and simulators: :func:`encode_status`, :func:`encode_will`,
   :func:`encode_telemetry`, :func:`encode_event`, :func:`encode_reply`,

@@ -4,5 +4,5 @@ Layers, bottom up: ``crc`` and ``frame`` (OSDP packets), ``commands`` and ``repl
 (typed payloads), ``envelope`` (the binary MQTT envelope), ``allowlist`` (offline
 allow-list in osdp_MFG), ``door`` (what inputs and outputs mean, access feedback),
 ``status`` (JSON presence), ``uplink``/``downlink`` (hub side), ``device`` (firmware side),
-``definitions`` (the hub's registry entry).
+``definitions`` (the hub's entry in :mod:`firmware_protocols.codecs`).
 """

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session, col, select
 
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.bench.broker import BenchBroker, bench_broker
 from hub.bench.children import BenchError, HubChild, SimsCommand, clean_env
 from hub.bench.ingest import IngestResult, run_ingest
@@ -189,7 +189,7 @@ def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> Benc
         stack.callback(rss.stop)
         sims = SimsCommand(broker.url, database_url, secrets_path, workdir)
         # What the ingest workers take: every uplink but the replies (the command lane's).
-        codecs = default_registry()
+        codecs = all_codecs()
         replies = {s.topic_filter for s in codecs.reply_subscriptions()}
         topics = [s.topic_filter for s in codecs.subscriptions() if s.topic_filter not in replies]
 

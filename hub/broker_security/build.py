@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import Final, Protocol
 
 from firmware_protocols.base import CodecError
-from firmware_protocols.registry import DefinitionRegistry, UnknownDefinition
+from firmware_protocols.codecs import Codecs, UnknownDefinition
 from firmware_protocols.sparkplug_b.topics import host_state_topic
 from hub.broker_security.errors import BrokerConfigError
 from hub.broker_security.rules import device_rules, hub_rules
@@ -76,7 +76,7 @@ def build_broker_config(
     rows: Iterable[DeviceRow],
     hub: HubAccount,
     *,
-    definitions: DefinitionRegistry,
+    codecs: Codecs,
     sparkplug_host_id: str,
     install_dir: PurePosixPath,
     policy: BrokerPolicy | None = None,
@@ -99,7 +99,7 @@ def build_broker_config(
     except CodecError:
         problems.append(f"Sparkplug host id {sparkplug_host_id!r} cannot be a topic level")
         state_topic = ""
-    hub_acl = hub_rules(definitions.definitions, state_topic) if state_topic else ()
+    hub_acl = hub_rules(codecs.definitions, state_topic) if state_topic else ()
 
     accounts: dict[str, Account] = {}
     disabled: list[str] = []
@@ -114,7 +114,7 @@ def build_broker_config(
             disabled.append(row.id)
             continue
         try:
-            definition = definitions.resolve(row.protocol, row.firmware_version)
+            definition = codecs.resolve(row.protocol, row.firmware_version)
         except UnknownDefinition as exc:
             problems.append(f"device {row.id}: {exc}")
             continue

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.broker_security import (
     BrokerPolicy,
     HubAccount,
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             config = build_broker_config(
                 load_devices(session),
                 hub,
-                definitions=default_registry(),
+                codecs=all_codecs(),
                 sparkplug_host_id=settings.sparkplug_host_id,
                 install_dir=install_dir,
                 policy=policy,

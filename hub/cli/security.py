@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.broker_security import hub_credentials
 from hub.config import Settings, load_settings
 from hub.db.engine import make_engine
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     )
     engine = make_engine(settings.database_url)
     try:
-        result = run_audit(settings, engine, default_registry(), options)
+        result = run_audit(settings, engine, all_codecs(), options)
     finally:
         engine.dispose()
     print(result.to_json() if args.json else result.to_text())

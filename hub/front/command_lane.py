@@ -25,7 +25,7 @@ from paho.mqtt.client import topic_matches_sub
 
 from firmware_protocols.base import CodecError, CommandReply
 from firmware_protocols.clock import wall_ms
-from firmware_protocols.registry import DefinitionRegistry
+from firmware_protocols.codecs import Codecs
 from hub.commands.service import CommandService
 from hub.ingest.batch import DeviceReply
 from hub.ingest.directory import DeviceDirectory
@@ -44,7 +44,7 @@ class CommandLane:
     def __init__(
         self,
         transport: Transport,
-        codecs: DefinitionRegistry,
+        codecs: Codecs,
         directory: DeviceDirectory,
         commands: CommandService,
         writer: StoreWriter,

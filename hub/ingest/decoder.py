@@ -19,7 +19,7 @@ from firmware_protocols.base import (
     StateReport,
     Telemetry,
 )
-from firmware_protocols.registry import DefinitionRegistry
+from firmware_protocols.codecs import Codecs
 from hub.ingest.batch import DeviceEvent, DeviceGap, DeviceReply, PendingBatch
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
 from hub.metrics import HubMetrics
@@ -37,7 +37,7 @@ MAX_LOGGED_KEYS = 10_000
 class MessageDecoder:
     def __init__(
         self,
-        registry: DefinitionRegistry,
+        codecs: Codecs,
         directory: DeviceDirectory,
         presence: PresenceTracker,
         twins: TwinStore,
@@ -45,7 +45,7 @@ class MessageDecoder:
         instance_id: str,
         reply_listener: ReplyListener | None = None,
     ) -> None:
-        self._registry = registry
+        self._codecs = codecs
         self._directory = directory
         self._presence = presence
         self._twins = twins
@@ -62,7 +62,7 @@ class MessageDecoder:
         batch.messages += 1
         if message.qos > 0:
             batch.to_ack.append(message)
-        routed = self._registry.route(message.topic)
+        routed = self._codecs.route(message.topic)
         if routed is None:
             self._dead(batch, message, None, None, "unknown_topic", "", now_ms)
             return

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from firmware_protocols.base import DeviceKind, DeviceSession
-from firmware_protocols.registry import DefinitionRegistry, UnknownDefinition
+from firmware_protocols.codecs import Codecs, UnknownDefinition
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,10 @@ class DeviceDirectory:
     def __init__(
         self,
         loader: Callable[[], Iterable[DeviceInfo]],
-        registry: DefinitionRegistry,
+        codecs: Codecs,
     ) -> None:
         self._loader = loader
-        self._registry = registry
+        self._codecs = codecs
         self._entries: dict[str, DeviceEntry] = {}
         self._on_unknown: Callable[[str], None] | None = None
 
@@ -91,13 +91,13 @@ class DeviceDirectory:
         if current is not None and current.info == info:
             return current
         try:
-            definition = self._registry.resolve(info.protocol, info.firmware_version)
+            definition = self._codecs.resolve(info.protocol, info.firmware_version)
         except UnknownDefinition as exc:
             log.warning("device %s has no codec: %s", info.device_id, exc)
             return None
         if current is not None and current.info.protocol == info.protocol:
             try:
-                same = self._registry.resolve(current.info.protocol, current.info.firmware_version)
+                same = self._codecs.resolve(current.info.protocol, current.info.firmware_version)
             except UnknownDefinition:
                 same = None
             if same is definition:
@@ -135,8 +135,8 @@ class DeviceDirectory:
             return None
         info = entry.info
         try:
-            definition = self._registry.resolve(info.protocol, firmware_version)
-            before = self._registry.resolve(info.protocol, info.firmware_version)
+            definition = self._codecs.resolve(info.protocol, firmware_version)
+            before = self._codecs.resolve(info.protocol, info.firmware_version)
         except UnknownDefinition as exc:
             log.warning("device %s reports firmware without a codec: %s", device_id, exc)
             return None

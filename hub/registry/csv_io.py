@@ -17,7 +17,7 @@ from typing import Literal, TextIO
 
 from sqlmodel import Session, col, select
 
-from firmware_protocols.registry import DefinitionRegistry, default_registry
+from firmware_protocols.codecs import Codecs, all_codecs
 from hub.errors import ImportRowError
 from hub.registry import device_rules as rules
 from hub.registry.change_feed import ChangeDraft, begin_registry_write, record_changes
@@ -114,10 +114,10 @@ def validate_rows(
     rows: Iterable[tuple[int, list[str]]],
     levels_by_code: Mapping[str, str],
     kinds_by_id: Mapping[str, str],
-    codecs: DefinitionRegistry | None = None,
+    codecs: Codecs | None = None,
 ) -> list[DeviceRow]:
     """Check every row; raise ImportRejected with the first problem of each bad row."""
-    codecs = codecs or default_registry()
+    codecs = codecs or all_codecs()
     good: list[DeviceRow] = []
     errors: list[ImportRowError] = []
     first_line: dict[str, tuple[int, str]] = {}  # folded id > (line, id)
@@ -144,7 +144,7 @@ def _check_row(
     levels_by_code: Mapping[str, str],
     kinds_by_id: Mapping[str, str],
     folded_ids: Mapping[str, str],
-    codecs: DefinitionRegistry,
+    codecs: Codecs,
 ) -> DeviceRow:
     if len(values) != len(COLUMNS):
         raise ImportRowError(line, "row", f"has {len(values)} fields, expected {len(COLUMNS)}")
@@ -190,7 +190,7 @@ def import_devices(
     source: TextIO,
     *,
     actor: str = "hub devices import",
-    codecs: DefinitionRegistry | None = None,
+    codecs: Codecs | None = None,
 ) -> ImportResult:
     """Validate all of ``source``, then upsert its devices into ``session`` as a registry
     write (each created or changed device goes on the change feed). The caller commits

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from firmware_protocols.registry import DefinitionRegistry, UnknownDefinition
+from firmware_protocols.codecs import Codecs, UnknownDefinition
 from hub.registry.vocabulary import (
     DEVICE_ID_RULE,
     DEVICE_KINDS,
@@ -65,9 +65,7 @@ def protocol_problem(kind: DeviceKind, protocol: str) -> Problem | None:
     return None
 
 
-def codec_problem(
-    kind: DeviceKind, firmware_version: str, codecs: DefinitionRegistry
-) -> Problem | None:
+def codec_problem(kind: DeviceKind, firmware_version: str, codecs: Codecs) -> Problem | None:
     """The hub must have a codec for the kind's protocol at this firmware version."""
     protocol = PROTOCOL_FOR_KIND[kind]
     try:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from firmware_protocols.codecs import Codecs
 from firmware_protocols.lockerlink.messages import MAX_COMPARTMENTS
-from firmware_protocols.registry import DefinitionRegistry
 from firmware_protocols.sparkplug_b.vending_model import MAX_PRICE_FEN, MAX_SLOT
 from hub.registry import device_rules as rules
 from hub.registry.change_feed import ChangeAction, ChangeDraft
@@ -96,9 +96,7 @@ def _location(session: Session, kind: DeviceKind, code: str, scope_path: str) ->
     return node
 
 
-def create_device(
-    session: Session, new: NewDevice, *, scope_path: str, codecs: DefinitionRegistry
-) -> Created:
+def create_device(session: Session, new: NewDevice, *, scope_path: str, codecs: Codecs) -> Created:
     """Add a device (with its compartments or slots) under a node within ``scope_path``."""
     _check(rules.kind_problem(new.kind))
     for name in rules.TEXT_LIMITS:
@@ -139,7 +137,7 @@ def edit_device(
     edit: DeviceEdit,
     *,
     scope_path: str,
-    codecs: DefinitionRegistry,
+    codecs: Codecs,
 ) -> tuple[ChangeDraft, ...]:
     """Change a device's fields; nothing (and no change entry) if nothing differs."""
     before = (device.vendor, device.model, device.firmware_version, device.name, device.node_id)

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from firmware_protocols.registry import DefinitionRegistry
+from firmware_protocols.codecs import Codecs
 from firmware_protocols.sparkplug_b.topics import host_state_topic
 from hub.config import Settings
 from hub.registry.models import Device
@@ -49,7 +49,7 @@ class AuditOptions:
 
 
 def run_audit(
-    settings: Settings, engine: Engine, definitions: DefinitionRegistry, options: AuditOptions
+    settings: Settings, engine: Engine, codecs: Codecs, options: AuditOptions
 ) -> AuditReport:
     with Session(engine) as session:
         results = [
@@ -57,9 +57,7 @@ def run_audit(
             disabled_devices_have_no_broker_account(session, options.broker_config),
             operator_tokens_are_recent(session, options.max_token_age),
         ]
-        target_or_problem = (
-            _target(session, settings, definitions, options) if options.broker else None
-        )
+        target_or_problem = _target(session, settings, codecs, options) if options.broker else None
     if options.broker_config is not None:
         results += [
             config_refuses_anonymous(options.broker_config),
@@ -81,7 +79,7 @@ def run_audit(
 
 
 def _target(
-    session: Session, settings: Settings, definitions: DefinitionRegistry, options: AuditOptions
+    session: Session, settings: Settings, codecs: Codecs, options: AuditOptions
 ) -> BrokerTarget | str:
     """What the live checks need, or why they cannot run."""
     access = options.broker
@@ -93,7 +91,7 @@ def _target(
         row = session.get(Device, device_id)
         if row is None or not row.enabled:
             return f"audit device {device_id!r} is not an enabled registry device"
-        definition = definitions.resolve(row.protocol, row.firmware_version)
+        definition = codecs.resolve(row.protocol, row.firmware_version)
         devices.append(AuditDevice(device_id, password, definition.device_topics(device_id)))
     device_endpoint = Endpoint.from_url(access.device_url, access.device_ca_file)
     hub_endpoint = Endpoint.from_url(access.hub_url, access.hub_ca_file)
@@ -101,7 +99,7 @@ def _target(
         problem = reachable(endpoint, options.timeout_s)
         if problem is not None:
             return problem
-    shared = tuple(s.topic_filter for s in definitions.subscriptions() if s.shared)
+    shared = tuple(s.topic_filter for s in codecs.subscriptions() if s.shared)
     return BrokerTarget(
         devices=device_endpoint,
         hub=hub_endpoint,

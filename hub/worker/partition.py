@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from firmware_protocols.base import CodecError, Subscription
-from firmware_protocols.registry import DefinitionRegistry, UnknownDefinition
+from firmware_protocols.codecs import Codecs, UnknownDefinition
 from hub.ingest.directory import DeviceInfo
 
 
@@ -40,9 +40,7 @@ class Partition:
         return f"{self.index + 1}/{self.count}"
 
 
-def device_filters(
-    codecs: DefinitionRegistry, devices: Iterable[DeviceInfo]
-) -> dict[str, Subscription]:
+def device_filters(codecs: Codecs, devices: Iterable[DeviceInfo]) -> dict[str, Subscription]:
     """Every uplink filter of ``devices``, keyed by filter."""
     filters: dict[str, Subscription] = {}
     for info in devices:

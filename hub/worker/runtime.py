@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from firmware_protocols.base import Subscription
 from firmware_protocols.clock import wall_ms
-from firmware_protocols.registry import DefinitionRegistry, default_registry
+from firmware_protocols.codecs import Codecs, all_codecs
 from hub.alarms.config import AlarmRules
 from hub.alarms.engine import QUEUE_SIGNALS, AlarmEngine
 from hub.config import Settings, ingest_batch_size
@@ -65,7 +65,7 @@ class WorkerRuntime:
     partition: Partition
     engine: Engine
     metrics: HubMetrics
-    codecs: DefinitionRegistry
+    codecs: Codecs
     directory: DeviceDirectory
     presence: PresenceTracker
     twins: TwinStore
@@ -121,7 +121,7 @@ def build_worker(
     waits for them (the contract tests make them small)."""
     engine = make_engine(settings.database_url)
     metrics = HubMetrics.create(metrics_registry)
-    codecs = default_registry()
+    codecs = all_codecs()
     directory = DeviceDirectory(registry_loader(engine), codecs)
     directory.refresh()
     owned = [info for info in directory.devices() if partition.owns(info.device_id)]

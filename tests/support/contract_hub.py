@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from firmware_protocols.clock import wall_ms
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.alarms.desk import AlarmDesk
 from hub.commands.repository import CommandRepository
 from hub.commands.service import CommandService
@@ -144,7 +144,7 @@ class Front:
         replies come (it still sends its commands)."""
         engine = make_engine(settings.database_url)
         metrics = HubMetrics.create()
-        codecs = default_registry()
+        codecs = all_codecs()
         directory = DeviceDirectory(registry_loader(engine), codecs)
         directory.refresh()
         presence = PresenceTracker(PresenceTracker.timeout_for(settings.device_keepalive_s))

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from firmware_protocols.base import DeviceTopics
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from firmware_protocols.sparkplug_b.topics import host_state_topic
 from hub.broker_security import (
     BrokerConfig,
@@ -122,7 +122,7 @@ def generate(
         config = build_broker_config(
             load_devices(session),
             hub,
-            definitions=default_registry(),
+            codecs=all_codecs(),
             sparkplug_host_id=HOST_ID,
             install_dir=PurePosixPath(out_dir.resolve()),
             policy=policy,
@@ -180,7 +180,7 @@ def seeded_registry(tmp: Path) -> tuple[Engine, dict[str, Any]]:
 
 
 def fleet(engine: Engine, secrets: dict[str, Any]) -> dict[str, FleetDevice]:
-    registry = default_registry()
+    codecs = all_codecs()
     with Session(engine) as session:
         rows = load_devices(session)
         return {
@@ -188,7 +188,7 @@ def fleet(engine: Engine, secrets: dict[str, Any]) -> dict[str, FleetDevice]:
                 row.id,
                 row.kind,
                 secrets["devices"][row.id]["password"],
-                registry.resolve(row.protocol, row.firmware_version).device_topics(row.id),
+                codecs.resolve(row.protocol, row.firmware_version).device_topics(row.id),
             )
             for row in rows
         }

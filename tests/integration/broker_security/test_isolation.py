@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from paho.mqtt.reasoncodes import ReasonCode
 
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.registry.passwords import verify_password
 from tests.integration.broker_security.conftest import (
     STATE_TOPIC,
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.broker
 
 KINDS = ("locker", "vending", "door")
 NOT_AUTHORIZED = 0x87
-HUB_FILTERS = tuple(s.topic_filter for s in default_registry().subscriptions())
+HUB_FILTERS = tuple(s.topic_filter for s in all_codecs().subscriptions())
 
 
 def _pair(

@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 from paho.mqtt.reasoncodes import ReasonCode
 
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.config import Settings
 from tests.integration.broker_security.conftest import Clients, FleetDevice, Secured
 from tests.integration.broker_security.probes import Probe, Received
@@ -24,7 +24,7 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 
-SUBSCRIPTIONS = default_registry().subscriptions()
+SUBSCRIPTIONS = all_codecs().subscriptions()
 SHARED = tuple(s.topic_filter for s in SUBSCRIPTIONS if s.shared)
 UNSHARED = tuple(s.topic_filter for s in SUBSCRIPTIONS if not s.shared)
 PER_TOPIC = 20  # messages each device publishes on each of its uplinks during the attack

@@ -9,7 +9,7 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.api.audit.tables import audit_entry
 from hub.cli import main
 from hub.db.engine import make_engine
@@ -135,5 +135,5 @@ def test_demo_images_fit_the_seeded_models_and_are_stored_once(sqlite_url: str) 
         seeded = next(m for m in MODELS[info.kind] if m.model in info.models)
         assert info.vendor == seeded.vendor
         assert all(version_key(v) < version_key(info.version) for v in seeded.firmware_versions)
-        default_registry().resolve(PROTOCOL_FOR_KIND[info.kind], info.version)  # has a codec
+        all_codecs().resolve(PROTOCOL_FOR_KIND[info.kind], info.version)  # has a codec
     engine.dispose()

@@ -1,5 +1,5 @@
 """Helpers for simulator tests: a plain paho subscriber that records what devices publish,
-and the hub-side view (the registry's definitions) that decodes it and encodes commands.
+and the hub-side view (the codecs) that decodes it and encodes commands.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from device_sims.fleet import DEVICE_CLASSES
 from device_sims.inventory import Card, CompartmentSpec, DeviceSpec, Resident, SlotSpec
 from device_sims.link import BrokerAddress
 from firmware_protocols.base import CodecError, Command, DeviceSession, Outbound, Uplink
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from tests.support.broker import PrivateMosquitto
 from tests.support.waiting import async_wait_until
 
@@ -95,7 +95,7 @@ class HubView:
     (Sparkplug sessions are stateful)."""
 
     def __init__(self) -> None:
-        self.registry = default_registry()
+        self.codecs = all_codecs()
         self._sessions: dict[str, DeviceSession] = {}
         self._records: dict[str, list[Uplink]] = {}
         self._consumed: dict[str, int] = {}
@@ -122,14 +122,14 @@ class HubView:
     def session(self, device_id: str) -> DeviceSession:
         if device_id not in self._sessions:
             protocol, version = self.firmware[device_id]
-            definition = self.registry.resolve(protocol, version)
+            definition = self.codecs.resolve(protocol, version)
             self._sessions[device_id] = definition.session(device_id)
         return self._sessions[device_id]
 
     def decode(self, seen: Seen) -> list[Uplink]:
         """The hub's records for an uplink; none for what the hub does not take (the
         commands it sent itself)."""
-        routed = self.registry.route(seen.topic)
+        routed = self.codecs.route(seen.topic)
         if routed is None:
             assert seen.topic.rsplit("/", 1)[-1] == "cmd" or "CMD/" in seen.topic, seen.topic
             return []

@@ -41,7 +41,7 @@ async def test_malformed_frames_are_refused_by_the_hub_decoder(
     session = hub.session(device.device_id)
     refused, decoded = 0, 0
     for seen in recorder.of(device.device_id):
-        routed = hub.registry.route(seen.topic)
+        routed = hub.codecs.route(seen.topic)
         if routed is None:
             continue
         try:

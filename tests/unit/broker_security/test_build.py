@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.broker_security import (
     BrokerConfig,
     BrokerConfigError,
@@ -48,7 +48,7 @@ ROWS = [
 
 def build(rows: list[Row], **overrides: object) -> BrokerConfig:
     arguments: dict[str, object] = {
-        "definitions": default_registry(),
+        "codecs": all_codecs(),
         "sparkplug_host_id": "hub",
         "install_dir": INSTALL,
     }

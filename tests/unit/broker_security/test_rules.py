@@ -10,16 +10,16 @@ from itertools import permutations
 import pytest
 
 from firmware_protocols.base import DeviceTopics, Subscription
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.broker_security import AclRule, BrokerConfigError, device_rules, hub_rules
 from hub.broker_security.rules import covers, merge, widen
 
-REGISTRY = default_registry()
+CODECS = all_codecs()
 STATE = "spBv1.0/STATE/hub"
 
 
 def rules_of(protocol: str, firmware: str, device_id: str) -> tuple[AclRule, ...]:
-    return device_rules(REGISTRY.resolve(protocol, firmware).device_topics(device_id))
+    return device_rules(CODECS.resolve(protocol, firmware).device_topics(device_id))
 
 
 def test_a_locker_writes_its_uplinks_and_reads_its_commands() -> None:
@@ -56,7 +56,7 @@ def test_a_door_unit_writes_status_reports_and_replies_and_reads_commands() -> N
 
 
 def test_the_hub_reads_all_uplinks_writes_all_commands_and_owns_its_state() -> None:
-    rules = hub_rules(REGISTRY.definitions, STATE)
+    rules = hub_rules(CODECS.definitions, STATE)
     assert rules == (
         AclRule("read", "lockerlink/+/status"),
         AclRule("read", "lockerlink/+/telemetry"),
@@ -80,12 +80,12 @@ def test_the_hub_reads_all_uplinks_writes_all_commands_and_owns_its_state() -> N
 
 
 def test_every_hub_subscription_is_readable_and_no_uplink_is_writable_by_the_hub() -> None:
-    rules = hub_rules(REGISTRY.definitions, STATE)
+    rules = hub_rules(CODECS.definitions, STATE)
     readable = [r.topic for r in rules if r.access != "write"]
     writable = [r.topic for r in rules if r.access != "read"]
-    for subscription in REGISTRY.subscriptions():
+    for subscription in CODECS.subscriptions():
         assert any(covers(rule, subscription.topic_filter) for rule in readable), subscription
-    for definition in REGISTRY.definitions:
+    for definition in CODECS.definitions:
         for uplink in definition.device_topics("any-device").publish:
             assert not any(covers(rule, uplink) for rule in writable), uplink
 
@@ -105,7 +105,7 @@ def test_no_rule_of_one_device_reaches_another_devices_topics(
     mine: tuple[str, str, str], theirs: tuple[str, str, str]
 ) -> None:
     rules = rules_of(*mine)
-    topics = REGISTRY.resolve(theirs[0], theirs[1]).device_topics(theirs[2])
+    topics = CODECS.resolve(theirs[0], theirs[1]).device_topics(theirs[2])
     shared = {"spBv1.0/STATE/+"}  # every edge node reads the host's STATE
     for topic in [*topics.publish, *topics.subscribe]:
         if topic in shared:

@@ -4,7 +4,7 @@ needs another definition, the same (stateful) session when it does not."""
 from __future__ import annotations
 
 from firmware_protocols.base import Command
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
 
 DEVICES = [
@@ -14,7 +14,7 @@ DEVICES = [
 
 
 def directory() -> DeviceDirectory:
-    found = DeviceDirectory(lambda: DEVICES, default_registry())
+    found = DeviceDirectory(lambda: DEVICES, all_codecs())
     found.refresh()
     return found
 

@@ -14,7 +14,7 @@ from device_sims.inventory import (
     synthetic_inventory,
 )
 from device_sims.limits import raise_open_files
-from firmware_protocols.registry import default_registry
+from firmware_protocols.codecs import all_codecs
 from hub.registry.vocabulary import is_code, is_device_id
 
 SECRETS = {
@@ -66,10 +66,10 @@ def test_bad_secrets_files_are_named(tmp_path: Path, text: str) -> None:
 def test_synthetic_fleet_is_laid_out_like_the_registry() -> None:
     inventory = synthetic_inventory(5, 5, 10, seed=3)
     assert [len(inventory.of_kind(k)) for k in ("locker", "vending", "door")] == [5, 5, 10]
-    registry = default_registry()
+    codecs = all_codecs()
     for device in inventory.devices:
         assert is_device_id(device.device_id) and is_code(device.site)
-        registry.resolve(device.protocol, device.firmware_version)  # every version decodes
+        codecs.resolve(device.protocol, device.firmware_version)  # every version decodes
     for locker in inventory.of_kind("locker"):
         assert 24 <= len(locker.compartments) <= 60 and locker.buildings
     for machine in inventory.of_kind("vending"):

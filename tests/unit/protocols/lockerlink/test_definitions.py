@@ -16,6 +16,7 @@ from firmware_protocols.base import (
     StateReport,
     Telemetry,
 )
+from firmware_protocols.codecs import Codecs, UnknownDefinition
 from firmware_protocols.lockerlink import (
     Compartment,
     Deposit,
@@ -38,12 +39,11 @@ from firmware_protocols.lockerlink import (
 )
 from firmware_protocols.lockerlink.definitions import DEFINITIONS
 from firmware_protocols.lockerlink.messages import CompartmentState
-from firmware_protocols.registry import DefinitionRegistry, UnknownDefinition
 
 ID = "b2748793bb4345e6b5b936af5a271b09"
-REGISTRY = DefinitionRegistry(DEFINITIONS)
-V1 = REGISTRY.resolve("lockerlink", "1.8.2")
-V2 = REGISTRY.resolve("lockerlink", "2.3.1")
+CODECS = Codecs(DEFINITIONS)
+V1 = CODECS.resolve("lockerlink", "1.8.2")
+V2 = CODECS.resolve("lockerlink", "2.3.1")
 
 
 def test_two_generations_register_and_resolve_by_major_version() -> None:
@@ -52,14 +52,14 @@ def test_two_generations_register_and_resolve_by_major_version() -> None:
         ("lockerlink", ("2",), "locker"),
     ]
     assert V1 is DEFINITIONS[0] and V2 is DEFINITIONS[1]
-    assert REGISTRY.resolve("lockerlink", "v2") is V2
+    assert CODECS.resolve("lockerlink", "v2") is V2
     with pytest.raises(UnknownDefinition):
-        REGISTRY.resolve("lockerlink", "3.0.0")
+        CODECS.resolve("lockerlink", "3.0.0")
     assert set(V1.commands) == set(V2.commands) == {"open_compartment", "reboot", "firmware_update"}
 
 
 def test_subscriptions_share_telemetry_and_events_only() -> None:
-    subs = {s.topic_filter: (s.shared, s.qos) for s in REGISTRY.subscriptions()}
+    subs = {s.topic_filter: (s.shared, s.qos) for s in CODECS.subscriptions()}
     assert subs == {
         "lockerlink/+/status": (False, 1),
         "lockerlink/+/reply": (False, 1),
@@ -85,7 +85,7 @@ def test_subscriptions_share_telemetry_and_events_only() -> None:
 )
 def test_route(topic: str, routed: tuple[str, str] | None) -> None:
     assert V1.route(topic) == routed
-    assert REGISTRY.route(topic) == (None if routed is None else ("lockerlink", *routed))
+    assert CODECS.route(topic) == (None if routed is None else ("lockerlink", *routed))
 
 
 def test_device_topics() -> None:

@@ -16,6 +16,7 @@ from firmware_protocols.base import (
     StateReport,
     Telemetry,
 )
+from firmware_protocols.codecs import Codecs
 from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.osdp import door
 from firmware_protocols.osdp.allowlist import AllowEntry, AllowList, allowlist_from_commands
@@ -45,7 +46,6 @@ from firmware_protocols.osdp.replies import (
     RawCardReply,
 )
 from firmware_protocols.osdp.status import LAST_WILL, DeviceStatus, encode_status
-from firmware_protocols.registry import DefinitionRegistry
 
 NOW = 1_700_000_000_000
 DEFINITION = DEFINITIONS[0]
@@ -56,10 +56,10 @@ def command(name: str, **params: Any) -> Command:
     return Command(uuid.uuid4().hex, name, params, NOW + 10_000)
 
 
-def test_definition_fields_and_registry() -> None:
-    registry = DefinitionRegistry(DEFINITIONS)
-    assert registry.resolve("osdp", "2.3.1") is DEFINITION
-    assert registry.resolve("osdp", "1") is DEFINITION
+def test_definition_fields_and_codecs() -> None:
+    codecs = Codecs(DEFINITIONS)
+    assert codecs.resolve("osdp", "2.3.1") is DEFINITION
+    assert codecs.resolve("osdp", "1") is DEFINITION
     assert DEFINITION.kind == "door"
     assert set(DEFINITION.commands) == {
         "unlock",

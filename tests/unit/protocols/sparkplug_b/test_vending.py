@@ -19,7 +19,7 @@ from firmware_protocols.base import (
     Telemetry,
     Uplink,
 )
-from firmware_protocols.registry import DefinitionRegistry
+from firmware_protocols.codecs import Codecs
 from firmware_protocols.sparkplug_b import (
     CommandGuard,
     DataType,
@@ -82,10 +82,10 @@ class Machine:
 
 
 def test_definition_registers_and_routes() -> None:
-    registry = DefinitionRegistry(DEFINITIONS)
-    assert registry.resolve("sparkplug_b", "2.4.1").kind == "vending"
-    assert registry.resolve("sparkplug_b", "1").protocol == "sparkplug_b"
-    subs = registry.subscriptions()
+    codecs = Codecs(DEFINITIONS)
+    assert codecs.resolve("sparkplug_b", "2.4.1").kind == "vending"
+    assert codecs.resolve("sparkplug_b", "1").protocol == "sparkplug_b"
+    subs = codecs.subscriptions()
     assert {s.topic_filter for s in subs} == {
         "spBv1.0/vending/NBIRTH/+",
         "spBv1.0/vending/NDEATH/+",
@@ -95,8 +95,8 @@ def test_definition_registers_and_routes() -> None:
         "spBv1.0/vending/DDATA/+/+",
     }
     assert not any(s.shared for s in subs)
-    assert registry.route("spBv1.0/vending/DDATA/vm-1/vmc") == ("sparkplug_b", "vm-1", "DDATA/vmc")
-    assert registry.route("spBv1.0/vending/NBIRTH/vm-1") == ("sparkplug_b", "vm-1", "NBIRTH")
+    assert codecs.route("spBv1.0/vending/DDATA/vm-1/vmc") == ("sparkplug_b", "vm-1", "DDATA/vmc")
+    assert codecs.route("spBv1.0/vending/NBIRTH/vm-1") == ("sparkplug_b", "vm-1", "NBIRTH")
     for topic in (
         "spBv1.0/vending/NCMD/vm-1",
         "spBv1.0/STATE/hub",

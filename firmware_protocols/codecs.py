@@ -1,6 +1,6 @@
 """Definitions keyed by (protocol, firmware version), resolved once per device.
 
-``default_registry()`` collects every protocol package's ``DEFINITIONS``. Resolution tries
+``all_codecs()`` collects every protocol package's ``DEFINITIONS``. Resolution tries
 the exact firmware version, then its major version ("2.4.1" -> "2"), so a point release
 needs no new definition while a new generation does.
 """
@@ -22,7 +22,7 @@ class UnknownDefinition(LookupError):
         self.firmware_version = firmware_version
 
 
-class DefinitionRegistry:
+class Codecs:
     """An immutable index of definitions. Registration validates required fields and
     refuses two definitions claiming the same (protocol, version)."""
 
@@ -119,10 +119,10 @@ def _unique(subscriptions: Iterable[Subscription]) -> list[Subscription]:
 
 
 @cache
-def default_registry() -> DefinitionRegistry:
+def all_codecs() -> Codecs:
     """Every definition shipped in this package."""
     from firmware_protocols.lockerlink.definitions import DEFINITIONS as LOCKERLINK
     from firmware_protocols.osdp.definitions import DEFINITIONS as OSDP
     from firmware_protocols.sparkplug_b.definitions import DEFINITIONS as SPARKPLUG
 
-    return DefinitionRegistry([*LOCKERLINK, *SPARKPLUG, *OSDP])
+    return Codecs([*LOCKERLINK, *SPARKPLUG, *OSDP])
