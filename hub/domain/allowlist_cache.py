@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
-from hub.domain.allowlist import BuildingAllowList, Card, allowlist_of_cards
+from hub.domain.building_allowlist import BuildingAllowList, Card, allowlist_of_cards
 
 TTL_S = 60.0
 

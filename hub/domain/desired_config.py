@@ -2,8 +2,9 @@
 
 - Vending machines: ``set_temperature`` with the twin's desired ``setpoint_c``, if set.
 - Door units: ``push_allowlist`` with the building's card allow-list
-  (:mod:`hub.domain.allowlist`), unless the unit reported holding that very version; the
-  version the hub wants is written to the twin's desired ``allowlist_version``.
+  (:mod:`hub.domain.building_allowlist`), unless the unit reported holding that very
+  version; the version the hub wants is written to the twin's desired
+  ``allowlist_version``.
 - Lockers have no configuration to resend.
 
 While a door unit is online, a change to its building's cards (added, revoked, a
@@ -22,9 +23,9 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from hub.domain.allowlist import BuildingAllowList, building_allowlist
 from hub.domain.allowlist_cache import AllowListCache
 from hub.domain.background import BackgroundTasks
+from hub.domain.building_allowlist import BuildingAllowList, building_allowlist
 from hub.domain.db_lane import DbLane
 from hub.domain.desired import ALLOWLIST_VERSION, SETPOINT_C
 from hub.domain.door_access import door_building_id

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hub.domain.allowlist import allowlist_entries, allowlist_version, building_allowlist
+from hub.domain.building_allowlist import allowlist_entries, allowlist_version, building_allowlist
 from hub.registry.models import DoorCredential
 
 
