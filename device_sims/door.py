@@ -26,7 +26,7 @@ from firmware_protocols.base import Outbound
 from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.firmware import FirmwareState
 from firmware_protocols.osdp import topics
-from firmware_protocols.osdp.allowlist import AllowList
+from firmware_protocols.osdp.allowlist_chunks import AllowList
 from firmware_protocols.osdp.codes import NakError, OutputControl, nak_reason
 from firmware_protocols.osdp.commands import FileTransfer, LedCommand, MfgCommand, OutCommand
 from firmware_protocols.osdp.device import (

@@ -18,7 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from firmware_protocols.command_guard import Admission, CommandGuard
-from firmware_protocols.osdp.allowlist import AllowList, allowlist_from_commands, is_allowlist
+from firmware_protocols.osdp.allowlist_chunks import (
+    AllowList,
+    allowlist_from_commands,
+    is_allowlist,
+)
 from firmware_protocols.osdp.codes import NakError
 from firmware_protocols.osdp.commands import (
     CommandPayload,

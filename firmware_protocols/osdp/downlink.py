@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 from firmware_protocols.base import Command, Outbound
 from firmware_protocols.firmware import MAX_IMAGE_BYTES, FirmwareOrder
 from firmware_protocols.osdp import door, topics
-from firmware_protocols.osdp.allowlist import AllowEntry, AllowList, allowlist_commands
+from firmware_protocols.osdp.allowlist_chunks import AllowEntry, AllowList, allowlist_commands
 from firmware_protocols.osdp.codes import LedColor
 from firmware_protocols.osdp.commands import CommandPayload, command_frame
 from firmware_protocols.osdp.envelope import CommandEnvelope, encode_envelope

@@ -30,7 +30,7 @@ from firmware_protocols.firmware import (
     FirmwareOrder,
     FirmwareState,
 )
-from firmware_protocols.osdp.allowlist import VENDOR_CODE
+from firmware_protocols.osdp.allowlist_chunks import VENDOR_CODE
 from firmware_protocols.osdp.commands import MfgCommand
 from firmware_protocols.osdp.errors import OsdpError
 from firmware_protocols.osdp.replies import MfgReply

@@ -19,7 +19,7 @@ from firmware_protocols.base import (
 from firmware_protocols.codecs import Codecs
 from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.osdp import door
-from firmware_protocols.osdp.allowlist import AllowEntry, AllowList, allowlist_from_commands
+from firmware_protocols.osdp.allowlist_chunks import AllowEntry, AllowList, allowlist_from_commands
 from firmware_protocols.osdp.codes import LedColor, NakError, OutputControl
 from firmware_protocols.osdp.commands import (
     BuzzerCommand,

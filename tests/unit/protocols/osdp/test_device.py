@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from firmware_protocols.command_guard import CommandGuard
-from firmware_protocols.osdp.allowlist import (
+from firmware_protocols.osdp.allowlist_chunks import (
     MAX_ENTRIES_PER_CHUNK,
     VENDOR_CODE,
     AllowEntry,

@@ -17,7 +17,7 @@ import osdp
 import pytest
 
 from firmware_protocols.osdp import door
-from firmware_protocols.osdp.allowlist import (
+from firmware_protocols.osdp.allowlist_chunks import (
     VENDOR_CODE,
     AllowEntry,
     AllowList,

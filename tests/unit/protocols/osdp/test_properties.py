@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware_protocols.base import CodecError, Command
-from firmware_protocols.osdp.allowlist import (
+from firmware_protocols.osdp.allowlist_chunks import (
     VENDOR_CODE,
     AllowEntry,
     AllowList,
