@@ -34,9 +34,9 @@ from hub.domain.access_rules import (
     pin_from_event,
 )
 from hub.domain.background import BackgroundTasks
-from hub.domain.desired import unlock_pulse_ms
 from hub.domain.issuing import CommandIssuer, issue_logged
 from hub.domain.models import ACCESS_LOG
+from hub.domain.twin_settings import unlock_pulse_ms
 from hub.ingest.directory import DeviceInfo
 from hub.live import LiveEvent, LiveSink
 from hub.registry.credentials import find_card, find_pin, is_valid_pin

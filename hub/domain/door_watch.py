@@ -36,7 +36,6 @@ from firmware_protocols.base import Event
 from hub.commands.models import CommandRecord
 from hub.db.tables import table_of
 from hub.domain.db_lane import DbLane
-from hub.domain.desired import held_open_limit_ms, unlock_pulse_ms
 from hub.domain.door_state import (
     EXIT_WINDOW_MS,
     GRANT_GRACE_MS,
@@ -46,6 +45,7 @@ from hub.domain.door_state import (
     OpeningKind,
 )
 from hub.domain.models import ACCESS_LOG
+from hub.domain.twin_settings import held_open_limit_ms, unlock_pulse_ms
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
 from hub.live import LiveEvent, LiveSink
 from hub.store.rows import EventRow, WriteBatch

@@ -23,7 +23,7 @@ from hub.alarms.desk import AlarmDesk
 from hub.alarms.engine import LIVE_TYPE as ALARM_EVENT
 from hub.commands.service import CommandService, SentCommand
 from hub.domain.background import BackgroundTasks
-from hub.domain.desired import DEFAULT_PULSE_MS, MAX_PULSE_MS
+from hub.domain.twin_settings import DEFAULT_PULSE_MS, MAX_PULSE_MS
 from hub.errors import HubError
 from hub.fleet_gauges import update_fleet_gauges
 from hub.front.workers import WorkerPool

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hub.domain.desired import held_open_limit_ms, unlock_pulse_ms
+from hub.domain.twin_settings import held_open_limit_ms, unlock_pulse_ms
 from hub.twin import TwinStore
 
 
