@@ -7,7 +7,8 @@
 - lockers: :mod:`.parcels` (``parcel`` rows), :mod:`.occupancy` (compartment gauge);
 - vending: :mod:`.vending_sales` and :mod:`.stock` (sales, twin stock),
   :mod:`.dex_audits` (``dex_audit`` rows), :mod:`.sparkplug_host` (host STATE, rebirths);
-- all kinds: :mod:`.desired_config` (desired configuration resent on reconnect);
+- all kinds: :mod:`.config_push` (desired configuration pushed on reconnect, and to
+  online doors when their building's cards change);
 - wiring: :mod:`.services` (the ingest observer, its queues and workers), :mod:`.models`
   (tables, created by migration 0004).
 """

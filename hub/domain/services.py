@@ -30,8 +30,8 @@ from sqlalchemy import Engine
 from firmware_protocols.clock import wall_ms
 from hub.config import Settings
 from hub.domain.background import BackgroundTasks
+from hub.domain.config_push import ConfigPush
 from hub.domain.db_lane import DbLane
-from hub.domain.desired_config import DesiredConfig
 from hub.domain.dex_audits import DexAudits
 from hub.domain.door_access import DoorAccess
 from hub.domain.door_watch import DoorWatch
@@ -72,7 +72,7 @@ class DomainServices:
         records: DomainRecords,
         doors: DoorWatch,
         rebirths: Rebirths,
-        desired: DesiredConfig,
+        config_push: ConfigPush,
         twins: TwinStore,
         directory: DeviceDirectory,
         metrics: HubMetrics,
@@ -83,7 +83,7 @@ class DomainServices:
         self.records = records
         self.doors = doors
         self.rebirths = rebirths
-        self.desired = desired
+        self.config_push = config_push
         self.occupancy = LockerOccupancy()
         self._twins = twins
         self._directory = directory
@@ -174,7 +174,7 @@ class DomainServices:
         for node_id in work.gaps:
             await self.rebirths.on_gap(node_id)
         for device in work.online:
-            await self.desired.on_online(device)
+            await self.config_push.on_online(device)
 
     def idle(self) -> bool:
         """Nothing queued (for tests and orderly shutdown)."""
@@ -253,7 +253,7 @@ def build_domain(
         records=records,
         doors=doors,
         rebirths=Rebirths(transport, metrics, clock_ms),
-        desired=DesiredConfig(
+        config_push=ConfigPush(
             engine=engine,
             lane=record_lane,
             writer=writer,

@@ -6,7 +6,7 @@ that is online gets the building's new allow-list at once, so a revoked card sto
 opening the door in its offline fallback too (the hub refuses it online already, since it
 decides from the registry). A door moved to another building, or enabled, gets its new
 building's list. Doors that are offline get theirs when they come online
-(:mod:`hub.domain.desired_config`).
+(:mod:`hub.domain.config_push`).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class Subscriptions:
             presence=worker.presence,
             record_transitions=worker.pipeline.add_transitions,
             owns=worker.partition.owns,
-            push=worker.domain.desired.allowlist_changed,
+            push=worker.domain.config_push.allowlist_changed,
         )
 
     def _wanted(self) -> dict[str, Subscription]:
@@ -138,7 +138,7 @@ async def run_worker(worker: WorkerRuntime, clock_ms: Callable[[], int] = wall_m
         doors.granted(grant.device_id, grant.at_ms, grant.pulse_ms)
 
     async def registry_changed(changed: RegistryChanged) -> None:
-        worker.domain.desired.allowlists.invalidate()
+        worker.domain.config_push.allowlists.invalidate()
         await subscriptions.follow_registry(changed)
 
     handlers = FrontHandlers(

@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from hub.db.engine import make_engine
 from hub.domain.allowlist_cache import AllowListCache
-from hub.domain.desired_config import door_allowlist
+from hub.domain.config_push import door_allowlist
 from hub.registry.models import DoorCredential
 from tests.support.tiny_fleet import create_tiny_fleet
 

@@ -1,4 +1,4 @@
-"""Desired configuration sent again when a device comes online.
+"""Desired configuration pushed to devices: sent again when a device comes online.
 
 - Vending machines: ``set_temperature`` with the twin's desired ``setpoint_c``, if set.
 - Door units: ``push_allowlist`` with the building's card allow-list
@@ -8,7 +8,7 @@
 - Lockers have no configuration to resend.
 
 While a door unit is online, a change to its building's cards (added, revoked, a
-resident moving in or out) is pushed to it at once (:meth:`DesiredConfig.allowlist_changed`,
+resident moving in or out) is pushed to it at once (:meth:`ConfigPush.allowlist_changed`,
 called by the registry watcher in :mod:`hub.registry_sync`).
 
 Commands go out in the background; their outcomes are logged, never waited for here.
@@ -50,7 +50,7 @@ def door_allowlist(engine: Engine, device_id: str) -> BuildingAllowList | None:
         return building_allowlist(building_credentials(session, building_id))
 
 
-class DesiredConfig:
+class ConfigPush:
     def __init__(
         self,
         *,
