@@ -29,8 +29,8 @@ from hub.domain.building_allowlist import BuildingAllowList, building_allowlist
 from hub.domain.db_lane import DbLane
 from hub.domain.door_access import door_building_id
 from hub.domain.issuing import CommandIssuer, issue_logged
+from hub.domain.twin_persistence import persist_twin
 from hub.domain.twin_settings import ALLOWLIST_VERSION, SETPOINT_C
-from hub.domain.twin_writes import persist_twin
 from hub.ingest.directory import DeviceInfo
 from hub.registry.credentials import building_credentials
 from hub.store.writer import StoreWriter

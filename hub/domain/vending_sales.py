@@ -20,7 +20,7 @@ from hub.domain.background import BackgroundTasks
 from hub.domain.db_lane import DbLane
 from hub.domain.models import VENDING_SALE
 from hub.domain.stock import Vend, slot_stock, stock_updates, uncounted_vends
-from hub.domain.twin_writes import persist_twin
+from hub.domain.twin_persistence import persist_twin
 from hub.ingest.directory import DeviceInfo
 from hub.metrics import HubMetrics
 from hub.registry.paths import district_of
