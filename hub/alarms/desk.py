@@ -23,7 +23,7 @@ from firmware_protocols.clock import wall_ms
 from hub.alarms import repository
 from hub.alarms.engine import LIVE_TYPE, live_data
 from hub.alarms.lifecycle import Alarm, Change
-from hub.alarms.queries import (
+from hub.alarms.listing import (
     active_alarm_device_ids,
     active_alarms_by_severity,
     get_alarm,

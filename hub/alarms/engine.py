@@ -41,7 +41,7 @@ from hub.alarms.config import AlarmRules
 from hub.alarms.dex_watch import DexWatch
 from hub.alarms.evaluator import Evaluator
 from hub.alarms.lifecycle import Alarm, Change
-from hub.alarms.queries import (
+from hub.alarms.listing import (
     OpenAlarm,
     open_alarms,
     open_counts,

@@ -15,7 +15,7 @@ from typing import Any
 from firmware_protocols.base import Event
 from hub.alarms.config import AlarmRules, RuleSet
 from hub.alarms.lifecycle import RaiseAs
-from hub.alarms.queries import OpenAlarm
+from hub.alarms.listing import OpenAlarm
 from hub.alarms.rules.cold_chain import ColdChain
 from hub.alarms.rules.compartments import CompartmentDoors
 from hub.alarms.rules.denied import DeniedAccess

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import AfterValidator, BaseModel, Field
 
 from hub.alarms.lifecycle import Alarm
-from hub.alarms.queries import AlarmFilter, alarm_history, get_alarm, list_alarms
+from hub.alarms.listing import AlarmFilter, alarm_history, get_alarm, list_alarms
 from hub.alarms.vocabulary import OPEN_STATES, AlarmState, AlarmType, Severity
 from hub.api.deps import ContextDep, OperatorDep
 from hub.api.schemas.common import DeviceIdQuery, errors

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from firmware_protocols.clock import wall_ms
-from hub.alarms.queries import unsellable_slots
+from hub.alarms.listing import unsellable_slots
 from hub.api.deps import ContextDep, OperatorDep
 from hub.api.device_queries import device_in_scope
 from hub.api.schemas.common import errors

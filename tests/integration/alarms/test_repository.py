@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from hub.alarms import repository
 from hub.alarms.lifecycle import RaiseAs
-from hub.alarms.queries import (
+from hub.alarms.listing import (
     AlarmFilter,
     active_alarm_device_ids,
     active_alarms_by_severity,

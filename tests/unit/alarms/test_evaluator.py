@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from firmware_protocols.base import Event
 from hub.alarms.config import AlarmRules
 from hub.alarms.evaluator import Evaluator
-from hub.alarms.queries import OpenAlarm
+from hub.alarms.listing import OpenAlarm
 from hub.alarms.rules.parcels import WaitingParcel
 from hub.alarms.vocabulary import AlarmType, Clear, Fire, Severity, Signal
 from hub.ingest.batch import CommittedBatch, DeviceEvent

@@ -1,5 +1,6 @@
-"""Reading alarms: lists for operators (scoped, filtered, in keyset pages), one alarm with
-its history, and the aggregates the API, the metrics and the engine need."""
+"""Stored alarms, read: lists for operators (scoped, filtered, in keyset pages), one alarm
+with its history, and the aggregates the API, the metrics and the engine need. Alarms are
+written by :mod:`hub.alarms.repository`."""
 
 from __future__ import annotations
 
