@@ -14,7 +14,7 @@ from hub.domain.dex_audits import StoredAudit
 from hub.domain.dex_checks import AuditFacts
 from hub.domain.dex_reads import comparisons, facts
 from hub.domain.models import DEX_AUDIT, PARCEL
-from hub.store.queries import last_presence
+from hub.store.reads import last_presence
 
 
 def waiting_parcels(engine: Engine, deposited_by_ms: int) -> list[WaitingParcel]:

@@ -24,7 +24,7 @@ from hub.api.schemas.devices import CompartmentPublic, SlotPublic
 from hub.registry.models import Device
 from hub.registry.queries import device_compartments, device_slots
 from hub.registry.vocabulary import COMPARTMENT_SIZES
-from hub.store.queries import reported_state
+from hub.store.reads import reported_state
 
 
 @dataclass(frozen=True, slots=True)

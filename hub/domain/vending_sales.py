@@ -24,7 +24,7 @@ from hub.domain.twin_persistence import persist_twin
 from hub.ingest.directory import DeviceInfo
 from hub.metrics import HubMetrics
 from hub.registry.paths import district_of
-from hub.store.queries import latest_metric_seqs
+from hub.store.reads import latest_metric_seqs
 from hub.store.writer import StoreWriter, insert_for
 from hub.twin import TwinStore
 

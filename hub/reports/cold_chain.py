@@ -18,7 +18,7 @@ from hub.alarms.config import AlarmRules
 from hub.city_clock import CityClock
 from hub.reports.scope import Group, ReportDevice, identity_columns
 from hub.reports.table import Table, table
-from hub.store.queries import minutes_outside
+from hub.store.reads import minutes_outside
 
 METRIC = "cabinet_temp_c"
 COLUMNS = ["day", "machines", "minutes_measured", "minutes_outside", "band_min_c", "band_max_c"]

@@ -13,7 +13,7 @@ from hub.alarms.tables import ALARM
 from hub.domain.models import ACCESS_LOG
 from hub.reports.scope import Group, ReportDevice, identity_columns
 from hub.reports.table import Table, table
-from hub.store.queries import event_counts
+from hub.store.reads import event_counts
 
 COLUMNS = ["doors", "forced_open", "held_open", "denied", "granted", "tamper_alarms"]
 ALERTS = ("door_forced_open", "door_held_open")

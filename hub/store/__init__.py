@@ -1,11 +1,11 @@
 """The hub's store: telemetry, events, presence history, dead letters and twins.
 
 Write with :class:`StoreWriter` (one batch, one transaction, duplicates skipped), read
-with the functions of :mod:`hub.store.queries`, prune with :mod:`hub.store.retention`.
+with the functions of :mod:`hub.store.reads`, prune with :mod:`hub.store.retention`.
 Tables live in :mod:`hub.store.schema`; migration 0002 creates them.
 """
 
-from hub.store.queries import (
+from hub.store.reads import (
     BUCKET_MS,
     BucketSize,
     count_by_reason,

@@ -35,7 +35,7 @@ from hub.ingest.registry_loader import registry_loader
 from hub.live import LiveEvent
 from hub.metrics import HubMetrics
 from hub.presence import PresenceTracker
-from hub.store.queries import load_twins
+from hub.store.reads import load_twins
 from hub.store.writer import StoreWriter
 from hub.transport.base import ConnectionObserver, Transport
 from hub.transport.options import TransportOptions

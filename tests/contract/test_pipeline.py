@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select, text
 from firmware_protocols.clock import wall_ms
 from hub.domain.models import PARCEL
 from hub.ipc.signals import PresenceChanges
-from hub.store.queries import load_twins
+from hub.store.reads import load_twins
 from hub.store.schema import dead_letter, event, presence_change, telemetry
 from hub.transport.base import InboundMessage
 from tests.support.contract_hub import ContractHub

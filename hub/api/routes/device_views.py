@@ -38,7 +38,7 @@ from hub.domain.models import VENDING_SALE
 from hub.registry.models import Device
 from hub.registry.queries import device_compartments, device_slots
 from hub.registry.vocabulary import DeviceKind
-from hub.store.queries import events, load_twin, telemetry_series
+from hub.store.reads import events, load_twin, telemetry_series
 from hub.store.rows import TwinRow
 
 router = APIRouter(prefix="/api/v1/devices", tags=["operators"])

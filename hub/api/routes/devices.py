@@ -27,7 +27,7 @@ from hub.api.schemas.devices import (
 from hub.presence import PresenceTracker
 from hub.registry.models import Device
 from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH, DeviceKind, Level
-from hub.store.queries import list_metrics, load_twin, presence_history
+from hub.store.reads import list_metrics, load_twin, presence_history
 from hub.store.rows import PresenceChange, TwinRow
 
 router = APIRouter(prefix="/api/v1/devices", tags=["operators"])

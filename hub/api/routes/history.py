@@ -24,7 +24,7 @@ from hub.api.schemas.history import (
     TelemetryPublic,
 )
 from hub.api.timeparams import DAY_MS, time_range
-from hub.store.queries import events, telemetry_buckets, telemetry_points
+from hub.store.reads import events, telemetry_buckets, telemetry_points
 
 router = APIRouter(prefix="/api/v1/devices", tags=["operators"])
 

@@ -20,7 +20,7 @@ from device_sims.inventory import Card, CompartmentSpec, DeviceSpec
 from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
 from hub.registry.csv_io import import_devices
-from hub.store.queries import dead_letters
+from hub.store.reads import dead_letters
 from tests.integration.api.conftest import SIM_OPTIONS, ApiHub, bearer, serving
 from tests.support.broker import PrivateMosquitto
 from tests.support.devices import DoorUnit, Wire

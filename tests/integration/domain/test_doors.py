@@ -14,7 +14,7 @@ from hub.db.engine import make_engine
 from hub.domain.models import ACCESS_LOG
 from hub.live import LiveEvent, Subscription
 from hub.registry.models import DoorCredential
-from hub.store.queries import event_count
+from hub.store.reads import event_count
 from tests.support.devices import DoorUnit, Wire, feedback, strikes
 from tests.support.hub_harness import ScriptedClient, running_hub
 from tests.support.tiny_fleet import create_tiny_fleet

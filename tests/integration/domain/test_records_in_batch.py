@@ -12,7 +12,7 @@ from firmware_protocols.clock import wall_ms
 from firmware_protocols.lockerlink import Deposit, uplink_outbound
 from hub.db.engine import is_sqlite, make_engine
 from hub.domain.models import PARCEL
-from hub.store.queries import dead_letters, event_count
+from hub.store.reads import dead_letters, event_count
 from tests.support.broker import PrivateMosquitto
 from tests.support.devices import locker_online
 from tests.support.hub_harness import ScriptedClient, running_hub

@@ -16,7 +16,7 @@ from hub.db.engine import make_engine
 from hub.domain.dex_audits import product_totals
 from hub.domain.models import DEX_AUDIT, VENDING_SALE
 from hub.registry.paths import district_of
-from hub.store.queries import load_twins
+from hub.store.reads import load_twins
 from tests.support.devices import VendingMachine, Wire
 from tests.support.hub_harness import ScriptedClient, running_hub
 from tests.support.tiny_fleet import create_tiny_fleet

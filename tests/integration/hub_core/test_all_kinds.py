@@ -6,7 +6,7 @@ from __future__ import annotations
 from firmware_protocols.clock import wall_ms
 from firmware_protocols.sparkplug_b.vending_model import vend_values
 from hub.db.engine import make_engine
-from hub.store.queries import count_by_reason, event_count, telemetry_count
+from hub.store.reads import count_by_reason, event_count, telemetry_count
 from tests.support.devices import (
     DoorUnit,
     VendingMachine,

@@ -32,7 +32,7 @@ from hub.store import (
     telemetry_count,
     telemetry_points,
 )
-from hub.store.queries import Bind
+from hub.store.reads import Bind
 from hub.store.schema import telemetry
 
 
