@@ -1,8 +1,7 @@
-"""Registry tables and their API shapes (SQLModel, one family per table).
+"""Registry tables (SQLModel, one class per table).
 
-Each table follows the Base / table / Public pattern: ``XBase`` holds the fields a client
-may see and send, the ``table=True`` class adds keys and secrets (password, PIN and token
-hashes live only there), ``XPublic`` is what the API returns. Names of tables, columns,
+The API's request and answer shapes are its own (:mod:`hub.api.schemas`), so the password,
+PIN and token hashes here never reach a client by accident. Names of tables, columns,
 constraints and indexes are fixed here and in migration 0001; the migration test checks
 the two agree. Closed vocabularies are ``Literal`` types in Python and CHECK constraints
 in the database, so the same code runs on SQLite and PostgreSQL.
@@ -52,13 +51,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 # ------------------------------------------------------------------ hierarchy
-class NodeBase(SQLModel):
-    code: str = Field(max_length=48)
-    name: str = Field(max_length=128)
-    level: Level = Field(sa_type=String)
-
-
-class Node(NodeBase, table=True):
+class Node(SQLModel, table=True):
     """A place in the hierarchy: city > district > subdistrict > community > building.
 
     ``path`` is the materialised path of codes (``wuxi/wuxi-binhu/.../c0001``), so the
@@ -75,29 +68,16 @@ class Node(NodeBase, table=True):
         ),
     )
 
+    code: str = Field(max_length=48)
+    name: str = Field(max_length=128)
+    level: Level = Field(sa_type=String)
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key="node.id", index=True)
     path: str = Field(max_length=255)
 
 
-class NodePublic(NodeBase):
-    id: int
-    parent_id: int | None
-    path: str
-
-
 # ------------------------------------------------------------------ devices
-class DeviceBase(SQLModel):
-    kind: DeviceKind = Field(sa_type=String)
-    vendor: str = Field(max_length=64)
-    model: str = Field(max_length=64)
-    firmware_version: str = Field(max_length=32)
-    protocol: ProtocolName = Field(sa_type=String)
-    name: str = Field(max_length=128)
-    enabled: bool = True
-
-
-class Device(DeviceBase, table=True):
+class Device(SQLModel, table=True):
     """A locker, vending machine or door unit. ``path`` copies its node's path."""
 
     __tablename__ = "device"
@@ -111,6 +91,13 @@ class Device(DeviceBase, table=True):
         ),
     )
 
+    kind: DeviceKind = Field(sa_type=String)
+    vendor: str = Field(max_length=64)
+    model: str = Field(max_length=64)
+    firmware_version: str = Field(max_length=32)
+    protocol: ProtocolName = Field(sa_type=String)
+    name: str = Field(max_length=128)
+    enabled: bool = True
     id: str = Field(primary_key=True, max_length=MAX_DEVICE_ID_LENGTH)
     node_id: int = Field(foreign_key="node.id", index=True)
     path: str = Field(max_length=255)
@@ -118,91 +105,49 @@ class Device(DeviceBase, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
-class DeviceCreate(DeviceBase):
-    id: str = Field(max_length=MAX_DEVICE_ID_LENGTH)
-    location: str = Field(max_length=48, description="community or building code")
-
-
-class DevicePublic(DeviceBase):
-    id: str
-    node_id: int
-    path: str
-    created_at: datetime
-
-
-class CompartmentBase(SQLModel):
-    number: int = Field(ge=1)
-    size: CompartmentSize = Field(sa_type=String)
-
-
-class Compartment(CompartmentBase, table=True):
+class Compartment(SQLModel, table=True):
     __tablename__ = "compartment"
     __table_args__ = (
         UniqueConstraint("device_id", "number", name="uq_compartment_device_number"),
         CheckConstraint(_in("size", ("S", "M", "L")), name="ck_compartment_size"),
     )
 
+    number: int = Field(ge=1)
+    size: CompartmentSize = Field(sa_type=String)
     id: int | None = Field(default=None, primary_key=True)
     device_id: str = Field(
         foreign_key="device.id", ondelete="CASCADE", max_length=MAX_DEVICE_ID_LENGTH
     )
 
 
-class CompartmentPublic(CompartmentBase):
-    pass
-
-
-class VendingSlotBase(SQLModel):
-    number: int = Field(ge=1)
-    product: str = Field(max_length=64)
-    price: int = Field(ge=0, description="price in fen (0.01 CNY)")
-    capacity: int = Field(ge=1)
-
-
-class VendingSlot(VendingSlotBase, table=True):
+class VendingSlot(SQLModel, table=True):
     __tablename__ = "vending_slot"
     __table_args__ = (
         UniqueConstraint("device_id", "number", name="uq_vending_slot_device_number"),
         CheckConstraint("price >= 0 AND capacity >= 1", name="ck_vending_slot_values"),
     )
 
+    number: int = Field(ge=1)
+    product: str = Field(max_length=64)
+    price: int = Field(ge=0, description="price in fen (0.01 CNY)")
+    capacity: int = Field(ge=1)
     id: int | None = Field(default=None, primary_key=True)
     device_id: str = Field(
         foreign_key="device.id", ondelete="CASCADE", max_length=MAX_DEVICE_ID_LENGTH
     )
 
 
-class VendingSlotPublic(VendingSlotBase):
-    pass
-
-
 # ------------------------------------------------------------------ people and access
-class ResidentBase(SQLModel):
-    unit: str = Field(max_length=16)
-    name: str = Field(max_length=64)
-
-
-class Resident(ResidentBase, table=True):
+class Resident(SQLModel, table=True):
     __tablename__ = "resident"
 
+    unit: str = Field(max_length=16)
+    name: str = Field(max_length=64)
     id: int | None = Field(default=None, primary_key=True)
     building_id: int = Field(foreign_key="node.id", index=True)
 
 
-class ResidentPublic(ResidentBase):
-    id: int
-    building_id: int
-
-
-class DoorCredentialBase(SQLModel):
-    kind: CredentialKind = Field(sa_type=String)
-    card_format: CardFormat | None = Field(default=None, sa_type=String)
-    facility_code: int | None = None
-    card_number: int | None = None
-    revoked: bool = False
-
-
-class DoorCredential(DoorCredentialBase, table=True):
+class DoorCredential(SQLModel, table=True):
     """A Wiegand card or a PIN. PINs are stored as HMAC-SHA256 (see ``credentials``)."""
 
     __tablename__ = "door_credential"
@@ -219,32 +164,18 @@ class DoorCredential(DoorCredentialBase, table=True):
         ),
     )
 
+    kind: CredentialKind = Field(sa_type=String)
+    card_format: CardFormat | None = Field(default=None, sa_type=String)
+    facility_code: int | None = None
+    card_number: int | None = None
+    revoked: bool = False
     id: int | None = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="resident.id", ondelete="CASCADE", index=True)
     pin_hash: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
-class DoorCredentialPublic(DoorCredentialBase):
-    id: int
-    resident_id: int
-    created_at: datetime
-
-
-class ApiTokenBase(SQLModel):
-    role: Role = Field(sa_type=String)
-    label: str = Field(default="", max_length=64)
-    scope_node_id: int | None = Field(
-        default=None, foreign_key="node.id", ondelete="CASCADE", index=True
-    )
-    resident_id: int | None = Field(
-        default=None, foreign_key="resident.id", ondelete="CASCADE", index=True
-    )
-    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class ApiToken(ApiTokenBase, table=True):
+class ApiToken(SQLModel, table=True):
     """A bearer token. Only the SHA-256 of the token is stored (see ``tokens``)."""
 
     __tablename__ = "api_token"
@@ -257,14 +188,19 @@ class ApiToken(ApiTokenBase, table=True):
         ),
     )
 
+    role: Role = Field(sa_type=String)
+    label: str = Field(default="", max_length=64)
+    scope_node_id: int | None = Field(
+        default=None, foreign_key="node.id", ondelete="CASCADE", index=True
+    )
+    resident_id: int | None = Field(
+        default=None, foreign_key="resident.id", ondelete="CASCADE", index=True
+    )
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
-
-
-class ApiTokenPublic(ApiTokenBase):
-    id: int
-    created_at: datetime
 
 
 # ------------------------------------------------------------------ change feed

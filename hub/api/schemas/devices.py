@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from hub.registry.vocabulary import CompartmentSize, DeviceKind, ProtocolName
 
 
-class DeviceBase(BaseModel):
+class DevicePublic(BaseModel):
     id: str
     kind: DeviceKind
     name: str
@@ -20,9 +20,6 @@ class DeviceBase(BaseModel):
     protocol: ProtocolName
     enabled: bool
     path: str = Field(description="materialised path of codes: city/district/.../community")
-
-
-class DevicePublic(DeviceBase):
     online: bool
     last_seen_ms: int | None = Field(description="last message from the device, if any")
 
