@@ -74,9 +74,20 @@ async def test_deposits_make_parcels_and_pickups_close_them(
             mine = resident_parcels(session, recipient)
         assert [(p.compartment, p.state) for p in mine] == [(3, "collected")]
         await async_wait_until(domain.idle, what="domain work done")
+        # The parcel events come from the ingest worker through its link to the front:
+        # they may arrive after the worker's domain is idle, so wait for all six.
         events: list[LiveEvent] = []
-        while not live.queue.empty():
-            events.append(live.queue.get_nowait())
+
+        def parcel_events() -> int:
+            while not live.queue.empty():
+                events.append(live.queue.get_nowait())
+            return sum(e.type in ("parcel_deposited", "parcel_collected") for e in events)
+
+        await async_wait_until(
+            lambda: parcel_events() >= 6,
+            what="four deposits and two collections on the live bus",
+            detail=lambda: str([e.type for e in events]),
+        )
         live.close()
         device.close()
 

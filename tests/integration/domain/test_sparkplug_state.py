@@ -33,14 +33,16 @@ async def test_state_online_retained_will_offline_and_online_again_after_reconne
         assert birth.online and retained  # retained, so a node connecting later sees it
         assert observer.received[0].qos == 1
 
+        # The broker may deliver the STATE to the observer before it acknowledges it to
+        # the hub, which counts a publish only on its PUBACK: dropping the connection
+        # before that PUBACK would lose it. Wait for it.
+        await async_wait_until(lambda: runtime.host.published == 1, what="first STATE PUBACK")
         runtime.transport.drop_connection()  # no DISCONNECT: the broker sends the will
         await async_wait_until(lambda: len(observer.received) == 3, what="will, then birth")
         (will, _), (again, _) = states(observer)[1:]
         assert not will.online and will.timestamp == birth.timestamp  # the will of connection 1
         assert again.online and again.timestamp > birth.timestamp
         assert runtime.transport.generation == 2
-        # The broker may deliver the STATE to the observer before it acknowledges it to
-        # the hub, which counts a publish only on its PUBACK: wait for that, not race it.
         await async_wait_until(lambda: runtime.host.published == 2, what="second STATE PUBACK")
 
         # Whoever subscribes now gets the newest STATE, retained.
