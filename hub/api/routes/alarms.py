@@ -33,7 +33,10 @@ class AlarmPublic(BaseModel):
     id: int
     device_id: str
     kind: DeviceKind
-    path: str = Field(description="the device's path when the alarm was raised")
+    path: str = Field(
+        description="the device's place: where it is while the alarm is open (an open alarm"
+        " moves with its device), where it was when the alarm cleared"
+    )
     type: AlarmType
     severity: Severity
     state: AlarmState

@@ -329,3 +329,68 @@ async def test_with_worker_processes_changes_reach_the_owning_worker(
         )
     finally:
         await door.stop()
+
+
+async def test_an_open_alarm_moves_with_its_device_and_a_cleared_one_stays(hub: ApiHub) -> None:
+    door_id, other_door = hub.fleet.doors[0], hub.fleet.doors[1]
+    old_building, new_building = (
+        hub.fleet.door_buildings[door_id],
+        hub.fleet.door_buildings[other_door],
+    )
+    door = DoorUnit(Wire(ScriptedClient(hub.broker_url, f"scripted-{door_id}").connect()), door_id)
+
+    async def alarms_of(state: str) -> list[dict[str, Any]]:
+        response = await hub.client.get(
+            "/api/v1/alarms",
+            params={"device": door_id, "type": "tamper", "state": state},
+            headers=operator(hub),
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    try:
+        door.online()
+        await async_wait_until(lambda: hub.runtime.presence.is_online(door_id), what="online")
+        door.local_status(tamper=True)
+        opened: list[dict[str, Any]] = []
+
+        async def raised() -> bool:
+            opened[:] = await alarms_of("open")
+            return len(opened) == 1
+
+        await async_wait_until(raised, what="a tamper alarm")
+        assert opened[0]["path"].endswith("/" + old_building)
+
+        moved = await hub.client.patch(
+            f"/api/v1/devices/{door_id}", json={"location": new_building}, headers=operator(hub)
+        )
+        assert moved.status_code == 200, moved.text
+        new_path = moved.json()["path"]
+        assert new_path.endswith("/" + new_building)
+
+        async def followed() -> bool:
+            return [a["path"] for a in await alarms_of("open")] == [new_path]
+
+        await async_wait_until(followed, what="the open alarm at the door's new place")
+
+        door.local_status(tamper=False)
+
+        async def cleared() -> bool:
+            return len(await alarms_of("cleared")) == 1
+
+        await async_wait_until(cleared, what="the tamper alarm cleared")
+        back = await hub.client.patch(
+            f"/api/v1/devices/{door_id}", json={"location": old_building}, headers=operator(hub)
+        )
+        assert back.status_code == 200, back.text
+        await known(hub, door_id)
+        door.local_status(tamper=True)  # a new alarm, raised at the door's place again
+
+        async def raised_again() -> bool:
+            return [a["path"] for a in await alarms_of("open")] == [back.json()["path"]]
+
+        await async_wait_until(raised_again, what="a new tamper alarm at the old place")
+        assert [a["path"] for a in await alarms_of("cleared")] == [new_path]  # history stays
+    finally:
+        door.wire.close()
