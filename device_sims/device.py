@@ -21,15 +21,20 @@ from device_sims.clock import SimClock
 from device_sims.faults import IDEAL, FaultInjector, FaultProfile, device_rng
 from device_sims.firmware import FirmwareAgent
 from device_sims.inventory import DeviceSpec, Resident
-from device_sims.link import BrokerAddress, LinkError, MqttLink, Ticker
+from device_sims.link import LinkError, MqttLink, Ticker
 from device_sims.sequence import SequenceCounter, boot_sequence_us
 from firmware_protocols.base import DeviceKind, Outbound
+from mqtt_link.address import BrokerAddress
+from mqtt_link.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
 FAULT_TICK_S = 60.0  # simulated seconds between fault draws
 HANG_WATCHDOG_S = (300.0, 1200.0)  # a hung firmware is reset after this long (sim seconds)
-MAX_BACKOFF_S = 2.5  # reconnect attempts at most every 5 s, so storms settle quickly
+# Reconnect delays: 0.2-0.4 s first, doubling to 2.5-5 s (equal jitter), so that a
+# fleet's reconnect storm settles quickly and not in step.
+RECONNECT_FIRST_STEP_S = 0.4
+RECONNECT_MAX_STEP_S = 5.0
 LOG_LENGTH = 1000  # commands, replies and scenario logs kept per device (the latest)
 
 
@@ -393,7 +398,7 @@ class SimDevice(ABC):
         await self.link.connect()
 
     async def _supervise(self) -> None:
-        backoff = 0.2
+        backoff = Backoff(RECONNECT_FIRST_STEP_S, RECONNECT_MAX_STEP_S, rng=self.rng)
         while self._running:
             if self.link.connected:
                 await self._lost.wait()
@@ -402,11 +407,10 @@ class SimDevice(ABC):
             await self._want_online.wait()
             try:
                 await self._connect()
-                backoff = 0.2
+                backoff.reset()
             except LinkError as exc:
                 log.debug("%s", exc)
-                await asyncio.sleep(backoff * (1.0 + self.rng.random()))
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                await asyncio.sleep(backoff.next_delay())
 
     def _on_connected(self) -> None:
         self._said_goodbye = False

@@ -23,10 +23,11 @@ from types import TracebackType
 from device_sims.device import SimDevice, SimOptions
 from device_sims.door import Door
 from device_sims.inventory import Inventory, synthetic_inventory
-from device_sims.link import BrokerAddress, Ticker
+from device_sims.link import Ticker
 from device_sims.locker import Locker
 from device_sims.vending import VendingMachine
 from firmware_protocols.base import DeviceKind
+from mqtt_link.address import BrokerAddress
 
 DEVICE_CLASSES: Mapping[DeviceKind, type[SimDevice]] = {
     "locker": Locker,

@@ -27,7 +27,7 @@ from firmware_protocols.lockerlink.telemetry import encode_telemetry
 from firmware_protocols.osdp.device import encode_report
 from firmware_protocols.osdp.door import inputs_reply, local_status_reply
 from hub.bench.children import BenchError
-from hub.transport.url import parse_mqtt_url
+from mqtt_link.address import BrokerAddress
 
 CONNECTIONS = 8
 SEQ_BASE = 1 << 40  # lockerlink: above any sequence a running locker uses
@@ -95,7 +95,7 @@ def publish_backlog(url: str, devices: list[BacklogDevice], total: int, ts_ms: i
     if not devices:
         raise BenchError("no lockers or door units for the backlog")
     per_device = max(1, total // len(devices))
-    address = parse_mqtt_url(url)
+    address = BrokerAddress.parse(url)
     groups = [devices[i::CONNECTIONS] for i in range(CONNECTIONS)]
     acknowledged = [0] * len(groups)
     errors: list[str] = []

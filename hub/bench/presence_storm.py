@@ -29,7 +29,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.bench.children import BenchError, HubChild, SimsCommand, stop_process
-from hub.transport.url import parse_mqtt_url
+from mqtt_link.address import BrokerAddress
 
 POLL_S = 0.05
 
@@ -80,7 +80,7 @@ class AnnouncementWatcher:
     replays) and notes when the first came and when ``expected`` had."""
 
     def __init__(self, url: str, topics: Sequence[str], expected: int) -> None:
-        address = parse_mqtt_url(url)
+        address = BrokerAddress.parse(url)
         self._expected = expected
         self._lock = threading.Lock()
         self.count = 0

@@ -31,7 +31,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.bench.children import BenchError
-from hub.transport.url import parse_mqtt_url
+from mqtt_link.address import BrokerAddress
 
 NO_MESSAGE_TIMEOUT_S = 30.0
 
@@ -53,7 +53,7 @@ class _Counter:
 
 
 def _serve(url: str, topics: Sequence[str], idle_s: float, out: IO[str]) -> None:
-    address = parse_mqtt_url(url)
+    address = BrokerAddress.parse(url)
     counter = _Counter()
     subscribed = threading.Event()
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-raw-{uuid.uuid4().hex[:8]}")

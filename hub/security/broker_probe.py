@@ -20,7 +20,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from hub.transport.url import parse_mqtt_url
+from mqtt_link.address import BrokerAddress
 
 T = TypeVar("T")
 
@@ -40,7 +40,7 @@ class Endpoint:
 
     @classmethod
     def from_url(cls, url: str, ca_file: str | None = None) -> Endpoint:
-        address = parse_mqtt_url(url)
+        address = BrokerAddress.parse(url)
         return cls(address.host, address.port, address.tls or ca_file is not None, ca_file)
 
     def __str__(self) -> str:

@@ -1,10 +1,8 @@
-"""Errors of the MQTT transport.
+"""Errors of the hub's MQTT transport (what :mod:`mqtt_link` raises, as the hub's errors).
 
 HubError
  +-- TransportError              anything the transport raises on purpose
-      +-- BrokerUrlError         a broker URL that cannot be parsed (also a ValueError)
       +-- NotConnectedError      the operation needs a connection and there is none
-      +-- ConnectFailed          one connection attempt failed (handled inside ``run``)
       +-- SubscribeError         the broker refused some subscriptions
       +-- PublishError           a publish that did not complete
            +-- PublishTimeout         no PUBACK in time; the broker may still have it
@@ -23,30 +21,10 @@ class TransportError(HubError):
     pass
 
 
-class BrokerUrlError(TransportError, ValueError):
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"bad broker URL {url!r}: {reason}")
-        self.reason = reason
-
-
 class NotConnectedError(TransportError):
     def __init__(self, operation: str) -> None:
         super().__init__(f"cannot {operation}: not connected to the broker")
         self.operation = operation
-
-
-class ConnectFailed(TransportError):
-    """``protocol_rejected``: the CONNACK says the broker does not speak the MQTT version we
-    offered. ``unanswered``: the broker hung up or stayed silent after our CONNECT (a
-    3.1.1-only broker may do that to an MQTT 5 CONNECT, or it may just be overloaded)."""
-
-    def __init__(
-        self, reason: str, protocol_rejected: bool = False, unanswered: bool = False
-    ) -> None:
-        super().__init__(f"connection attempt failed: {reason}")
-        self.reason = reason
-        self.protocol_rejected = protocol_rejected
-        self.unanswered = unanswered
 
 
 class SubscribeError(TransportError):

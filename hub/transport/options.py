@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from hub.config import Settings
 from hub.errors import ConfigError
-from hub.transport.url import parse_mqtt_url
+from mqtt_link.address import BrokerAddress
+from mqtt_link.errors import BrokerUrlError
 
 ProtocolChoice = Literal["auto", "5", "3.1.1"]
 
@@ -74,7 +75,10 @@ class TransportOptions:
         broker_url = url if url is not None else settings.mqtt_url
         if broker_url is None:
             raise ConfigError("HUB_MQTT_URL", "no broker URL (start the embedded broker first)")
-        address = parse_mqtt_url(broker_url)
+        try:
+            address = BrokerAddress.parse(broker_url)
+        except BrokerUrlError as exc:
+            raise ConfigError("HUB_MQTT_URL", str(exc)) from exc
         username = settings.mqtt_username or address.username
         password = settings.mqtt_password if settings.mqtt_username else address.password
         options = cls(

@@ -1,4 +1,5 @@
-"""The hub's MQTT transport: one paho-mqtt 2.x connection on the asyncio loop.
+"""The hub's MQTT transport: one connection on the asyncio loop (:mod:`mqtt_link`, over
+paho-mqtt 2.x), kept up.
 
 ``run()`` connects, restores subscriptions, and reconnects with jittered exponential backoff
 after every loss (paho's own reconnect is not used). The session is persistent: MQTT 5 with
@@ -26,17 +27,19 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from firmware_protocols.base import Subscription
 from hub.config import Settings
-from hub.transport.backoff import Backoff
 from hub.transport.base import ConnectionObserver, InboundMessage, Will
 from hub.transport.errors import (
-    ConnectFailed,
     NotConnectedError,
+    PublishConnectionLost,
+    PublishRejected,
     PublishTimeout,
     SubscribeError,
 )
 from hub.transport.inbox import Inbox
 from hub.transport.link import Link
 from hub.transport.options import TransportOptions
+from mqtt_link.backoff import Backoff
+from mqtt_link.errors import ConnectFailed, ConnectionLost, PublishRefused
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +161,10 @@ class PahoTransport:
                 await future
         except TimeoutError as exc:
             raise PublishTimeout(topic, timeout) from exc
+        except ConnectionLost as exc:
+            raise PublishConnectionLost(topic) from exc
+        except PublishRefused as exc:
+            raise PublishRejected(topic, exc.reason) from exc
 
     def publish_nowait(
         self, topic: str, payload: bytes, qos: int = 0, retain: bool = False
@@ -277,7 +284,7 @@ class PahoTransport:
             link = Link(self.options, v5, self.generation + 1, self._inbox, will)
             self._newest = link
             try:
-                session_present = await link.connect()
+                await link.connect()
             except asyncio.CancelledError:
                 link.close()  # leave no half-open connection behind
                 raise
@@ -297,7 +304,6 @@ class PahoTransport:
                 self.reconnects += 1
             self._backoff.reset()
             self._link = link
-            link.session_present = session_present
             return link
 
     async def _establish(self, link: Link) -> None:

@@ -27,7 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from firmware_protocols.base import Subscription
 from hub.transport.options import TransportOptions
 from hub.transport.paho_transport import PahoTransport
-from hub.transport.url import BrokerAddress, parse_mqtt_url
+from mqtt_link.address import BrokerAddress
 
 CHUNK_BYTES = 256 * 1024
 
@@ -151,7 +151,7 @@ def measure_paho_rate(
 ) -> ReceiveRate:
     """A bare paho subscriber: ``loop_forever`` on a thread, automatic acks, MQTT 3.1.1
     (paho's default) or 5 (what the transport uses where the broker offers it)."""
-    address = parse_mqtt_url(url)
+    address = BrokerAddress.parse(url)
     topic = f"bench/{uuid.uuid4().hex}"
     packets = publish_packets(topic, messages, payload_size, qos)
     clock = _Clock()
@@ -188,7 +188,7 @@ async def measure_receive_rate(
     **option_overrides: Any,
 ) -> ReceiveRate:
     """The hub's transport, consumed in batches; QoS 1 messages are acked batch by batch."""
-    address = parse_mqtt_url(url)
+    address = BrokerAddress.parse(url)
     topic = f"bench/{uuid.uuid4().hex}"
     packets = publish_packets(topic, messages, payload_size, qos)
     values: dict[str, Any] = {

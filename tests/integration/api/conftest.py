@@ -18,7 +18,6 @@ from sqlmodel import Session
 from device_sims.device import SimOptions
 from device_sims.door import Door
 from device_sims.inventory import CompartmentSpec, DeviceSpec, SlotSpec
-from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
 from device_sims.vending import VendingMachine
 from firmware_protocols.osdp import topics
@@ -30,6 +29,7 @@ from hub.config import Settings
 from hub.db.engine import make_engine
 from hub.registry.tokens import mint_operator_token, mint_resident_token
 from hub.runtime import HubRuntime
+from mqtt_link.address import BrokerAddress
 from tests.support.broker import PrivateMosquitto
 from tests.support.devices import DoorUnit, Wire
 from tests.support.hub_harness import ScriptedClient, running_hub

@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from device_sims.door import Door
 from device_sims.inventory import Card, CompartmentSpec, DeviceSpec
-from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
 from hub.registry.csv_io import import_devices
 from hub.store.reads import dead_letters
+from mqtt_link.address import BrokerAddress
 from tests.integration.api.conftest import SIM_OPTIONS, ApiHub, bearer, serving
 from tests.support.broker import PrivateMosquitto
 from tests.support.devices import DoorUnit, Wire

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from device_sims.device import SimOptions
 from device_sims.door import Door
 from device_sims.inventory import DeviceSpec
-from device_sims.link import BrokerAddress
 from hub.commands.models import CommandState
 from hub.commands.repository import COMMAND, REPLY
 from hub.db.engine import make_engine
 from hub.runtime import HubRuntime
+from mqtt_link.address import BrokerAddress
 from tests.support.hub_harness import ScriptedClient, running_hub
 from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
 from tests.support.waiting import async_wait_until

@@ -18,12 +18,13 @@ from sqlmodel import Session
 from device_sims.device import SimDevice, SimOptions
 from device_sims.door import Door
 from device_sims.inventory import CompartmentSpec, DeviceSpec, SlotSpec
-from device_sims.link import BrokerAddress, Ticker
+from device_sims.link import Ticker
 from device_sims.locker import Locker
 from device_sims.vending import VendingMachine
 from hub.db.migrate import upgrade
 from hub.registry.models import Compartment, Device, Node, VendingSlot
 from hub.registry.passwords import hash_password
+from mqtt_link.address import BrokerAddress
 
 SIM_OPTIONS = SimOptions(speed=1000.0, behaviour=False)
 MODELS = {"locker": ("Kerong", "KL-24C"), "vending": ("Fuji", "VM-40C"), "door": ("Acme", "DU-200")}

@@ -19,9 +19,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from device_sims.device import SimDevice, SimOptions
 from device_sims.fleet import DEVICE_CLASSES
 from device_sims.inventory import Card, CompartmentSpec, DeviceSpec, Resident, SlotSpec
-from device_sims.link import BrokerAddress
 from firmware_protocols.base import CodecError, Command, DeviceSession, Outbound, Uplink
 from firmware_protocols.codecs import all_codecs
+from mqtt_link.address import BrokerAddress
 from tests.support.broker import PrivateMosquitto
 from tests.support.waiting import async_wait_until
 

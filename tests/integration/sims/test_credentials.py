@@ -9,8 +9,9 @@ import pytest
 
 from device_sims.device import SimOptions
 from device_sims.door import Door
-from device_sims.link import BrokerAddress, Identity, LinkError
+from device_sims.link import Identity, LinkError
 from hub.registry.passwords import hash_password
+from mqtt_link.address import BrokerAddress
 from tests.integration.sims.conftest import door_spec
 from tests.support.broker import PrivateMosquitto, mosquitto_available
 

@@ -13,11 +13,11 @@ import pytest
 from device_sims.door import Door
 from device_sims.faults import IDEAL
 from device_sims.inventory import Card
-from device_sims.link import BrokerAddress
 from firmware_protocols.base import CommandReply, Event, Outbound, Presence, Telemetry, Uplink
 from firmware_protocols.osdp.commands import MfgCommand
 from firmware_protocols.osdp.door import strike_pulse
 from firmware_protocols.osdp.downlink import encode_command_envelope
+from mqtt_link.address import BrokerAddress
 from tests.integration.sims.conftest import FAST, HubView, Recorder, door_spec, residents_of
 
 pytestmark = pytest.mark.broker

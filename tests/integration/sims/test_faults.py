@@ -7,9 +7,9 @@ import pytest
 
 from device_sims.device import SimOptions
 from device_sims.faults import FaultProfile
-from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
 from firmware_protocols.base import CodecError, CommandReply, Presence, Telemetry
+from mqtt_link.address import BrokerAddress
 from tests.integration.sims.conftest import FAST, HubView, Recorder, make_device
 from tests.support.broker import PrivateMosquitto
 

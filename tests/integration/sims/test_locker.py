@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from device_sims.link import BrokerAddress
 from device_sims.locker import Locker
 from firmware_protocols.base import CommandReply, Event, Presence, Telemetry
+from mqtt_link.address import BrokerAddress
 from tests.integration.sims.conftest import (
     FAST,
     HubView,

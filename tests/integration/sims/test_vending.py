@@ -9,7 +9,6 @@ from dataclasses import replace
 
 import pytest
 
-from device_sims.link import BrokerAddress
 from device_sims.vending import VendingMachine
 from firmware_protocols.base import (
     CommandReply,
@@ -25,6 +24,7 @@ from firmware_protocols.sparkplug_b.datatypes import DataType
 from firmware_protocols.sparkplug_b.host_state import HostState, encode_host_state
 from firmware_protocols.sparkplug_b.payload import Metric, Payload, encode_payload
 from firmware_protocols.sparkplug_b.topics import host_state_topic
+from mqtt_link.address import BrokerAddress
 from tests.integration.sims.conftest import FAST, HubView, Recorder, vending_spec
 
 pytestmark = pytest.mark.broker

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from hub.transport.backoff import Backoff
+from mqtt_link.backoff import Backoff
 
 
 def test_delays_double_within_jitter_and_stop_at_the_cap() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hub.errors import ConfigError
-from hub.transport.errors import BrokerUrlError
 from hub.transport.options import TransportOptions
-from hub.transport.url import BrokerAddress, parse_mqtt_url
+from mqtt_link.address import BrokerAddress
+from mqtt_link.errors import BrokerUrlError
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from hub.transport.url import BrokerAddress, parse_mqtt_url
     ],
 )
 def test_parses_broker_urls(url: str, expected: BrokerAddress) -> None:
-    assert parse_mqtt_url(url) == expected
+    assert BrokerAddress.parse(url) == expected
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_parses_broker_urls(url: str, expected: BrokerAddress) -> None:
 )
 def test_rejects_what_is_not_a_broker_url(url: str) -> None:
     with pytest.raises(BrokerUrlError):
-        parse_mqtt_url(url)
+        BrokerAddress.parse(url)
 
 
 def test_options_from_settings(settings_factory) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""Exponential backoff with jitter for reconnecting, so replicas do not reconnect in step."""
+"""Exponential backoff with jitter for reconnecting, so hub replicas (and thousands of
+simulated devices) do not reconnect in step."""
 
 from __future__ import annotations
 

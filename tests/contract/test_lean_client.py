@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.transport.lean_client import LeanClient
+from mqtt_link.lean_client import LeanClient
 
 MESSAGE_EXPIRY = b"\x02\x00\x00\x00\x3c"  # property 2, four-byte integer 60
 USER_PROPERTY = b"\x26\x00\x01k\x00\x01v"

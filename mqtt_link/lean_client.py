@@ -4,7 +4,7 @@ paho builds a ``Properties`` object for every MQTT 5 PUBLISH, which about double
 per message (measured: 70 against 35 us on the bench machines). Almost every message the hub
 receives has no properties, so those are decoded here the way paho decodes an MQTT 3.1.1
 PUBLISH; everything else (properties, QoS 2, MQTT 3.1.1, anything odd) goes to paho's own
-``_handle_publish``. This overrides a private paho method: ``tests/unit/transport`` checks
+``_handle_publish``. This overrides a private paho method: ``tests/contract`` checks
 it against paho's decoder, so a paho change that breaks it fails there, not in production.
 
 With :attr:`LeanClient.publish_sink` set, such a message goes straight to it as
