@@ -1,10 +1,14 @@
-"""The lean MQTT 5 PUBLISH decoder gives exactly what paho's own decoder gives."""
+"""The lean MQTT 5 PUBLISH decoder (``mqtt_link/lean_client.py``) overrides a private paho
+method and reads private paho attributes, for a measured gain written beside it. These tests
+hold it to the paho version it was measured and checked with, check the private names it
+needs are there, and check it gives exactly what paho's own decoder gives."""
 
 from __future__ import annotations
 
 import struct
 from typing import Any
 
+import paho.mqtt
 import paho.mqtt.client as mqtt
 import pytest
 from hypothesis import given, settings
@@ -13,8 +17,32 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from mqtt_link.lean_client import LeanClient
 
+PAHO_VERSION_CHECKED = "2.2.0"  # the version LeanClient's figures were measured with
+
 MESSAGE_EXPIRY = b"\x02\x00\x00\x00\x3c"  # property 2, four-byte integer 60
 USER_PROPERTY = b"\x26\x00\x01k\x00\x01v"
+
+
+def test_paho_is_the_version_the_lean_decoder_was_measured_with() -> None:
+    assert paho.mqtt.__version__ == PAHO_VERSION_CHECKED, (
+        f"paho-mqtt is {paho.mqtt.__version__}, not {PAHO_VERSION_CHECKED}: "
+        "mqtt_link/lean_client.py overrides paho's private _handle_publish and reads "
+        "_in_packet, _protocol and _manual_ack. Read the new paho's _handle_publish, make "
+        "the other tests here pass, measure again (python -m tests.support.receive_rates "
+        '--baselines "" --compare-decoders), then update the figures in lean_client.py, '
+        "PAHO_VERSION_CHECKED and paho-mqtt's bounds in pyproject.toml; or drop LeanClient "
+        "if the gain is gone."
+    )
+
+
+def test_the_private_names_the_lean_decoder_uses_are_there() -> None:
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5, manual_ack=True)
+    assert {"command", "packet"} <= set(client._in_packet)
+    assert client._protocol == mqtt.MQTTv5
+    assert client._manual_ack is True
+    for method in ("_handle_publish", "_send_puback", "_handle_on_message"):
+        assert callable(getattr(client, method, None)), f"paho.mqtt.client.Client.{method}"
+    assert LeanClient._handle_publish is not mqtt.Client._handle_publish
 
 
 def publish_body(

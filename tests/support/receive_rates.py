@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from unittest import mock
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -27,6 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from firmware_protocols.base import Subscription
 from hub.transport.options import TransportOptions
 from hub.transport.paho_transport import PahoTransport
+from mqtt_link import loop_client
 from mqtt_link.address import BrokerAddress
 
 CHUNK_BYTES = 256 * 1024
@@ -185,9 +187,12 @@ async def measure_receive_rate(
     payload_size: int = 32,
     batch_size: int = 2_000,
     idle_timeout_s: float = 10.0,
+    lean_decoder: bool = True,
     **option_overrides: Any,
 ) -> ReceiveRate:
-    """The hub's transport, consumed in batches; QoS 1 messages are acked batch by batch."""
+    """The hub's transport, consumed in batches; QoS 1 messages are acked batch by batch.
+    ``lean_decoder=False`` measures it with paho's own PUBLISH decoder instead of
+    :class:`mqtt_link.lean_client.LeanClient`'s (what the lean one's figure compares)."""
     address = BrokerAddress.parse(url)
     topic = f"bench/{uuid.uuid4().hex}"
     packets = publish_packets(topic, messages, payload_size, qos)
@@ -202,26 +207,35 @@ async def measure_receive_rate(
     values.update(option_overrides)
     transport = PahoTransport(TransportOptions(**values), [Subscription(topic, False, qos)])
     clock = _Clock()
-    runner = asyncio.create_task(transport.run(), name="bench-transport")
-    try:
-        await asyncio.wait_for(transport.wait_connected(), 30)
-        version = "3.1.1" if transport.protocol_version == 4 else "5"
-        publisher = asyncio.create_task(asyncio.to_thread(blast, address, packets, messages, qos))
-        idle_since = time.monotonic()
-        while clock.count < messages and time.monotonic() - idle_since < idle_timeout_s:
-            batch = await transport.receive_batch(batch_size, 0.5)
-            if batch:
-                clock.tick(len(batch))
-                idle_since = time.monotonic()
-                if qos:
-                    for message in batch:
-                        transport.ack(message)
-        await publisher
-    finally:
-        runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner
-    return clock.rate(f"hub transport (v{version})" + (" acked" if qos else ""), qos, messages)
+    decoder = contextlib.nullcontext() if lean_decoder else _paho_decoder()
+    with decoder:
+        runner = asyncio.create_task(transport.run(), name="bench-transport")
+        try:
+            await asyncio.wait_for(transport.wait_connected(), 30)
+            version = "3.1.1" if transport.protocol_version == 4 else "5"
+            sending = asyncio.to_thread(blast, address, packets, messages, qos)
+            publisher = asyncio.create_task(sending)
+            idle_since = time.monotonic()
+            while clock.count < messages and time.monotonic() - idle_since < idle_timeout_s:
+                batch = await transport.receive_batch(batch_size, 0.5)
+                if batch:
+                    clock.tick(len(batch))
+                    idle_since = time.monotonic()
+                    if qos:
+                        for message in batch:
+                            transport.ack(message)
+            await publisher
+        finally:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+    name = f"hub transport (v{version})" + (" acked" if qos else "")
+    return clock.rate(name + ("" if lean_decoder else " paho decoder"), qos, messages)
+
+
+def _paho_decoder() -> contextlib.AbstractContextManager[Any]:
+    """Connections made meanwhile use paho's own client (its ``publish_sink`` is unused)."""
+    return mock.patch.object(loop_client, "LeanClient", mqtt.Client)
 
 
 def _wait_for(done: Callable[[], bool], progress: Callable[[], int], idle_s: float) -> None:
@@ -238,8 +252,10 @@ async def compare_receive_rates(
     messages: int = 200_000,
     payload_size: int = 32,
     baselines: tuple[str, ...] = ("3.1.1", "5"),
+    compare_decoders: bool = False,
 ) -> list[ReceiveRate]:
-    """For QoS 0 then QoS 1: bare paho on each baseline protocol, then the transport."""
+    """For QoS 0 then QoS 1: bare paho on each baseline protocol, then the transport (and
+    with ``compare_decoders``, the transport with paho's own PUBLISH decoder)."""
     results = []
     for qos in (0, 1):
         for protocol in baselines:
@@ -258,6 +274,12 @@ async def compare_receive_rates(
         results.append(
             await measure_receive_rate(url, messages, qos=qos, payload_size=payload_size)
         )
+        if compare_decoders:
+            results.append(
+                await measure_receive_rate(
+                    url, messages, qos=qos, payload_size=payload_size, lean_decoder=False
+                )
+            )
     return results
 
 
@@ -267,9 +289,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--payload-size", type=int, default=32)
     parser.add_argument("--baselines", default="3.1.1,5", help="paho protocols to compare")
+    parser.add_argument(
+        "--compare-decoders",
+        action="store_true",
+        help="also measure the transport with paho's own PUBLISH decoder",
+    )
     args = parser.parse_args(argv)
     baselines = tuple(p for p in args.baselines.split(",") if p)
-    results = compare_receive_rates(args.url, args.messages, args.payload_size, baselines)
+    results = compare_receive_rates(
+        args.url, args.messages, args.payload_size, baselines, args.compare_decoders
+    )
     for result in asyncio.run(results):
         print(result.line())
 
