@@ -162,8 +162,8 @@ class LoopClient:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_paho_message
         client.publish_sink = self._on_publish_received
-        client.on_subscribe = self._on_subscribe
-        client.on_unsubscribe = self._on_unsubscribe
+        client.on_subscribe = self._on_sub_or_unsuback
+        client.on_unsubscribe = self._on_sub_or_unsuback
         client.on_socket_open = self._on_socket_open
         client.on_socket_close = self._on_socket_close
         return client
@@ -548,7 +548,7 @@ class LoopClient:
         else:
             future.set_result(None)
 
-    def _on_subscribe(
+    def _on_sub_or_unsuback(
         self,
         client: mqtt.Client,
         userdata: Any,
@@ -556,21 +556,11 @@ class LoopClient:
         reasons: list[ReasonCode],
         properties: Properties | None,
     ) -> None:
-        future = self._subscribes.pop(mid, None)
-        if future is not None and not future.done():
-            future.set_result(reasons)
-
-    def _on_unsubscribe(
-        self,
-        client: mqtt.Client,
-        userdata: Any,
-        mid: int,
-        reasons: list[ReasonCode],
-        properties: Properties | None,
-    ) -> None:
-        future = self._unsubscribes.pop(mid, None)
-        if future is not None and not future.done():
-            future.set_result(None)
+        """A SUBACK or an UNSUBACK: paho numbers every packet from one counter."""
+        if mid in self._subscribes:
+            _answer(self._subscribes, mid, reasons)
+        else:
+            _answer(self._unsubscribes, mid, None)
 
     # ------------------------------------------------------------------ endings
     def _fail_connack(self, error: ConnectFailed) -> None:
@@ -598,3 +588,9 @@ def _fail_all(pending: dict[int, Any], operation: str) -> None:
         if not future.done():
             future.set_exception(ConnectionLost(operation))
     pending.clear()
+
+
+def _answer(pending: dict[int, Any], mid: int, result: Any) -> None:
+    future = pending.pop(mid, None)
+    if future is not None and not future.done():
+        future.set_result(result)
