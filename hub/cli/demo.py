@@ -23,6 +23,7 @@ from hub.demo import (
     start_simulators,
 )
 from hub.firmware.demo_images import store_demo_images
+from hub.front.gil_handoff import hand_over_quickly
 from hub.local_broker.launcher import local_broker
 from hub.service import build_runtime, run_hub
 
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
         with contextlib.suppress(KeyboardInterrupt):
             hub = run_hub(runtime, {"api": serve_api, "demo-announcer": announce})
+            hand_over_quickly()
             asyncio.run(until_terminated(hub))
     return 0
 

@@ -13,6 +13,7 @@ import uvicorn
 from hub.api.app import create_app
 from hub.cli._stopping import until_terminated
 from hub.config import Settings, load_settings
+from hub.front.gil_handoff import hand_over_quickly
 from hub.local_broker.launcher import embedded_broker
 from hub.long_lived import freeze_startup_objects
 from hub.runtime import HubRuntime
@@ -50,6 +51,7 @@ async def serve(settings: Settings, broker_url: str | None, shared: bool) -> Non
         settings.api_port,
     )
     freeze_startup_objects()
+    hand_over_quickly()
     await run_hub(runtime, {"api": serve_api})
 
 
