@@ -5,7 +5,7 @@ local SQLite file: about 0.5 ms for the hop (more while ingest workers hold the 
 their own processes' cores) against about 20 us for an indexed lookup. In WAL mode a
 SQLite reader does not wait for writers, so on SQLite :func:`quick_read` runs the read
 inline. On PostgreSQL a read is a network round trip, so it goes to the thread pool as any
-other database call.
+other database call, on an autocommit connection.
 
 Only for reads of a few indexed rows (a token, a door's path): anything that scans or
 writes belongs in the thread pool whatever the database.
@@ -25,7 +25,9 @@ T = TypeVar("T")
 
 
 def read_now(engine: Engine, read: Callable[[Connection], T]) -> T:
-    with engine.connect() as conn:
+    # Autocommit: a single read needs no transaction, and on PostgreSQL that saves the
+    # BEGIN and ROLLBACK round trips (a checkout-and-read went from about 380 to 240 us).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return read(conn)
 
 
