@@ -26,14 +26,12 @@ from sqlmodel import Session
 from hub.domain.allowlist_cache import AllowListCache
 from hub.domain.background import BackgroundTasks
 from hub.domain.building_allowlist import BuildingAllowList, building_allowlist
-from hub.domain.db_lane import DbLane
 from hub.domain.door_access import door_building_id
 from hub.domain.issuing import CommandIssuer, issue_logged
-from hub.domain.twin_persistence import persist_twin
+from hub.domain.lane_store import LaneStore
 from hub.domain.twin_settings import ALLOWLIST_VERSION, SETPOINT_C
 from hub.ingest.directory import DeviceInfo
 from hub.registry.credentials import building_credentials
-from hub.store.writer import StoreWriter
 from hub.twin import TwinStore
 
 log = logging.getLogger(__name__)
@@ -54,22 +52,19 @@ class ConfigPush:
     def __init__(
         self,
         *,
-        engine: Engine,
-        lane: DbLane,
-        writer: StoreWriter,
+        store: LaneStore,
         twins: TwinStore,
         commands: CommandIssuer,
         tasks: BackgroundTasks,
         clock_ms: Callable[[], int],
     ) -> None:
-        self._engine = engine
-        self._lane = lane
-        self._writer = writer
+        self._store = store
+        self._engine = store.engine
         self._twins = twins
         self._commands = commands
         self._tasks = tasks
         self._clock_ms = clock_ms
-        self.allowlists = AllowListCache(engine)
+        self.allowlists = AllowListCache(store.engine)
 
     async def on_online(self, device: DeviceInfo) -> list[str]:
         """Send what the device's desired configuration implies; the command names sent."""
@@ -99,7 +94,7 @@ class ConfigPush:
 
     async def _door(self, device: DeviceInfo) -> list[str]:
         device_id = device.device_id
-        allowlist = await self._lane.run(lambda: self.allowlists.for_door(device_id))
+        allowlist = await self._store.run(lambda: self.allowlists.for_door(device_id))
         if allowlist is None:
             log.warning("door %s is not under a building: no allow-list", device_id)
             return []
@@ -107,7 +102,7 @@ class ConfigPush:
             device_id, {ALLOWLIST_VERSION: allowlist.version}, self._clock_ms()
         )
         if changed is not None:
-            await persist_twin(self._lane, self._writer, changed)
+            await self._store.persist_twin(changed)
         twin = self._twins.get(device_id)
         if twin is not None and twin.reported.get(ALLOWLIST_VERSION) == allowlist.version:
             return []
@@ -118,7 +113,7 @@ class ConfigPush:
         wanted (the twin's desired version); whether a push went out. The caller dropped
         the cached lists when it heard of the change."""
         device_id = device.device_id
-        allowlist = await self._lane.run(lambda: self.allowlists.for_door(device_id))
+        allowlist = await self._store.run(lambda: self.allowlists.for_door(device_id))
         if allowlist is None:
             return False
         changed = self._twins.desire(
@@ -126,6 +121,6 @@ class ConfigPush:
         )
         if changed is None:
             return False
-        await persist_twin(self._lane, self._writer, changed)
+        await self._store.persist_twin(changed)
         self._send(device_id, "push_allowlist", allowlist.params())
         return True

@@ -35,7 +35,6 @@ from sqlalchemy import Engine, and_, func, select
 from firmware_protocols.base import Event
 from hub.commands.models import CommandRecord
 from hub.db.tables import table_of
-from hub.domain.db_lane import DbLane
 from hub.domain.door_state import (
     EXIT_WINDOW_MS,
     GRANT_GRACE_MS,
@@ -44,13 +43,13 @@ from hub.domain.door_state import (
     Opened,
     OpeningKind,
 )
+from hub.domain.lane_store import LaneStore
 from hub.domain.models import ACCESS_LOG
 from hub.domain.twin_settings import held_open_limit_ms, unlock_pulse_ms
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
 from hub.live import LiveEvent, LiveSink
-from hub.store.rows import EventRow, WriteBatch
+from hub.store.rows import EventRow
 from hub.store.schema import event
-from hub.store.writer import StoreWriter
 from hub.twin import TwinStore
 
 log = logging.getLogger(__name__)
@@ -120,17 +119,14 @@ class DoorWatch:
     def __init__(
         self,
         *,
-        engine: Engine,
-        lane: DbLane,
-        writer: StoreWriter,
+        store: LaneStore,
         twins: TwinStore,
         directory: DeviceDirectory,
         live: LiveSink,
         clock_ms: Callable[[], int],
     ) -> None:
-        self._engine = engine
-        self._lane = lane
-        self._writer = writer
+        self._store = store
+        self._engine = store.engine
         self._twins = twins
         self._directory = directory
         self._live = live
@@ -192,7 +188,7 @@ class DoorWatch:
                 self._engine, device_id, open_ts_ms - EXIT_WINDOW_MS, open_ts_ms
             )
 
-        return await self._lane.run(ask)
+        return await self._store.run(ask)
 
     async def check(self, now_ms: int | None = None) -> int:
         """Raise the held-open alerts due at ``now_ms`` (default: the clock); how many."""
@@ -202,7 +198,7 @@ class DoorWatch:
             due = machine.held_open_due(now, held_open_limit_ms(self._twins, device_id))
             if due is None:
                 continue
-            position = await self._lane.run(partial(latest_door_position, self._engine, device_id))
+            position = await self._store.run(partial(latest_door_position, self._engine, device_id))
             if position == "closed":  # the closing report went to another replica
                 machine.forget_opening()
                 continue
@@ -229,7 +225,7 @@ class DoorWatch:
         self, device: DeviceInfo, kind: str, seq: int, ts_ms: int, data: dict[str, Any]
     ) -> int:
         row = EventRow(device.device_id, seq, ts_ms, kind, data)
-        result = await self._lane.run(lambda: self._writer.write(WriteBatch(events=[row])))
+        result = await self._store.write_events([row])
         if not result.new_event_keys:
             return 0
         self.alerts_raised += 1

@@ -36,6 +36,7 @@ from hub.domain.dex_audits import DexAudits
 from hub.domain.door_access import DoorAccess
 from hub.domain.door_watch import DoorWatch
 from hub.domain.issuing import CommandIssuer
+from hub.domain.lane_store import LaneStore
 from hub.domain.occupancy import LockerOccupancy
 from hub.domain.parcels import ParcelBook
 from hub.domain.records import DomainRecords
@@ -212,11 +213,11 @@ def build_domain(
     ``commands`` sends the domain's commands; ``transport`` carries rebirth requests."""
     door_lane, record_lane = DbLane("domain-doors"), DbLane("domain-records")
     writer = StoreWriter(engine)
+    door_store = LaneStore(engine, door_lane, writer)
+    record_store = LaneStore(engine, record_lane, writer)
     tasks = BackgroundTasks()
     doors = DoorWatch(
-        engine=engine,
-        lane=door_lane,
-        writer=writer,
+        store=door_store,
         twins=twins,
         directory=directory,
         live=live,
@@ -237,9 +238,7 @@ def build_domain(
         access=access,
         parcels=ParcelBook(engine=engine, live=live),
         sales=VendingSales(
-            engine=engine,
-            lane=record_lane,
-            writer=writer,
+            store=record_store,
             twins=twins,
             metrics=metrics,
             tasks=tasks,
@@ -254,9 +253,7 @@ def build_domain(
         doors=doors,
         rebirths=Rebirths(transport, metrics, clock_ms),
         config_push=ConfigPush(
-            engine=engine,
-            lane=record_lane,
-            writer=writer,
+            store=record_store,
             twins=twins,
             commands=commands,
             tasks=tasks,

@@ -13,19 +13,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from firmware_protocols.base import Event
 from hub.domain.background import BackgroundTasks
-from hub.domain.db_lane import DbLane
+from hub.domain.lane_store import LaneStore
 from hub.domain.models import VENDING_SALE
 from hub.domain.stock import Vend, slot_stock, stock_updates, uncounted_vends
-from hub.domain.twin_persistence import persist_twin
 from hub.ingest.directory import DeviceInfo
 from hub.metrics import HubMetrics
 from hub.registry.paths import district_of
 from hub.store.reads import latest_metric_seqs
-from hub.store.writer import StoreWriter, insert_for
+from hub.store.writer import insert_for
 from hub.twin import TwinStore
 
 log = logging.getLogger(__name__)
@@ -69,22 +68,19 @@ class VendingSales:
     def __init__(
         self,
         *,
-        engine: Engine,
-        lane: DbLane,
-        writer: StoreWriter,
+        store: LaneStore,
         twins: TwinStore,
         metrics: HubMetrics,
         tasks: BackgroundTasks,
         clock_ms: Callable[[], int],
     ) -> None:
-        self._lane = lane
-        self._writer = writer
+        self._store = store
         self._twins = twins
         self._metrics = metrics
         self._tasks = tasks
         self._clock_ms = clock_ms
         self._insert = (
-            insert_for(engine)(VENDING_SALE)
+            insert_for(store.engine)(VENDING_SALE)
             .on_conflict_do_nothing(index_elements=["device_id", "vend_id"])
             .returning(VENDING_SALE.c.id)
         )
@@ -128,6 +124,4 @@ class VendingSales:
             return
         changed = self._twins.report(recorded.device_id, {"slots": patch}, self._clock_ms())
         if changed is not None:
-            self._tasks.spawn(
-                persist_twin(self._lane, self._writer, changed), f"stock-{recorded.device_id}"
-            )
+            self._tasks.spawn(self._store.persist_twin(changed), f"stock-{recorded.device_id}")
