@@ -8,12 +8,14 @@ thread that wants the GIL wait up to the switch interval (5 ms by default) for t
 holder to let go. An unlock makes three or four such hand-overs, so in the front they
 queued up to about 10 ms of a p99. With 0.5 ms the waits shrink to that bound.
 
-Measured with ``hub bench`` (2 cores): on PostgreSQL (its server on the same machine) the
-server-side time of an idle unlock went from p50 12.4 / p99 26 ms to 8.0 / 17 ms, and
-the bench's unlock figures from 16.6-20.4 / 34-43 ms to 12.8-13.7 / 20.7-25.5 ms; on SQLite
-from 9.7-11.5 / 19.7-24.2 ms to 7.8 / 15.4 ms. The cost is more frequent switches between
-the front's own threads, which do little else; the ingest workers, whose throughput
-matters, keep the default.
+Measured with ``hub bench`` (2 cores). On PostgreSQL (its server on the same machine),
+timers inside the front gave the server-side time of an idle unlock as p50 12.4 / p99
+26 ms before and 8.0 / 17 ms after. On SQLite, two alternating pairs of runs showed no
+clear change for idle unlocks (p50/p99 10.8/34.7 and 7.5/14.0 ms before, 11.5/20.2 and
+8.7/18.5 after) and steadier unlocks under load (p50/p99 25.4/466 and 13.5/24.2 before,
+11.3/20.4 and 11.6/23.8 after). The cost is more frequent switches between the front's
+own threads, which do little else; the ingest workers, whose throughput matters, keep
+the default.
 """
 
 from __future__ import annotations
