@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from firmware_protocols.base import Subscription
 from firmware_protocols.clock import wall_ms
+from hub.ipc.channel import ChannelClosed
 from hub.ipc.metrics import samples_of
 from hub.ipc.signals import (
     GrantOpened,
@@ -164,3 +165,8 @@ async def run_worker(worker: WorkerRuntime, clock_ms: Callable[[], int] = wall_m
             group.create_task(until_stopped(), name=f"w{label}-stop")
     except* WorkerStopped:
         log.info("ingest worker %s stopped", worker.partition.label())
+    except* ChannelClosed:
+        # The front went away (stopped, or killed) while the worker was telling it
+        # something: nothing is lost (messages are acknowledged after their commit), and
+        # without its front the worker has no one to work for.
+        log.info("ingest worker %s stopped: the front closed its channel", worker.partition.label())

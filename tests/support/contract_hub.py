@@ -241,6 +241,7 @@ class ContractHub:
     wire: Wire
     clock: ManualClock
     tasks: list[asyncio.Task[None]]
+    worker_channel: Channel[WorkerSignal, FrontSignal]  # the worker's end of its link
 
     @property
     def transport(self) -> MemoryTransport:
@@ -328,7 +329,7 @@ async def contract_hub(
     ]
     hub = ContractHub(
         settings, engine, template.fleet, broker, worker, front, Wire(broker.client("devices")),
-        clock, tasks,
+        clock, tasks, worker_end,
     )  # fmt: skip
     try:
         await hub.wait(lambda: front.stats is not None and front.stats.connected, "worker up")
