@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
@@ -137,8 +137,11 @@ class Actuator:
         self._keys = keys
         self._limiter = limiter
 
-    async def perform(self, attempt: Attempt, check: Callable[[], Target | Refusal]) -> Answer:
-        """Run ``attempt``; ``check`` (blocking, run in a thread) decides what to open."""
+    async def perform(
+        self, attempt: Attempt, check: Callable[[Connection], Target | Refusal]
+    ) -> Answer:
+        """Run ``attempt``; ``check`` (blocking, run in a thread on the connection that
+        claimed the idempotency key) decides what to open."""
         started = time.perf_counter()
         now_ms = wall_ms()
         subject = attempt.caller.actor
@@ -157,16 +160,21 @@ class Actuator:
         request = fingerprint(attempt.request)
         keys, key = self._keys, attempt.idempotency_key
 
+        engine = self._runtime.engine
+
         def claim_and_check() -> tuple[Claim, Target | Refusal | None]:
-            """One trip to a worker thread for both (a thread hop costs on a busy host)."""
-            claim = keys.claim(subject, key, request, now_ms)
-            if not isinstance(claim, Claimed):
-                return claim, None
-            try:
-                return claim, check()
-            except BaseException:
-                keys.release(subject, key)  # nothing was sent: the key may be used again
-                raise
+            """One trip to a worker thread and one connection for both (each costs on a
+            busy host: a hop, and on PostgreSQL a pool check and a BEGIN/ROLLBACK)."""
+            with engine.connect() as conn:
+                claim = keys.claim_on(conn, subject, key, request, now_ms)
+                if not isinstance(claim, Claimed):
+                    return claim, None
+                try:
+                    return claim, check(conn)
+                except BaseException:
+                    conn.rollback()
+                    keys.release(subject, key)  # nothing was sent: the key may be used again
+                    raise
 
         claim, target = await run_in_threadpool(claim_and_check)
         if not isinstance(claim, Claimed):

@@ -87,25 +87,30 @@ class IdempotencyKeys:
         self._engine = engine
 
     def claim(self, subject: str, key: str, request: str, now_ms: int) -> Claim:
+        with self._engine.connect() as conn:
+            return self.claim_on(conn, subject, key, request, now_ms)
+
+    @staticmethod
+    def claim_on(conn: Connection, subject: str, key: str, request: str, now_ms: int) -> Claim:
+        """:meth:`claim` on the caller's connection (which may read on afterwards: the
+        claim is committed or rolled back here)."""
         try:
-            with self._engine.connect() as conn:
-                begin_write(conn)
-                conn.execute(
-                    _CLAIM,
-                    {
-                        "subject": subject,
-                        "key": key,
-                        "fingerprint": request,
-                        "state": IN_FLIGHT,
-                        "created_ms": now_ms,
-                    },
-                )
-                conn.commit()
+            begin_write(conn)
+            conn.execute(
+                _CLAIM,
+                {
+                    "subject": subject,
+                    "key": key,
+                    "fingerprint": request,
+                    "state": IN_FLIGHT,
+                    "created_ms": now_ms,
+                },
+            )
+            conn.commit()
             return Claimed()
         except IntegrityError:
-            pass
-        with self._engine.connect() as conn:
-            row = conn.execute(_READ, {"b_subject": subject, "b_key": key}).first()
+            conn.rollback()
+        row = conn.execute(_READ, {"b_subject": subject, "b_key": key}).first()
         if row is None:  # released between our insert and this read: the client may retry
             return InFlight(now_ms)
         if row.fingerprint != request:

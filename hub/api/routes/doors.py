@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header
+from sqlalchemy import Connection
 from starlette.responses import JSONResponse
 
 from hub.api.actuation import Attempt, Refusal, Target
@@ -49,9 +50,8 @@ async def unlock_door(
     runtime = context.runtime
     pulse_ms = context.limits.unlock_pulse_ms
 
-    def check() -> Target | Refusal:
-        with runtime.engine.connect() as conn:
-            path = resident_door_path(conn, resident.resident_id, device_id)
+    def check(conn: Connection) -> Target | Refusal:
+        path = resident_door_path(conn, resident.resident_id, device_id)
         if path is None:
             known = runtime.directory.get(device_id)
             return Refusal(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from sqlalchemy import Connection
 from sqlmodel import Session
 from starlette.responses import JSONResponse
 
@@ -67,10 +68,9 @@ async def collect_parcel(
     context: ContextDep,
 ) -> JSONResponse:
     """Open the compartment holding the parcel; answers once the locker confirms."""
-    runtime = context.runtime
 
-    def check() -> Target | Refusal:
-        with Session(runtime.engine) as session:
+    def check(conn: Connection) -> Target | Refusal:
+        with Session(bind=conn) as session:
             parcel = session.get(Parcel, parcel_id)
             if parcel is None:
                 return Refusal(404, "not_found", f"no parcel {parcel_id}")
