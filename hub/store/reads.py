@@ -359,8 +359,11 @@ def dead_letters(bind: Bind, limit: int = 100, reason: str | None = None) -> lis
         ]
 
 
-def count_by_reason(bind: Bind) -> dict[str, int]:
+def count_by_reason(bind: Bind, device_ids: Collection[str] | None = None) -> dict[str, int]:
+    """Dead letters by reason (of ``device_ids`` only, if given)."""
     query = select(dead_letter.c.reason, func.count()).group_by(dead_letter.c.reason)
+    if device_ids is not None:
+        query = query.where(dead_letter.c.device_id.in_(list(device_ids)))
     with _connection(bind) as conn:
         return {reason: int(n) for reason, n in conn.execute(query)}
 

@@ -61,5 +61,7 @@ async def test_lockers_vending_and_doors_reach_store_and_twins(
     assert event_count(engine, vending, type="vend") == 1
     assert event_count(engine, door, type="card_read") == 1
     assert event_count(engine, door, type="inputs") == 1
-    assert sum(count_by_reason(engine).values()) == 1
+    # This test's devices' dead letters only: the session's broker keeps the retained
+    # statuses of devices earlier tests left behind, which this hub hears as unknown.
+    assert count_by_reason(engine, device_ids=[locker, vending, door]) == {"bad_kind": 1}
     engine.dispose()
