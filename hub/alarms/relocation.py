@@ -8,14 +8,15 @@ keep the path they were raised under, as history does.
 
 The front's registry watcher calls :class:`OpenAlarmsFollowDevices` after each change set
 that names devices, and once at start (a move made while the hub was down). One statement
-moves every open alarm whose path differs from its device's, so the change set's details
-do not matter and several replicas doing the same write agree.
+moves the open alarms of the changed devices (all of them at start or after a reseed)
+whose path differs from their device's, so several replicas doing the same write agree.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 
 from sqlalchemy import Engine, select, update
 
@@ -37,11 +38,15 @@ _FOLLOW = (
 )
 
 
-def move_open_alarms(engine: Engine) -> int:
-    """Give every open alarm its device's current path; how many moved."""
+def move_open_alarms(engine: Engine, device_ids: Collection[str] | None = None) -> int:
+    """Give every open alarm (of ``device_ids`` only, if given) its device's current path;
+    how many moved."""
+    statement = _FOLLOW
+    if device_ids is not None:
+        statement = statement.where(ALARM.c.device_id.in_(sorted(device_ids)))
     with engine.connect() as conn:
         begin_write(conn)
-        moved = conn.execute(_FOLLOW).rowcount
+        moved = conn.execute(statement).rowcount
         conn.commit()
     return moved
 
@@ -53,8 +58,12 @@ class OpenAlarmsFollowDevices:
         self._engine = engine
 
     async def on_registry_changes(self, changes: ChangeSet) -> None:
-        if not (changes.initial or changes.everything or changes.device_ids):
+        if changes.initial or changes.everything:
+            devices = None  # at start, or after a reseed: every open alarm
+        elif changes.device_ids:
+            devices = changes.device_ids  # only the alarms of the devices that changed
+        else:
             return
-        moved = await asyncio.to_thread(move_open_alarms, self._engine)
+        moved = await asyncio.to_thread(move_open_alarms, self._engine, devices)
         if moved:
             log.info("registry: %d open alarms moved with their devices", moved)
