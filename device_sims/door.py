@@ -340,19 +340,6 @@ class Door(SimDevice):
     def answer_firmware(self, job: UpdateJob, status: str, reason: str | None) -> None:
         """Door units answer each envelope at once; the outcome is in the progress."""
 
-    async def reboot_into(self, job: UpdateJob) -> None:
-        """``rebooting`` first, then the offline status (PROTOCOL.md 13)."""
-        self.report_firmware(job, "rebooting")
-
-        def boot() -> None:
-            self.firmware_version = job.order.version
-
-        await self.restart("firmware_update", boot=boot)
-
-    async def shut_down_for_good(self, job: UpdateJob) -> None:
-        self.report_firmware(job, "rebooting")
-        await self.stop("firmware_update")
-
     async def misbehave(self) -> None:
         self.tamper(True)
         await self.blip(self.rng.uniform(5, 30))

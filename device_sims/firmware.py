@@ -44,6 +44,7 @@ MAX_ATTEMPTS = 5
 FINAL_HTTP = frozenset({401, 403, 404, 410})
 PROGRESS_STEP_PCT = 25
 MISBEHAVE_EVERY_S = (60.0, 180.0)  # simulated seconds between misbehaviours
+REBOOT_REASON = "firmware_update"  # the offline reason of a reboot into a new image
 
 
 class DownloadFailed(Exception):
@@ -142,12 +143,14 @@ class UpdateHooks(Protocol):
 
     def answer_firmware(self, job: UpdateJob, status: str, reason: str | None) -> None: ...
 
-    async def reboot_into(self, job: UpdateJob) -> None:
-        """Report ``rebooting``, say goodbye (reason ``firmware_update``) and restart
-        running ``job.order.version``."""
+    async def restart(self, reason: str, *, boot: Callable[[], None] | None = None) -> None:
+        """A planned reboot: say goodbye (offline status), stay down a while, run ``boot``
+        (the new image starting) and come back online."""
         ...
 
-    async def shut_down_for_good(self, job: UpdateJob) -> None: ...
+    async def stop(self, reason: str) -> None:
+        """A planned shutdown: say goodbye (offline status) and stay down."""
+        ...
 
     async def misbehave(self) -> None:
         """One misbehaviour of a bad version (a tamper or fault, a dropped link)."""
@@ -234,12 +237,17 @@ class FirmwareAgent:
             return
         hooks.report_firmware(job, "installing")
         await sleep(2.0)
+        # ``rebooting`` first, then the offline status the goodbye publishes.
+        hooks.report_firmware(job, "rebooting")
         if job.fault == "never_returns":
             job.result, job.ended_s = "never_returned", time.monotonic()
-            await hooks.shut_down_for_good(job)
+            await hooks.stop(REBOOT_REASON)
             return
-        await hooks.reboot_into(job)
-        hooks.firmware_version = job.order.version
+
+        def boot() -> None:
+            hooks.firmware_version = job.order.version
+
+        await hooks.restart(REBOOT_REASON, boot=boot)
         hooks.report_firmware(job, "done")
         hooks.answer_firmware(job, "confirmed", None)
         job.result, job.ended_s = "done", time.monotonic()

@@ -91,7 +91,6 @@ class Locker(SimDevice):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.generation = generation_of(self.firmware_version)
         numbers = self.spec.compartments or ()
         self.slots = {c.number: Slot(c.number, c.size) for c in numbers}
         if not self.slots:
@@ -99,6 +98,11 @@ class Locker(SimDevice):
         self.guard = CommandGuard()
         self.log = LockerLog()
         self._rounds_done: set[tuple[int, float]] = set()
+
+    @property
+    def generation(self) -> Generation:
+        """The lockerlink generation the running firmware speaks."""
+        return generation_of(self.firmware_version)
 
     # ------------------------------------------------------------ protocol hooks
     def subscriptions(self) -> tuple[tuple[str, int], ...]:
@@ -332,20 +336,6 @@ class Locker(SimDevice):
 
     def answer_firmware(self, job: UpdateJob, status: str, reason: str | None) -> None:
         self._send_reply(job.command_id, status, reason)
-
-    async def reboot_into(self, job: UpdateJob) -> None:
-        """``rebooting`` first, then the offline status (PROTOCOL.md 12.2 step 6)."""
-        self.report_firmware(job, "rebooting")
-
-        def boot() -> None:
-            self.firmware_version = job.order.version
-            self.generation = generation_of(job.order.version)
-
-        await self.restart("firmware_update", boot=boot)
-
-    async def shut_down_for_good(self, job: UpdateJob) -> None:
-        self.report_firmware(job, "rebooting")
-        await self.stop("firmware_update")
 
     async def misbehave(self) -> None:
         self.tamper()

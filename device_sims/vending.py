@@ -411,18 +411,6 @@ class VendingMachine(SimDevice):
             "reply",
         )
 
-    async def reboot_into(self, job: UpdateJob) -> None:
-        self.report_firmware(job, "rebooting")
-
-        def boot() -> None:
-            self.firmware_version = job.order.version
-
-        await self.restart("firmware_update", boot=boot)
-
-    async def shut_down_for_good(self, job: UpdateJob) -> None:
-        self.report_firmware(job, "rebooting")
-        await self.stop("firmware_update")
-
     async def misbehave(self) -> None:
         self._data({FAULT_CODE: "SENSOR_TEMP"})
         await self.blip(self.rng.uniform(5, 30))
