@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from device_sims.device import LOG_LENGTH, SentReply, SimDevice
 from device_sims.firmware import UpdateJob, corrupt
 from device_sims.inventory import Card, Resident
-from device_sims.patterns import door_passages_per_hour, poisson
+from device_sims.patterns import DOOR_PASSAGES, poisson
 from device_sims.sequence import SequenceCounter, boot_sequence_u32
 from firmware_protocols.base import Outbound
 from firmware_protocols.command_guard import CommandGuard
@@ -352,7 +352,7 @@ class Door(SimDevice):
             await self.clock.sleep(TICK_S)
             if self.silent:
                 continue
-            mean = door_passages_per_hour(self.clock.sim_hour()) * TICK_S / 3600
+            mean = DOOR_PASSAGES.at(self.clock.sim_hour()) * TICK_S / 3600
             for _ in range(poisson(self.rng, mean)):
                 roll = self.rng.random()
                 if roll < 0.40:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from device_sims.device import LOG_LENGTH, SentReply, SimDevice
 from device_sims.firmware import UpdateJob
-from device_sims.patterns import pickup_weight
+from device_sims.patterns import PICKUP_WEIGHT
 from firmware_protocols.base import CodecError, Outbound
 from firmware_protocols.command_guard import CommandGuard
 from firmware_protocols.firmware import FirmwareOrder, FirmwareState, major_version
@@ -368,7 +368,7 @@ class Locker(SimDevice):
 
     async def _residents_collect(self, hour: float) -> None:
         # A parcel waits about half a day on average, evenings busiest.
-        chance = pickup_weight(hour) * TICK_S / (12 * 3600)
+        chance = PICKUP_WEIGHT.at(hour) * TICK_S / (12 * 3600)
         for number, slot in list(self.slots.items()):
             if slot.parcel is not None and not slot.door_open and self.rng.random() < chance:
                 method: PickupMethod = "courier_return" if self.rng.random() < 0.02 else "code"

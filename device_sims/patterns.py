@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 
 
 def poisson(rng: random.Random, mean: float) -> int:
@@ -17,35 +18,27 @@ def poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def door_passages_per_hour(hour: float) -> float:
-    """People through one door unit: rush hours 07-09 and 17-20, quiet at night."""
-    if 7 <= hour < 9 or 17 <= hour < 20:
-        return 30.0
-    if 6 <= hour < 23:
-        return 6.0
-    return 0.5
+@dataclass(frozen=True, slots=True)
+class DailyRate:
+    """A rate by hour of the simulated day: the first window ``(from, to, rate)`` holding
+    the hour gives it (``from`` inclusive, ``to`` exclusive); outside them all, ``otherwise``."""
+
+    windows: tuple[tuple[float, float, float], ...]
+    otherwise: float
+
+    def at(self, hour: float) -> float:
+        for start, end, rate in self.windows:
+            if start <= hour < end:
+                return rate
+        return self.otherwise
 
 
-def vends_per_hour(hour: float) -> float:
-    """Sales of one machine: the morning vegetable peak, lunch, the evening."""
-    if 7 <= hour < 10:
-        return 12.0
-    if 11 <= hour < 14:
-        return 6.0
-    if 17 <= hour < 20:
-        return 8.0
-    if 6 <= hour < 23:
-        return 2.0
-    return 0.2
-
-
-def pickup_weight(hour: float) -> float:
-    """How likely residents collect parcels now, relative to the daytime rate."""
-    if 17 <= hour < 22:
-        return 2.5
-    if 7 <= hour < 17:
-        return 1.0
-    return 0.2
+# People through one door unit an hour: rush hours 07-09 and 17-20, quiet at night.
+DOOR_PASSAGES = DailyRate(((7, 9, 30.0), (17, 20, 30.0), (6, 23, 6.0)), otherwise=0.5)
+# Sales of one machine an hour: the morning vegetable peak, lunch, the evening.
+VENDS = DailyRate(((7, 10, 12.0), (11, 14, 6.0), (17, 20, 8.0), (6, 23, 2.0)), otherwise=0.2)
+# How likely residents collect parcels, relative to the daytime rate.
+PICKUP_WEIGHT = DailyRate(((17, 22, 2.5), (7, 17, 1.0)), otherwise=0.2)
 
 
 def is_morning(hour: float) -> bool:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from device_sims.device import SentReply, SimDevice
 from device_sims.firmware import UpdateJob
-from device_sims.patterns import is_morning, poisson, vends_per_hour
+from device_sims.patterns import VENDS, is_morning, poisson
 from firmware_protocols.base import CodecError, Outbound
 from firmware_protocols.command_guard import CommandGuard, Verdict
 from firmware_protocols.dex import (
@@ -424,7 +424,7 @@ class VendingMachine(SimDevice):
             if self.silent:
                 continue
             hour = self.clock.sim_hour()
-            for _ in range(poisson(self.rng, vends_per_hour(hour) * TICK_S / 3600)):
+            for _ in range(poisson(self.rng, VENDS.at(hour) * TICK_S / 3600)):
                 await self.vend()
             day = int(self.clock.sim_seconds() // 86_400)
             if RESTOCK_HOUR <= hour < RESTOCK_HOUR + 1 and self._restocked_day != day:

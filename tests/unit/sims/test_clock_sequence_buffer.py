@@ -8,7 +8,7 @@ import pytest
 
 from device_sims.buffer import OfflineBuffer
 from device_sims.clock import SimClock
-from device_sims.patterns import door_passages_per_hour, poisson, vends_per_hour
+from device_sims.patterns import DOOR_PASSAGES, VENDS, poisson
 from device_sims.sequence import (
     EPOCH_2024_S,
     SequenceCounter,
@@ -89,8 +89,10 @@ def test_buffer_keeps_the_newest_and_counts_what_it_dropped() -> None:
 
 
 def test_daily_patterns_peak_at_rush_hours() -> None:
-    assert door_passages_per_hour(8) > door_passages_per_hour(13) > door_passages_per_hour(3)
-    assert vends_per_hour(8) > vends_per_hour(18) > vends_per_hour(15) > vends_per_hour(2)
+    assert DOOR_PASSAGES.at(8) > DOOR_PASSAGES.at(13) > DOOR_PASSAGES.at(3)
+    assert VENDS.at(8) > VENDS.at(18) > VENDS.at(15) > VENDS.at(2)
+    # A window holds its first hour, not its last; the first window holding an hour wins.
+    assert (DOOR_PASSAGES.at(7), DOOR_PASSAGES.at(9), DOOR_PASSAGES.at(23)) == (30.0, 6.0, 0.5)
     rng = random.Random(1)
     draws = [poisson(rng, 2.0) for _ in range(5000)]
     assert sum(draws) / len(draws) == pytest.approx(2.0, rel=0.05)
