@@ -15,6 +15,7 @@ from typing import ClassVar
 from firmware_protocols.osdp.codes import BROADCAST, CommandCode
 from firmware_protocols.osdp.errors import OsdpError
 from firmware_protocols.osdp.frame import Frame, decode_data, decode_payload, payload_frame
+from firmware_protocols.osdp.payload_shapes import RawPayload, VendorPayload
 
 
 def pack(fmt: str, *values: int) -> bytes:
@@ -198,17 +199,11 @@ class BuzzerCommand:
 
 
 @dataclass(frozen=True, slots=True)
-class MfgCommand:
+class MfgCommand(VendorPayload):
     """osdp_MFG: 3-byte vendor code (sent least significant byte first) and vendor data."""
 
-    vendor_code: int
-    data: bytes = b""
     CODE: ClassVar[int] = CommandCode.MFG
-
-    def to_data(self) -> bytes:
-        if not 0 <= self.vendor_code <= 0xFFFFFF:
-            raise OsdpError("bad_value", f"vendor code {self.vendor_code} is not 3 bytes")
-        return self.vendor_code.to_bytes(3, "little") + self.data
+    NAME: ClassVar[str] = "osdp_MFG"
 
 
 _FILE_HEADER = struct.Struct("<BIIH")  # 11 bytes
@@ -248,18 +243,8 @@ def _file_transfer(data: bytes) -> FileTransfer:
 
 
 @dataclass(frozen=True, slots=True)
-class UnknownCommand:
+class UnknownCommand(RawPayload):
     """A command code this codec does not interpret, kept as raw data."""
-
-    code: int
-    data: bytes = b""
-
-    @property
-    def CODE(self) -> int:  # mirrors the ClassVar of the known commands
-        return self.code
-
-    def to_data(self) -> bytes:
-        return self.data
 
 
 CommandPayload = (
@@ -292,12 +277,6 @@ def _led(chunk: bytes) -> LedRecord:
     return LedRecord(v[0], v[1], LedTemporary(*v[2:8]), LedPermanent(*v[8:13]))
 
 
-def _mfg(data: bytes) -> MfgCommand:
-    if len(data) < 3:
-        raise OsdpError("bad_length", "osdp_MFG needs a 3-byte vendor code")
-    return MfgCommand(int.from_bytes(data[:3], "little"), bytes(data[3:]))
-
-
 _PARSERS: Mapping[int, Callable[[bytes], CommandPayload]] = MappingProxyType(
     {
         CommandCode.POLL: _empty(Poll),
@@ -310,7 +289,7 @@ _PARSERS: Mapping[int, Callable[[bytes], CommandPayload]] = MappingProxyType(
         ),
         CommandCode.LED: lambda d: LedCommand(tuple(_led(r) for r in records(d, 14, "osdp_LED"))),
         CommandCode.BUZ: lambda d: BuzzerCommand(*exact(d, 5, "osdp_BUZ")),
-        CommandCode.MFG: _mfg,
+        CommandCode.MFG: MfgCommand.from_data,
         CommandCode.FILETRANSFER: _file_transfer,
     }
 )

@@ -16,6 +16,12 @@ from firmware_protocols.osdp.codes import RawFormat, ReplyCode
 from firmware_protocols.osdp.commands import exact, pack, records
 from firmware_protocols.osdp.errors import OsdpError
 from firmware_protocols.osdp.frame import Frame, decode_data, decode_payload, payload_frame
+from firmware_protocols.osdp.payload_shapes import (
+    RawPayload,
+    VendorPayload,
+    vendor_code_bytes,
+    vendor_code_of,
+)
 from firmware_protocols.wiegand import bits_to_bytes, bytes_to_bits
 
 
@@ -56,9 +62,7 @@ class PdIdReply:
     CODE: ClassVar[int] = ReplyCode.PDID
 
     def to_data(self) -> bytes:
-        if not 0 <= self.vendor_code <= 0xFFFFFF:
-            raise OsdpError("bad_value", f"vendor code {self.vendor_code} is not 3 bytes")
-        return self.vendor_code.to_bytes(3, "little") + pack(
+        return vendor_code_bytes(self.vendor_code) + pack(
             "<BBIBBB",
             self.model,
             self.version,
@@ -185,38 +189,16 @@ def _ftstat(data: bytes) -> FileTransferStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class MfgReply:
+class MfgReply(VendorPayload):
     """osdp_MFGREP: 3-byte vendor code (least significant byte first) and vendor data."""
 
-    vendor_code: int
-    data: bytes = b""
     CODE: ClassVar[int] = ReplyCode.MFGREP
-
-    def to_data(self) -> bytes:
-        if not 0 <= self.vendor_code <= 0xFFFFFF:
-            raise OsdpError("bad_value", f"vendor code {self.vendor_code} is not 3 bytes")
-        return self.vendor_code.to_bytes(3, "little") + self.data
-
-
-def _mfgrep(data: bytes) -> MfgReply:
-    if len(data) < 3:
-        raise OsdpError("bad_length", "osdp_MFGREP needs a 3-byte vendor code")
-    return MfgReply(int.from_bytes(data[:3], "little"), bytes(data[3:]))
+    NAME: ClassVar[str] = "osdp_MFGREP"
 
 
 @dataclass(frozen=True, slots=True)
-class UnknownReply:
+class UnknownReply(RawPayload):
     """A reply code this codec does not interpret, kept as raw data."""
-
-    code: int
-    data: bytes = b""
-
-    @property
-    def CODE(self) -> int:  # mirrors the ClassVar of the known replies
-        return self.code
-
-    def to_data(self) -> bytes:
-        return self.data
 
 
 ReplyPayload = (
@@ -247,7 +229,7 @@ def _nak(data: bytes) -> Nak:
 
 def _pdid(data: bytes) -> PdIdReply:
     exact(data, 12, "osdp_PDID")
-    return PdIdReply(int.from_bytes(data[:3], "little"), *struct.unpack("<BBIBBB", data[3:]))
+    return PdIdReply(vendor_code_of(data), *struct.unpack("<BBIBBB", data[3:]))
 
 
 def _raw(data: bytes) -> RawCardReply:
@@ -286,7 +268,7 @@ _PARSERS: Mapping[int, Callable[[bytes], ReplyPayload]] = MappingProxyType(
         ReplyCode.RAW: _raw,
         ReplyCode.KEYPAD: _keypad,
         ReplyCode.FTSTAT: _ftstat,
-        ReplyCode.MFGREP: _mfgrep,
+        ReplyCode.MFGREP: MfgReply.from_data,
     }
 )
 
