@@ -52,9 +52,9 @@ def strike_pulse(pulse_ms: int) -> OutCommand:
     return OutCommand((OutputRecord(OUTPUT_STRIKE, OutputControl.TEMPORARY_ON, timer),))
 
 
-def led_temporary(
+def led_command(
     color: int,
-    duration_ms: int,
+    duration_ms: int | None = None,
     *,
     on_ms: int = 1000,
     off_ms: int = 0,
@@ -62,42 +62,22 @@ def led_temporary(
     reader: int = READER,
     led: int = LED,
 ) -> LedCommand:
-    """osdp_LED: a temporary state for ``duration_ms``, then back to the permanent one.
+    """osdp_LED: with ``duration_ms``, a temporary state for that long, then back to the
+    permanent one; without it, the permanent state (cancelling any temporary one).
 
     With ``off_ms`` 0 the LED is steady ``color``; otherwise it flashes between ``color``
     and ``off_color`` (default off).
     """
     off = color if off_ms == 0 and off_color is None else (off_color or LedColor.OFF)
-    temporary = LedTemporary(
-        control_code=LedTemporaryControl.SET,
-        on_time=units(on_ms, 0xFF, "LED on time"),
-        off_time=units(off_ms, 0xFF, "LED off time"),
-        on_color=color,
-        off_color=off,
-        timer=units(duration_ms, 0xFFFF, "LED duration"),
-    )
-    return LedCommand((LedRecord(reader, led, temporary, LedPermanent()),))
-
-
-def led_permanent(
-    color: int,
-    *,
-    on_ms: int = 1000,
-    off_ms: int = 0,
-    off_color: int | None = None,
-    reader: int = READER,
-    led: int = LED,
-) -> LedCommand:
-    """osdp_LED: set the permanent state (cancelling any temporary one)."""
-    off = color if off_ms == 0 and off_color is None else (off_color or LedColor.OFF)
-    permanent = LedPermanent(
-        control_code=LedPermanentControl.SET,
-        on_time=units(on_ms, 0xFF, "LED on time"),
-        off_time=units(off_ms, 0xFF, "LED off time"),
-        on_color=color,
-        off_color=off,
-    )
-    temporary = LedTemporary(control_code=LedTemporaryControl.CANCEL)
+    on_time = units(on_ms, 0xFF, "LED on time")
+    off_time = units(off_ms, 0xFF, "LED off time")
+    if duration_ms is None:
+        temporary = LedTemporary(control_code=LedTemporaryControl.CANCEL)
+        permanent = LedPermanent(LedPermanentControl.SET, on_time, off_time, color, off)
+    else:
+        timer = units(duration_ms, 0xFFFF, "LED duration")
+        temporary = LedTemporary(LedTemporaryControl.SET, on_time, off_time, color, off, timer)
+        permanent = LedPermanent()
     return LedCommand((LedRecord(reader, led, temporary, permanent),))
 
 
@@ -116,7 +96,7 @@ def granted(pulse_ms: int = DEFAULT_PULSE_MS) -> tuple[CommandPayload, ...]:
     """Unlock: strike pulse, LED steady green for the pulse, one short beep."""
     return (
         strike_pulse(pulse_ms),
-        led_temporary(LedColor.GREEN, pulse_ms),
+        led_command(LedColor.GREEN, pulse_ms),
         beep(on_ms=100, off_ms=0, count=1),
     )
 
@@ -124,7 +104,7 @@ def granted(pulse_ms: int = DEFAULT_PULSE_MS) -> tuple[CommandPayload, ...]:
 def denied() -> tuple[CommandPayload, ...]:
     """Access denied: LED flashing red for 2 s, two short beeps, no strike."""
     return (
-        led_temporary(LedColor.RED, DENIED_MS, on_ms=200, off_ms=200),
+        led_command(LedColor.RED, DENIED_MS, on_ms=200, off_ms=200),
         beep(on_ms=100, off_ms=100, count=2),
     )
 

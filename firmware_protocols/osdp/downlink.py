@@ -112,11 +112,7 @@ def _color(name: ColorName | None) -> int | None:
 
 def _led(p: LedParams) -> tuple[CommandPayload, ...]:
     color, off = LedColor[p.color.upper()], _color(p.off_color)
-    if p.duration_ms is None:
-        return (door.led_permanent(color, on_ms=p.on_ms, off_ms=p.off_ms, off_color=off),)
-    return (
-        door.led_temporary(color, p.duration_ms, on_ms=p.on_ms, off_ms=p.off_ms, off_color=off),
-    )
+    return (door.led_command(color, p.duration_ms, on_ms=p.on_ms, off_ms=p.off_ms, off_color=off),)
 
 
 def _allowlist(p: AllowListParams) -> tuple[CommandPayload, ...]:
