@@ -1,15 +1,19 @@
 """Engine factory: one place that knows SQLite and PostgreSQL differ.
 
 SQLite runs in WAL mode with foreign keys on and a busy timeout, so readers (the API)
-never block the ingest writer. PostgreSQL URLs are normalised to the psycopg 3 driver.
+never block the ingest writer. PostgreSQL URLs are normalised to the psycopg 3 driver,
+and its pooled connections are pinged before use only after a second idle
+(:mod:`hub.db.idle_ping`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from hub.db.idle_ping import IDLE_PING_S, ping_when_idle
 
 
 def normalise_url(url: str) -> str:
@@ -23,6 +27,16 @@ def normalise_url(url: str) -> str:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def connect_per_statement(engine: Engine) -> Connection:
+    """A connection whose statements commit one by one on PostgreSQL (autocommit: no BEGIN
+    and COMMIT round trips around a claim and a read, each its own statement); an ordinary
+    one on SQLite, whose write lock :mod:`hub.db.write_lock` takes by hand."""
+    conn = engine.connect()
+    if is_sqlite(engine):
+        return conn
+    return conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -50,7 +64,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_use_lifo", True)
+    idle_ping_s = kwargs.pop("idle_ping_s", IDLE_PING_S)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_when_idle(engine, idle_ping_s)
+    return engine
