@@ -39,6 +39,7 @@ from hub.api.limits import ApiLimits
 from hub.api.rate_limit import SlidingWindowLimiter
 from hub.commands.models import CommandState
 from hub.commands.service import CommandOutcome, UnknownDevice, UnsupportedCommand
+from hub.db.engine import connect_per_statement
 from hub.live import LiveEvent
 from hub.registry.models import Node
 from hub.registry.vocabulary import DeviceKind
@@ -164,8 +165,9 @@ class Actuator:
 
         def claim_and_check() -> tuple[Claim, Target | Refusal | None]:
             """One trip to a worker thread and one connection for both (each costs on a
-            busy host: a hop, and on PostgreSQL a pool check and a BEGIN/ROLLBACK)."""
-            with engine.connect() as conn:
+            busy host: a hop, and on PostgreSQL a pool check-out); on PostgreSQL each
+            statement commits on its own: the claim is one round trip, the check one."""
+            with connect_per_statement(engine) as conn:
                 claim = keys.claim_on(conn, subject, key, request, now_ms)
                 if not isinstance(claim, Claimed):
                     return claim, None
@@ -361,19 +363,18 @@ class Actuator:
             latency_us=latency_us,
             detail=_detail_text(row.answer.body)[:256],
         )
-        keys = self._keys
-
-        def also(conn: Any) -> None:
-            keys.complete(
-                conn,
+        answer = (
+            self._keys.completion(
                 caller.actor,
                 attempt.idempotency_key,
                 row.answer.status_code,
                 row.answer.body,
                 now_ms,
             )
-
-        await run_in_threadpool(self._audit.append, draft, also if store else None)
+            if store
+            else None
+        )
+        await run_in_threadpool(self._audit.append, draft, answer)
         metrics = self._runtime.metrics
         metrics.unlocks.labels(attempt.kind, row.result).inc()
         if row.result == "confirmed":

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, sele
 from sqlalchemy.exc import IntegrityError
 
 from hub.api.audit.tables import api_idempotency
+from hub.api.audit.trail import Companion
 from hub.db.write_lock import begin_write
 
 IN_FLIGHT = "in_flight"
@@ -119,17 +120,12 @@ class IdempotencyKeys:
             return StoredAnswer(row.status_code, json.loads(row.body))
         return InFlight(row.created_ms)
 
-    def complete(
-        self,
-        conn: Connection,
-        subject: str,
-        key: str,
-        status_code: int,
-        body: dict[str, Any],
-        now_ms: int,
-    ) -> None:
-        """Store the answer; called inside the audit row's transaction."""
-        conn.execute(
+    @staticmethod
+    def completion(
+        subject: str, key: str, status_code: int, body: dict[str, Any], now_ms: int
+    ) -> Companion:
+        """The write that stores the answer, for the audit row's transaction."""
+        return Companion(
             _COMPLETE,
             {
                 "b_subject": subject,

@@ -1,22 +1,32 @@
 """Append to, read and verify the audit trail. Synchronous: callers run it in a thread.
 
 Appends are serialised so the chain stays linear: in this process by a lock; across
-processes on PostgreSQL by a transaction-level advisory lock taken before the last row is
-read (other replicas wait for the holder's commit); and everywhere by the primary key on
-``seq`` and the unique hash, so two writers that still read the same last row cannot both
-insert (the loser retries on the new last row). On SQLite several processes are serialised
-by the database lock and the same retry. There is no update or delete path here: the log
-is append-only for the application, and migration 0005 adds triggers refusing both.
+processes on PostgreSQL by a transaction-level advisory lock (other replicas wait for the
+holder's commit); and everywhere by the primary key on ``seq`` and the unique hash, so two
+writers that read the same last row cannot both insert (the loser retries on the new last
+row). On SQLite several processes are serialised by the database lock and the same retry.
+There is no update or delete path here: the log is append-only for the application, and
+migration 0005 adds triggers refusing both.
+
+On PostgreSQL an append is usually one statement, one round trip: every resident's
+unlock ends with one, and each round trip waits for a core the server shares with
+ingest. The trail remembers the chain's end it last wrote, seals the new row after it,
+and sends the advisory lock, the row and the write that must commit with it (the API's
+stored answer, :class:`Companion`) together, as ``WITH lock, companion INSERT ... SELECT
+... FROM lock``: the insert waits for the lock. If another writer appended meanwhile, the
+primary key refuses the row and nothing of the statement is kept; the trail then appends
+as it does the first time and on SQLite: in a transaction that takes the lock, reads the
+end and inserts after it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import asdict
-from typing import Final
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import BigInteger, Connection, Engine, Insert, Update, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hub.api.audit.chain import (
@@ -28,6 +38,7 @@ from hub.api.audit.chain import (
     seal,
 )
 from hub.api.audit.tables import audit_entry
+from hub.db.engine import is_sqlite
 from hub.db.write_lock import begin_write
 from hub.registry.queries import scope_filter
 
@@ -35,39 +46,84 @@ ADVISORY_LOCK_KEY: Final = 0x4855_4241_5544_4954 & 0x7FFF_FFFF_FFFF_FFFF  # "HUB
 MAX_ATTEMPTS: Final = 8
 VERIFY_CHUNK: Final = 5_000
 
-SameTransaction = Callable[[Connection], None]
+
+@dataclass(frozen=True, slots=True)
+class Companion:
+    """A write committed with the audit row or not at all: ``statement`` (an UPDATE whose
+    bound parameters do not share the audit columns' names) with ``params``."""
+
+    statement: Update
+    params: Mapping[str, Any]
+
 
 # Built once, so SQLAlchemy reuses their compiled form: every unlock appends a row.
 _CHAIN_END = (
     select(audit_entry.c.seq, audit_entry.c.hash).order_by(audit_entry.c.seq.desc()).limit(1)
 )
 _APPEND = audit_entry.insert()
+_CHAIN_LOCK = select(
+    func.pg_advisory_xact_lock(bindparam("chain_lock_key", ADVISORY_LOCK_KEY, BigInteger))
+).cte("chain_lock")
+_LOCKED_APPEND = _APPEND.from_select(
+    [c.name for c in audit_entry.c],
+    select(*(bindparam(c.name, type_=c.type) for c in audit_entry.c)).select_from(_CHAIN_LOCK),
+)
+
+
+def _locked_append(companion: Companion | None) -> Insert:
+    if companion is None:
+        return _LOCKED_APPEND
+    return _LOCKED_APPEND.add_cte(companion.statement.cte("companion"))
 
 
 class AuditTrail:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._lock = threading.Lock()
+        self._one_statement = not is_sqlite(engine)
+        self._end: tuple[int, str] | None = None  # (seq, hash) last written or read here
 
-    def append(self, draft: AuditDraft, also: SameTransaction | None = None) -> AuditRecord:
-        """Add ``draft`` at the end of the chain; ``also`` runs in the same transaction
+    def append(self, draft: AuditDraft, companion: Companion | None = None) -> AuditRecord:
+        """Add ``draft`` at the end of the chain, and ``companion`` in the same transaction
         (the API stores an idempotent answer with its audit row)."""
         with self._lock:
+            if self._one_statement and self._end is not None:
+                try:
+                    return self._append_in_one_statement(draft, companion, self._end)
+                except IntegrityError:
+                    self._end = None  # another writer appended: take the lock and look
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
-                    return self._append_once(draft, also)
+                    record = self._append_once(draft, companion)
                 except (IntegrityError, OperationalError):
                     # Another process appended first (or held SQLite's lock): try again.
                     if attempt == MAX_ATTEMPTS:
                         raise
+                else:
+                    self._end = (record.seq, record.hash)
+                    return record
         raise AssertionError("unreachable")
 
-    def _append_once(self, draft: AuditDraft, also: SameTransaction | None) -> AuditRecord:
+    def _append_once(self, draft: AuditDraft, companion: Companion | None) -> AuditRecord:
         with self._engine.connect() as conn:
             record = self.append_within(conn, draft)
-            if also is not None:
-                also(conn)
+            if companion is not None:
+                conn.execute(companion.statement, companion.params)
             conn.commit()
+        return record
+
+    def _append_in_one_statement(
+        self, draft: AuditDraft, companion: Companion | None, end: tuple[int, str]
+    ) -> AuditRecord:
+        seq, prev_hash = end
+        record = seal(draft, seq + 1, prev_hash)
+        params = asdict(record)
+        if companion is not None:
+            params.update(companion.params)
+        engine = self._engine
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(_locked_append(companion), params)
+        self._end = (record.seq, record.hash)
         return record
 
     @staticmethod

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select, text, update
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy import Engine, bindparam, delete, select, text, update
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from hub.api.audit.chain import AuditDraft
-from hub.api.audit.tables import audit_entry
-from hub.api.audit.trail import AuditTrail
+from hub.api.audit.tables import api_idempotency, audit_entry
+from hub.api.audit.trail import AuditTrail, Companion
+from hub.api.idempotency import Claimed, IdempotencyKeys, StoredAnswer, fingerprint
 from hub.cli import main
 from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
@@ -119,6 +120,47 @@ def test_concurrent_appends_keep_one_linear_chain(engine: Engine) -> None:
     with engine.connect() as conn:
         seqs = list(conn.scalars(select(audit_entry.c.seq).order_by(audit_entry.c.seq)))
     assert seqs == list(range(1, 91))
+
+
+def test_a_trail_behind_the_chain_end_appends_after_the_rows_it_did_not_write(
+    engine: Engine,
+) -> None:
+    # On PostgreSQL a trail seals its row after the end it last wrote; another replica
+    # (a second trail) or a registry write (append_within) moved the end meanwhile.
+    front, other = AuditTrail(engine), AuditTrail(engine)
+    front.append(draft(1))
+    other.append(draft(2))
+    with engine.connect() as conn:
+        AuditTrail.append_within(conn, draft(3))
+        conn.commit()
+    assert front.append(draft(4)).seq == 4
+    assert front.verify().ok and front.verify().rows == 4
+
+
+def test_an_answer_is_stored_with_its_audit_row(engine: Engine) -> None:
+    keys, trail = IdempotencyKeys(engine), AuditTrail(engine)
+    request = fingerprint("POST /api/v1/doors/door-0001/unlock")
+    assert isinstance(keys.claim("resident:1", "k1", request, 1), Claimed)
+    answer = keys.completion("resident:1", "k1", 200, {"result": "confirmed"}, 2)
+    trail.append(draft(1), answer)
+    assert keys.claim("resident:1", "k1", request, 3) == StoredAnswer(200, {"result": "confirmed"})
+    assert trail.verify().rows == 1
+
+
+def test_no_audit_row_without_its_companion_write(engine: Engine) -> None:
+    # The companion cannot be written (a NOT NULL column set to NULL): neither is the row.
+    keys, trail = IdempotencyKeys(engine), AuditTrail(engine)
+    keys.claim("resident:1", "k1", fingerprint("POST /x"), 1)
+    failing = Companion(
+        update(api_idempotency)
+        .where(api_idempotency.c.key == bindparam("b_key"))
+        .values(fingerprint=None),
+        {"b_key": "k1"},
+    )
+    with pytest.raises(IntegrityError):
+        trail.append(draft(1), failing)
+    assert trail.verify().rows == 0
+    assert trail.append(draft(2)).seq == 1
 
 
 def test_entries_are_scoped_and_paged(engine: Engine) -> None:
