@@ -25,6 +25,7 @@ from typing import Protocol
 
 from hub.config import Settings
 from hub.ipc.channel import Channel, ChannelClosed, StreamChannel, memory_pair
+from hub.ipc.right_of_way import RightOfWay
 from hub.ipc.signals import (
     FamilyRow,
     FrontSignal,
@@ -82,6 +83,8 @@ class WorkerPool:
         self._shared = shared_subscriptions
         self._build = in_process or self._default_build
         self.slots = [WorkerSlot(i) for i in range(max(count, 1))]
+        # The front's unlocks in flight, which the workers' batch writes wait for.
+        self.right_of_way = RightOfWay.create()
         self._stopping = False
         self._reported = asyncio.Condition()
 
@@ -92,6 +95,7 @@ class WorkerPool:
             partition,
             link,
             use_shared_subscriptions=self._shared,
+            right_of_way=self.right_of_way,
         )
 
     # ------------------------------------------------------------ what the front asks
@@ -218,7 +222,9 @@ class WorkerPool:
                 "hub.worker",
                 "--fd",
                 str(child.fileno()),
-                pass_fds=(child.fileno(),),
+                "--right-of-way-fd",
+                str(self.right_of_way.fd),
+                pass_fds=(child.fileno(), self.right_of_way.fd),
                 env=worker_environment(),
             )
         finally:
