@@ -18,13 +18,17 @@ def _backend_pid(engine: Engine) -> int:
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
-def _terminate(postgres_url: str, pid: int) -> None:
+def _kill_pooled_session(postgres_url: str, engine: Engine) -> int:
+    """Use ``engine``'s one pooled connection, then end its server session from outside
+    (as a server restart or an administrator would); the dead session's pid."""
+    pid = _backend_pid(engine)
     admin = make_engine(postgres_url)
     try:
         with admin.connect() as conn:
             assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
     finally:
         admin.dispose()
+    return pid
 
 
 @pytest.fixture
@@ -42,8 +46,7 @@ def test_an_idle_connection_whose_session_died_is_replaced_before_use(
     postgres_url: str, engines: dict[str, Engine]
 ) -> None:
     engine = engines["always"]
-    dead = _backend_pid(engine)
-    _terminate(postgres_url, dead)
+    dead = _kill_pooled_session(postgres_url, engine)
     # The one pooled connection is dead; its ping fails and the pool opens another.
     alive = _backend_pid(engine)
     assert alive != dead
@@ -53,8 +56,7 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(
     postgres_url: str, engines: dict[str, Engine]
 ) -> None:
     engine = engines["never"]
-    dead = _backend_pid(engine)
-    _terminate(postgres_url, dead)
+    dead = _kill_pooled_session(postgres_url, engine)
     # No ping within the idle window: the statement itself meets the dead session...
     with pytest.raises(DBAPIError) as failure:
         _backend_pid(engine)
