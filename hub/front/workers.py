@@ -84,7 +84,7 @@ class WorkerPool:
         self._build = in_process or self._default_build
         self.slots = [WorkerSlot(i) for i in range(max(count, 1))]
         # The front's unlocks in flight, which the workers' batch writes wait for.
-        self.right_of_way = RightOfWay.create()
+        self.right_of_way = RightOfWay.create(settings.ingest_hold_for_unlocks_ms / 1000)
         self._stopping = False
         self._reported = asyncio.Condition()
 

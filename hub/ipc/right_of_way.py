@@ -7,9 +7,10 @@ database's cores busy (on PostgreSQL its server processes run at the same priori
 the front), and each of the unlock's round trips waits for a core. So the front counts
 the unlocks it is serving in a few bytes of memory it shares with its workers, and a
 worker about to write a batch first waits until none is in flight, for at most
-:data:`INGEST_HOLD_MAX_S` (ingest must never starve: a steady stream of unlocks delays each batch
-by that much at the worst). A batch already being written is not interrupted. With the
-batch held, a worker soon stops reading, so the broker too pauses its deliveries.
+``HUB_INGEST_HOLD_FOR_UNLOCKS_MS`` (25 ms by default; ingest must never starve: a steady
+stream of unlocks delays each batch by that much at the worst). A batch already being
+written is not interrupted. With the batch held, a worker soon stops reading, so the
+broker too pauses its deliveries.
 
 The counter is one signed 64-bit integer in a memory file the front creates and hands to
 each worker process as a file descriptor; only the front's event loop writes it.
@@ -51,9 +52,9 @@ class RightOfWay:
         return cls(fd, hold_max_s)
 
     @classmethod
-    def attach(cls, fd: int) -> RightOfWay:
+    def attach(cls, fd: int, hold_max_s: float = INGEST_HOLD_MAX_S) -> RightOfWay:
         """The front's counter, from the descriptor it passed (a worker)."""
-        return cls(fd)
+        return cls(fd, hold_max_s)
 
     @property
     def fd(self) -> int:

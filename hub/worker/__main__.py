@@ -56,7 +56,11 @@ async def serve(fd: int, right_of_way_fd: int | None = None) -> int:
         partition,
         FrontLink(channel),
         use_shared_subscriptions=setup.shared_subscriptions,
-        right_of_way=RightOfWay.attach(right_of_way_fd) if right_of_way_fd is not None else None,
+        right_of_way=(
+            RightOfWay.attach(right_of_way_fd, setup.settings.ingest_hold_for_unlocks_ms / 1000)
+            if right_of_way_fd is not None
+            else None
+        ),
     )
     await channel.send(WorkerHello(setup.index, os.getpid()))
     log.info(
