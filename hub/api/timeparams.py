@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Final
+from typing import Annotated, Final
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Query, status
 
 MIN_MS: Final = 0
 MAX_MS: Final = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 DAY_MS: Final = 86_400_000
+MAX_FILTER_SPAN_MS: Final = 3660 * DAY_MS
 _INTEGER: Final = re.compile(r"-?[0-9]{1,20}")
+
+Instant = Annotated[
+    str | None, Query(max_length=64, description="ISO 8601 (UTC if no zone) or Unix ms")
+]
 
 
 def unprocessable(name: str, message: str, location: str = "query") -> HTTPException:
@@ -62,3 +67,14 @@ def time_range(
         days = max_span_ms / DAY_MS
         raise unprocessable("since", f"the range from since to until is limited to {days:g} days")
     return start, end
+
+
+def optional_time_range(
+    since: str | None, until: str | None, now_ms: int
+) -> tuple[int, int] | tuple[None, None]:
+    """A time filter that may be left out: (None, None) when neither ``since`` nor
+    ``until`` is given, else :func:`time_range` with a span of at most 3660 days (also
+    the default of ``since``)."""
+    if since is None and until is None:
+        return None, None
+    return time_range(since, until, now_ms, MAX_FILTER_SPAN_MS, MAX_FILTER_SPAN_MS)

@@ -13,7 +13,7 @@ from firmware_protocols.clock import wall_ms
 from hub.api.deps import ContextDep, OperatorDep, SessionDep
 from hub.api.schemas.audit import AuditEntryPublic, AuditPage, DoorAccessPage, DoorAccessPublic
 from hub.api.schemas.common import DeviceIdQuery, errors
-from hub.api.timeparams import DAY_MS, time_range
+from hub.api.timeparams import Instant, optional_time_range
 from hub.domain.models import AccessLog
 from hub.registry.models import Device
 from hub.registry.queries import scope_filter
@@ -21,9 +21,6 @@ from hub.registry.queries import scope_filter
 router = APIRouter(prefix="/api/v1", tags=["operators"])
 
 MAX_PAGE = 500
-Instant = Annotated[
-    str | None, Query(max_length=64, description="ISO 8601 (UTC if no zone) or Unix ms")
-]
 
 
 @router.get("/audit", responses=errors(401, 403))
@@ -43,9 +40,7 @@ def audit_log(
 ) -> AuditPage:
     """Audit entries of devices within the caller's scope, newest first: who, what,
     when, the result and how long it took."""
-    start, end = None, None
-    if since is not None or until is not None:
-        start, end = time_range(since, until, wall_ms(), 3660 * DAY_MS, 3660 * DAY_MS)
+    start, end = optional_time_range(since, until, wall_ms())
     found = context.audit.entries(
         scope_path=operator.scope_path,
         resident_id=resident_id,

@@ -23,7 +23,7 @@ from hub.api.schemas.history import (
     PointPublic,
     TelemetryPublic,
 )
-from hub.api.timeparams import DAY_MS, time_range
+from hub.api.timeparams import DAY_MS, Instant, optional_time_range, time_range
 from hub.store.reads import events, telemetry_buckets, telemetry_points
 
 router = APIRouter(prefix="/api/v1/devices", tags=["operators"])
@@ -43,9 +43,6 @@ DEFAULT_SPAN_MS: dict[BucketName, int] = {
 MAX_POINTS = 10_000
 MAX_EVENTS = 500
 DeviceId = DeviceIdPath
-Instant = Annotated[
-    str | None, Query(max_length=64, description="ISO 8601 (UTC if no zone) or Unix ms")
-]
 
 
 @router.get("/{device_id}/telemetry", responses=errors(401, 403, 404))
@@ -108,9 +105,7 @@ def device_events(
     """A device's events, newest first."""
     if device_in_scope(session, device_id, operator.scope_path) is None:
         raise not_found(device_id)
-    start, end = (None, None)
-    if since is not None or until is not None:
-        start, end = time_range(since, until, wall_ms(), 3660 * DAY_MS, 3660 * DAY_MS)
+    start, end = optional_time_range(since, until, wall_ms())
     found = events(
         runtime.engine,
         device_id,
