@@ -9,6 +9,7 @@ any replica. Every change is audited and written to the campaign's history.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -45,10 +46,26 @@ router = APIRouter(prefix="/api/v1/campaigns", tags=["operators"])
 
 CampaignId = Annotated[int, Path(ge=1, le=2**62)]
 DeviceId = Annotated[str, Path(max_length=64)]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A change of a campaign's state, served at POST /{campaign_id}/<its name>."""
+
+    from_states: tuple[str, ...]
+    to_state: str
+    doc: str | None  # the route's description
+
+
 ACTIONS = {
-    "pause": (("running",), "paused"),
-    "resume": (("paused",), "running"),
-    "cancel": (("running", "paused"), "cancelled"),
+    "pause": Action(("running",), "paused", "Start no more devices (those updating carry on)."),
+    "resume": Action(("paused",), "running", None),
+    "cancel": Action(
+        ("running", "paused"),
+        "cancelled",
+        "End the campaign: pending devices are not updated; doors stop receiving; lockers\n"
+        "and vending machines already updating finish (their outcome is still recorded).",
+    ),
 }
 
 
@@ -260,13 +277,13 @@ async def _act(
 ) -> CampaignPublic:
     store = CampaignStore(runtime.engine)
     row = await run_in_threadpool(_visible, store, campaign_id, operator)
-    from_states, to_state = ACTIONS[action]
+    step = ACTIONS[action]
     now = wall_ms()
     changed = await run_in_threadpool(
         lambda: store.change_state(
             campaign_id,
-            from_states,
-            to_state,
+            step.from_states,
+            step.to_state,
             actor=operator.actor,
             reason=f"{action} by {operator.actor}",
             now_ms=now,
@@ -286,44 +303,35 @@ async def _act(
             status.HTTP_409_CONFLICT, f"campaign {campaign_id} is {row.state}: cannot {action}"
         )
     await _audit(
-        context, operator, f"campaign:{action}", to_state, 200, str(campaign_id), row.scope_path
+        context,
+        operator,
+        f"campaign:{action}",
+        step.to_state,
+        200,
+        str(campaign_id),
+        row.scope_path,
     )
     fresh = await run_in_threadpool(store.get, campaign_id)
     assert fresh is not None
     return await run_in_threadpool(_public, firmware, store, fresh)
 
 
-@router.post("/{campaign_id}/pause", responses=errors(401, 403, 404, 409))
-async def pause_campaign(
-    campaign_id: CampaignId,
-    operator: OperatorDep,
-    context: ContextDep,
-    runtime: RuntimeDep,
-    firmware: FirmwareDep,
-) -> CampaignPublic:
-    """Start no more devices (those updating carry on)."""
-    return await _act("pause", campaign_id, operator, context, runtime, firmware)
+def _action_route(action: str) -> None:
+    """Serve ``action`` as ``{action}_campaign`` at POST /{campaign_id}/{action}."""
+
+    async def act(
+        campaign_id: CampaignId,
+        operator: OperatorDep,
+        context: ContextDep,
+        runtime: RuntimeDep,
+        firmware: FirmwareDep,
+    ) -> CampaignPublic:
+        return await _act(action, campaign_id, operator, context, runtime, firmware)
+
+    act.__name__ = act.__qualname__ = f"{action}_campaign"
+    act.__doc__ = ACTIONS[action].doc
+    router.post(f"/{{campaign_id}}/{action}", responses=errors(401, 403, 404, 409))(act)
 
 
-@router.post("/{campaign_id}/resume", responses=errors(401, 403, 404, 409))
-async def resume_campaign(
-    campaign_id: CampaignId,
-    operator: OperatorDep,
-    context: ContextDep,
-    runtime: RuntimeDep,
-    firmware: FirmwareDep,
-) -> CampaignPublic:
-    return await _act("resume", campaign_id, operator, context, runtime, firmware)
-
-
-@router.post("/{campaign_id}/cancel", responses=errors(401, 403, 404, 409))
-async def cancel_campaign(
-    campaign_id: CampaignId,
-    operator: OperatorDep,
-    context: ContextDep,
-    runtime: RuntimeDep,
-    firmware: FirmwareDep,
-) -> CampaignPublic:
-    """End the campaign: pending devices are not updated; doors stop receiving; lockers
-    and vending machines already updating finish (their outcome is still recorded)."""
-    return await _act("cancel", campaign_id, operator, context, runtime, firmware)
+for _action in ACTIONS:
+    _action_route(_action)
