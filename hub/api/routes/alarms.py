@@ -18,7 +18,7 @@ from hub.alarms.lifecycle import Alarm
 from hub.alarms.listing import AlarmFilter, alarm_history, get_alarm, list_alarms
 from hub.alarms.vocabulary import OPEN_STATES, AlarmState, AlarmType, Severity
 from hub.api.deps import ContextDep, OperatorDep
-from hub.api.schemas.common import DeviceIdQuery, errors
+from hub.api.schemas.common import DeviceIdQuery, RowAnswer, errors
 from hub.registry.vocabulary import DeviceKind
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["operators"])
@@ -29,7 +29,7 @@ AlarmId = Annotated[int, Path(ge=1, le=MAX_ALARM_ID, description="alarm id")]
 StateFilter = Literal["active", "acknowledged", "cleared", "open"]
 
 
-class AlarmPublic(BaseModel):
+class AlarmPublic(RowAnswer):
     id: int
     device_id: str
     kind: DeviceKind
@@ -62,7 +62,7 @@ class AlarmPage(BaseModel):
     next_cursor: str | None = Field(description="pass as cursor for the next page; null: done")
 
 
-class AlarmHistoryPublic(BaseModel):
+class AlarmHistoryPublic(RowAnswer):
     ts_ms: int
     action: str
     actor: str | None
@@ -76,27 +76,7 @@ class AlarmDetailPublic(AlarmPublic):
 
 
 def public(alarm: Alarm) -> AlarmPublic:
-    assert alarm.id is not None
-    return AlarmPublic(
-        id=alarm.id,
-        device_id=alarm.device_id,
-        kind=alarm.kind,
-        path=alarm.path,
-        type=alarm.type,
-        severity=alarm.severity,
-        state=alarm.state,
-        raised_ms=alarm.raised_ms,
-        last_ms=alarm.last_ms,
-        occurrences=alarm.occurrences,
-        condition_active=alarm.condition_active,
-        condition_ended_ms=alarm.condition_ended_ms,
-        acknowledged_by=alarm.acknowledged_by,
-        acknowledged_ms=alarm.acknowledged_ms,
-        cleared_ms=alarm.cleared_ms,
-        cleared_by=alarm.cleared_by,
-        stock_unsellable=alarm.stock_unsellable,
-        details=dict(alarm.details),
-    )
+    return AlarmPublic.model_validate(alarm)
 
 
 def not_found(alarm_id: int) -> HTTPException:
@@ -152,17 +132,7 @@ def alarm_detail(
     alarm = get_alarm(engine, alarm_id, operator.scope_path)
     if alarm is None:
         raise not_found(alarm_id)
-    history = [
-        AlarmHistoryPublic(
-            ts_ms=h.ts_ms,
-            action=h.action,
-            actor=h.actor,
-            state=AlarmState(h.state),
-            occurrences=h.occurrences,
-            details=h.details,
-        )
-        for h in alarm_history(engine, alarm_id)
-    ]
+    history = [AlarmHistoryPublic.model_validate(h) for h in alarm_history(engine, alarm_id)]
     return AlarmDetailPublic(**public(alarm).model_dump(), history=history)
 
 

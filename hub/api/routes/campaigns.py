@@ -232,7 +232,7 @@ def campaign_devices(
     more = len(rows) > limit
     rows = rows[:limit]
     return CampaignDevicePage(
-        items=[CampaignDevicePublic.of(r) for r in rows],
+        items=[CampaignDevicePublic.model_validate(r) for r in rows],
         next_cursor=rows[-1].device_id if more and rows else None,
     )
 
@@ -249,8 +249,8 @@ def campaign_device(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{device_id} is not in the campaign")
     history = store.history(campaign_id, device_id)
     return CampaignDeviceDetail(
-        **CampaignDevicePublic.of(rows[0]).model_dump(),
-        history=[HistoryPublic.of(h) for h in history],
+        **CampaignDevicePublic.model_validate(rows[0]).model_dump(),
+        history=[HistoryPublic.model_validate(h) for h in history],
     )
 
 
@@ -264,7 +264,7 @@ def campaign_history(
     """What happened, newest first: waves, every device's steps, pauses, the end."""
     store = CampaignStore(runtime.engine)
     _visible(store, campaign_id, operator)
-    return [HistoryPublic.of(h) for h in store.history(campaign_id, limit=limit)]
+    return [HistoryPublic.model_validate(h) for h in store.history(campaign_id, limit=limit)]
 
 
 async def _act(

@@ -117,7 +117,7 @@ async def add_image(
         detail=f"{info.sha256} {info.vendor} {info.kind} {info.version}"[:256],
     )
     await run_in_threadpool(context.audit.append, draft)
-    return ImagePublic.of(info)
+    return ImagePublic.model_validate(info)
 
 
 @router.get("/api/v1/firmware", responses=errors(401, 403))
@@ -125,7 +125,7 @@ def list_images(
     operator: OperatorDep, firmware: FirmwareDep, kind: DeviceKind | None = None
 ) -> list[ImagePublic]:
     """Every stored image, newest first."""
-    return [ImagePublic.of(info) for info in firmware.images.list(kind)]
+    return [ImagePublic.model_validate(info) for info in firmware.images.list(kind)]
 
 
 @router.get("/api/v1/firmware/{sha256}", responses=errors(401, 403, 404))
@@ -133,7 +133,7 @@ def get_image(sha256: Sha256, operator: OperatorDep, firmware: FirmwareDep) -> I
     info = firmware.images.get(sha256)
     if info is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no firmware image {sha256}")
-    return ImagePublic.of(info)
+    return ImagePublic.model_validate(info)
 
 
 def _stream(firmware: FirmwareParts, sha256: str, start: int, end: int) -> Iterator[bytes]:

@@ -117,17 +117,6 @@ def device_events(
     )
     page = found[:limit]
     return EventPage(
-        items=[
-            EventPublic(
-                id=e.id,
-                device_id=e.device_id,
-                seq=e.seq,
-                ts_ms=e.ts_ms,
-                type=e.type,
-                data=dict(e.data),
-                received_ms=e.received_ms,
-            )
-            for e in page
-        ],
+        items=[EventPublic.model_validate(e) for e in page],
         next_cursor=page[-1].id if len(found) > limit else None,
     )

@@ -32,17 +32,7 @@ ParcelId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _public(parcel: Parcel) -> ParcelPublic:
-    assert parcel.id is not None
-    return ParcelPublic(
-        id=parcel.id,
-        device_id=parcel.device_id,
-        compartment=parcel.compartment,
-        tracking=parcel.tracking,
-        state=parcel.state,
-        pickup_code=parcel.pickup_code,
-        deposited_ms=parcel.deposited_ms,
-        collected_ms=parcel.collected_ms,
-    )
+    return ParcelPublic.model_validate(parcel)
 
 
 @router.get("/me/parcels", responses=errors(401, 403))

@@ -63,17 +63,7 @@ def _public(resident: Resident, building: Node) -> ResidentRecordPublic:
 
 
 def _credential(credential: DoorCredential) -> CredentialPublic:
-    assert credential.id is not None
-    return CredentialPublic(
-        id=credential.id,
-        resident_id=credential.resident_id,
-        kind=credential.kind,
-        card_format=credential.card_format,
-        facility_code=credential.facility_code,
-        card_number=credential.card_number,
-        revoked=credential.revoked,
-        created_at=credential.created_at,
-    )
+    return CredentialPublic.model_validate(credential)
 
 
 def resident_in_scope(session: Session, resident_id: int, scope_path: str) -> Resident:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from hub.api.schemas.common import StrictBody
-from hub.firmware.campaign_store import CampaignRow, DeviceRow, HistoryRow
+from hub.api.schemas.common import RowAnswer, StrictBody
+from hub.firmware.campaign_store import CampaignRow
 from hub.firmware.rollout import RULE_NAMES, RolloutRules
 
 
@@ -115,7 +115,7 @@ class CampaignDetail(CampaignPublic):
     by_place: list[PlaceProgress]
 
 
-class CampaignDevicePublic(BaseModel):
+class CampaignDevicePublic(RowAnswer):
     device_id: str
     kind: str
     device_path: str
@@ -131,49 +131,19 @@ class CampaignDevicePublic(BaseModel):
     finished_ms: int | None
     updated_ms: int
 
-    @classmethod
-    def of(cls, row: DeviceRow) -> CampaignDevicePublic:
-        return cls(
-            device_id=row.device_id,
-            kind=row.kind,
-            device_path=row.device_path,
-            wave=row.wave,
-            state=row.state,
-            from_version=row.from_version,
-            to_version=row.to_version,
-            progress_pct=row.progress_pct,
-            attempts=row.attempts,
-            reason=row.reason,
-            command_id=row.command_id,
-            started_ms=row.started_ms,
-            finished_ms=row.finished_ms,
-            updated_ms=row.updated_ms,
-        )
-
 
 class CampaignDevicePage(BaseModel):
     items: list[CampaignDevicePublic]
     next_cursor: str | None
 
 
-class HistoryPublic(BaseModel):
+class HistoryPublic(RowAnswer):
     ts_ms: int
     device_id: str | None
     action: str
     state: str | None
     actor: str
     detail: str
-
-    @classmethod
-    def of(cls, row: HistoryRow) -> HistoryPublic:
-        return cls(
-            ts_ms=row.ts_ms,
-            device_id=row.device_id,
-            action=row.action,
-            state=row.state,
-            actor=row.actor,
-            detail=row.detail,
-        )
 
 
 class CampaignDeviceDetail(CampaignDevicePublic):

@@ -1,4 +1,5 @@
-"""Shapes shared by every area: errors, the strict request base, documented responses."""
+"""Shapes shared by every area: errors, the strict request base, the base of answers read
+from stored rows, documented responses."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ class StrictBody(BaseModel):
     """Base of every request body: unknown fields and non-finite numbers are refused."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class RowAnswer(BaseModel):
+    """Base of an answer whose fields are a stored row's attributes of the same names (a
+    dataclass, named tuple or table model): ``Answer.model_validate(row)`` reads them."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class ErrorPublic(BaseModel):

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from hub.api.schemas.common import RowAnswer
+
 BucketName = Literal["raw", "minute", "hour", "day"]
 
 
@@ -33,7 +35,7 @@ class TelemetryPublic(BaseModel):
     truncated: bool = Field(description="more data matched than the limit allowed")
 
 
-class EventPublic(BaseModel):
+class EventPublic(RowAnswer):
     id: int
     device_id: str
     seq: int

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from hub.api.schemas.common import RowAnswer
 
 
-class ParcelPublic(BaseModel):
+class ParcelPublic(RowAnswer):
     id: int
     device_id: str = Field(description="the locker")
     compartment: int

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from hub.api.schemas.common import StrictBody
+from hub.api.schemas.common import RowAnswer, StrictBody
 from hub.api.schemas.devices import DevicePublic
 from hub.registry.vocabulary import (
     MAX_DEVICE_ID_LENGTH,
@@ -148,7 +148,7 @@ class CredentialUpdate(StrictBody):
     revoked: bool = Field(description="true revokes the card or PIN at once; false restores it")
 
 
-class CredentialPublic(BaseModel):
+class CredentialPublic(RowAnswer):
     """A card or a PIN (a PIN's digits are never shown: only its hash is stored)."""
 
     id: int
