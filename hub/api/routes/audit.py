@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from firmware_protocols.clock import wall_ms
 from hub.api.deps import ContextDep, OperatorDep, SessionDep
 from hub.api.schemas.audit import AuditEntryPublic, AuditPage, DoorAccessPage, DoorAccessPublic
-from hub.api.schemas.common import DeviceIdQuery, errors
+from hub.api.schemas.common import DeviceIdQuery, IdCursor, errors
 from hub.api.timeparams import Instant, optional_time_range
 from hub.domain.models import AccessLog
 from hub.registry.models import Device
@@ -35,7 +35,7 @@ def audit_log(
     resident_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     since: Instant = None,
     until: Instant = None,
-    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,
+    cursor: IdCursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> AuditPage:
     """Audit entries of devices within the caller's scope, newest first: who, what,
@@ -84,7 +84,7 @@ def door_access(
     device_id: DeviceIdQuery = None,
     result: Annotated[str | None, Query(max_length=8, description="granted or denied")] = None,
     resident_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,
+    cursor: IdCursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> DoorAccessPage:
     """Card and PIN reads at door units within the caller's scope, newest first."""

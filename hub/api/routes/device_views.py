@@ -22,7 +22,7 @@ from firmware_protocols.clock import wall_ms
 from hub.alarms.listing import unsellable_slots
 from hub.api.deps import ContextDep, OperatorDep
 from hub.api.device_queries import device_in_scope
-from hub.api.schemas.common import errors
+from hub.api.schemas.common import IdCursor, MetricQuery, errors
 from hub.api.schemas.doors import AccessPage, DoorIncident, DoorView
 from hub.api.schemas.lockers import LockerView
 from hub.api.schemas.places import SalesFigures
@@ -151,7 +151,7 @@ def vending_vends(
     device_id: DeviceId,
     operator: OperatorDep,
     context: ContextDep,
-    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,
+    cursor: IdCursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> VendPage:
     """A vending machine's vends as it reported them, newest first."""
@@ -239,7 +239,7 @@ def device_series(
     device_id: DeviceId,
     operator: OperatorDep,
     context: ContextDep,
-    metric: Annotated[str, Query(min_length=1, max_length=128, description="metric name")],
+    metric: MetricQuery,
     chosen: Annotated[RangeName, Query(alias="range", description="1h, 24h, 7d or 30d")] = "24h",
     until: Annotated[
         str | None, Query(max_length=64, description="end (ISO 8601 or Unix ms); default now")

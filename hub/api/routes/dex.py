@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 
 from hub.api.deps import ContextDep, OperatorDep
 from hub.api.routes.device_views import DeviceId, device_of_kind
-from hub.api.schemas.common import errors
+from hub.api.schemas.common import IdCursor, errors
 from hub.api.schemas.vending import DexAuditPage, DexAuditPublic, DexComparison, DexMoney
 from hub.domain.dex_checks import Comparison, disagrees, to_fen
 from hub.domain.dex_reads import audit_page, comparisons, facts
@@ -46,7 +46,7 @@ def dex_audits(
     device_id: DeviceId,
     operator: OperatorDep,
     context: ContextDep,
-    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,
+    cursor: IdCursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DexAuditPage:
     """A vending machine's DEX audits, newest first: valid or why not (incomplete file,

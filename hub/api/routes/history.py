@@ -14,7 +14,7 @@ from firmware_protocols.clock import wall_ms
 from hub.api.deps import OperatorDep, RuntimeDep, SessionDep
 from hub.api.device_queries import device_in_scope
 from hub.api.routes.devices import not_found
-from hub.api.schemas.common import DeviceIdPath, errors
+from hub.api.schemas.common import DeviceIdPath, IdCursor, MetricQuery, errors
 from hub.api.schemas.history import (
     BucketName,
     BucketPublic,
@@ -51,7 +51,7 @@ def device_telemetry(
     operator: OperatorDep,
     runtime: RuntimeDep,
     session: SessionDep,
-    metric: Annotated[str, Query(min_length=1, max_length=128, description="metric name")],
+    metric: MetricQuery,
     since: Instant = None,
     until: Instant = None,
     bucket: BucketName = "raw",
@@ -99,7 +99,7 @@ def device_events(
     ] = None,
     since: Instant = None,
     until: Instant = None,
-    cursor: Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")] = None,
+    cursor: IdCursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
 ) -> EventPage:
     """A device's events, newest first."""

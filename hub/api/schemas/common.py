@@ -17,6 +17,8 @@ DeviceIdPath = Annotated[
 DeviceIdQuery = Annotated[
     str | None, Query(max_length=MAX_DEVICE_ID_LENGTH, description="a device id")
 ]
+IdCursor = Annotated[int | None, Query(ge=1, le=2**62, description="next_cursor")]
+MetricQuery = Annotated[str, Query(min_length=1, max_length=128, description="metric name")]
 
 
 class StrictBody(BaseModel):
