@@ -10,6 +10,7 @@ of the building get their new allow-list (hub.registry_sync).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Response, status
@@ -28,6 +29,7 @@ from hub.api.schemas.registry import (
     ResidentRecordPublic,
     ResidentUpdate,
 )
+from hub.registry.change_feed import ChangeDraft
 from hub.registry.models import DoorCredential, Node, Resident
 from hub.registry.people_writes import (
     NewResident,
@@ -81,6 +83,33 @@ def _building(session: Session, resident: Resident) -> Node:
     return building
 
 
+def _resident_done(
+    session: Session,
+    resident: Resident,
+    changes: Sequence[ChangeDraft],
+    result: str,
+    detail: str = "",
+) -> Done[ResidentRecordPublic]:
+    """A resident written: the answer, audited in (and scoped by) their building now."""
+    building = _building(session, resident)
+    answer = _public(resident, building)
+    return Done(answer, changes, result, path=building.path, resident_id=resident.id, detail=detail)
+
+
+def _credential_done(
+    session: Session,
+    credential: DoorCredential,
+    resident: Resident,
+    changes: Sequence[ChangeDraft],
+    result: str,
+) -> Done[CredentialPublic]:
+    """A card or PIN written: the answer, audited in its resident's building."""
+    answer = _credential(credential)
+    path = _building(session, resident).path
+    detail = f"{credential.kind} {credential.id}"
+    return Done(answer, changes, result, path=path, resident_id=resident.id, detail=detail)
+
+
 @router.get("/residents", responses=errors(401, 403))
 def list_residents(
     operator: OperatorDep,
@@ -119,14 +148,7 @@ async def add_resident(
 
     def work(session: Session) -> Done[ResidentRecordPublic]:
         resident, changes = create_resident(session, new, scope_path=operator.scope_path)
-        building = _building(session, resident)
-        return Done(
-            _public(resident, building),
-            changes,
-            "created",
-            path=building.path,
-            resident_id=resident.id,
-        )
+        return _resident_done(session, resident, changes, "created")
 
     return await write_registry(
         context.runtime.engine, context.audit, operator, "resident.create", work, http_status=201
@@ -154,16 +176,8 @@ async def change_resident(
     def work(session: Session) -> Done[ResidentRecordPublic]:
         resident = resident_in_scope(session, resident_id, operator.scope_path)
         changes = edit_resident(session, resident, edit, scope_path=operator.scope_path)
-        building = _building(session, resident)
         fields = ", ".join(sorted(body.model_fields_set))
-        return Done(
-            _public(resident, building),
-            changes,
-            "updated",
-            path=building.path,
-            resident_id=resident.id,
-            detail=f"set {fields}",
-        )
+        return _resident_done(session, resident, changes, "updated", detail=f"set {fields}")
 
     return await write_registry(
         context.runtime.engine, context.audit, operator, "resident.update", work
@@ -226,14 +240,7 @@ async def add_credential(
             )
         else:
             credential, changes = add_pin(session, resident, body.pin, secret_key=secret_key)
-        return Done(
-            _credential(credential),
-            changes,
-            "created",
-            path=_building(session, resident).path,
-            resident_id=resident_id,
-            detail=f"{credential.kind} {credential.id}",
-        )
+        return _credential_done(session, credential, resident, changes, "created")
 
     return await write_registry(
         context.runtime.engine,
@@ -263,14 +270,8 @@ async def change_credential(
         except HTTPException:
             raise _not_found(f"credential {credential_id}") from None
         changes = set_revoked(session, credential, resident, body.revoked)
-        return Done(
-            _credential(credential),
-            changes,
-            "revoked" if body.revoked else "restored",
-            path=_building(session, resident).path,
-            resident_id=resident.id,
-            detail=f"{credential.kind} {credential.id}",
-        )
+        result = "revoked" if body.revoked else "restored"
+        return _credential_done(session, credential, resident, changes, result)
 
     return await write_registry(
         context.runtime.engine, context.audit, operator, "credential.update", work
