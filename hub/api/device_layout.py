@@ -21,6 +21,7 @@ from sqlmodel import Session
 from firmware_protocols.lockerlink.messages import MAX_COMPARTMENTS
 from firmware_protocols.sparkplug_b.vending_model import MAX_SLOT
 from hub.api.schemas.devices import CompartmentPublic, SlotPublic
+from hub.api.views.reported import whole_number
 from hub.registry.models import Device
 from hub.registry.queries import device_compartments, device_slots
 from hub.registry.vocabulary import COMPARTMENT_SIZES
@@ -53,8 +54,8 @@ def declared_compartments(reported: Mapping[str, Any]) -> list[CompartmentPublic
             size = state.get("size") if isinstance(state, Mapping) else None
             known = size if size in COMPARTMENT_SIZES else None
             found[number] = CompartmentPublic(number=number, size=known, source="device")
-    count = reported.get("compartment_count")
-    if isinstance(count, int) and not isinstance(count, bool):
+    count = whole_number(reported.get("compartment_count"))
+    if count is not None:
         for number in range(1, min(count, MAX_COMPARTMENTS) + 1):
             found.setdefault(number, CompartmentPublic(number=number, size=None, source="device"))
     return [found[n] for n in sorted(found)]
@@ -75,16 +76,12 @@ def declared_slots(reported: Mapping[str, Any]) -> list[SlotPublic]:
             SlotPublic(
                 number=number,
                 product=None,
-                price=_int(values.get("price")),
-                capacity=_int(values.get("capacity")),
+                price=whole_number(values.get("price")),
+                capacity=whole_number(values.get("capacity")),
                 source="device",
             )
         )
     return sorted(slots, key=lambda slot: slot.number)
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def device_layout(session: Session, engine: Engine, device: Device) -> Layout:

@@ -10,7 +10,6 @@ of another kind):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -33,6 +32,7 @@ from hub.api.views import door as door_views
 from hub.api.views import locker as locker_views
 from hub.api.views import series as series_views
 from hub.api.views import vending as vending_views
+from hub.api.views.reported import Report, flag, reading
 from hub.city_clock import CityClock
 from hub.domain.models import VENDING_SALE
 from hub.registry.models import Device
@@ -80,12 +80,12 @@ async def locker_compartments(
         return registered, parcels, load_twin(runtime.engine, device_id)
 
     registered, parcels, twin = await run_in_threadpool(load)
-    reported: Mapping[str, Any] = twin.reported if twin is not None else {}
-    views = locker_views.compartments(registered, reported, parcels, wall_ms())
+    report = Report.of(twin)
+    views = locker_views.compartments(registered, report.reported, parcels, wall_ms())
     return LockerView(
         device_id=device_id,
         online=runtime.presence.is_online(device_id),
-        reported_ms=twin.updated_ms if twin is not None and twin.updated_ms else None,
+        reported_ms=report.updated_ms,
         counts=locker_views.state_counts(views),
         compartments=views,
         parcels_waiting=len(parcels),
@@ -124,21 +124,22 @@ async def vending_cabinet(
 
     device, registered, held, sales, twin = await run_in_threadpool(load)
     rules = context.rules.for_path(device.path)
-    reported: Mapping[str, Any] = twin.reported if twin is not None else {}
-    temperature = vending_views.reading(reported, "temperature_c")
+    report = Report.of(twin)
+    reported = report.reported
+    temperature = reading(reported, "temperature_c")
     band = (rules.cold_chain.min_temp_c, rules.cold_chain.max_temp_c)
     fault = reported.get("fault_code")
     return CabinetView(
         device_id=device_id,
         online=runtime.presence.is_online(device_id),
-        reported_ms=twin.updated_ms if twin is not None and twin.updated_ms else None,
+        reported_ms=report.updated_ms,
         temperature_c=temperature,
-        setpoint_c=vending_views.reading(reported, "setpoint_c"),
+        setpoint_c=reading(reported, "setpoint_c"),
         band_min_c=band[0],
         band_max_c=band[1],
         in_band=None if temperature is None else band[0] <= temperature <= band[1],
-        door_open=vending_views.flag(reported, "door_open"),
-        compressor_on=vending_views.flag(reported, "compressor_on"),
+        door_open=flag(reported, "door_open"),
+        compressor_on=flag(reported, "compressor_on"),
         fault_code=fault if isinstance(fault, str) and fault else None,
         slots=vending_views.slots(registered, reported, rules.low_stock.below_fraction, held),
         sales_today=sales,
@@ -198,17 +199,16 @@ async def door_state(device_id: DeviceId, operator: OperatorDep, context: Contex
         return incidents, load_twin(runtime.engine, device_id)
 
     incidents, twin = await run_in_threadpool(load)
-    reported: Mapping[str, Any] = twin.reported if twin is not None else {}
-    desired: Mapping[str, Any] = twin.desired if twin is not None else {}
-    door = reported.get("door")
-    limit = desired.get("held_open_limit_s")
+    report = Report.of(twin)
+    door = report.reported.get("door")
+    limit = report.desired.get("held_open_limit_s")
     return DoorView(
         device_id=device_id,
         online=runtime.presence.is_online(device_id),
-        reported_ms=twin.updated_ms if twin is not None and twin.updated_ms else None,
+        reported_ms=report.updated_ms,
         door=door if isinstance(door, str) else None,
-        tamper=vending_views.flag(reported, "tamper"),
-        power_ok=vending_views.flag(reported, "power_ok"),
+        tamper=flag(report.reported, "tamper"),
+        power_ok=flag(report.reported, "power_ok"),
         held_open_limit_s=limit if isinstance(limit, int) else DEFAULT_HELD_OPEN_S,
         incidents=incidents,
     )

@@ -7,30 +7,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hub.api.schemas.vending import SlotView
+from hub.api.views.reported import whole_number
 from hub.registry.models import VendingSlot
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _bool(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def reading(reported: Mapping[str, Any], key: str, places: int = 1) -> float | None:
-    value = _number(reported.get(key))
-    return None if value is None else round(value, places)
-
-
-def flag(reported: Mapping[str, Any], key: str) -> bool | None:
-    return _bool(reported.get(key))
 
 
 def slots(
@@ -50,9 +28,9 @@ def slots(
         entry = twin.get(str(number))
         entry = entry if isinstance(entry, Mapping) else {}
         slot = listed.get(number)
-        stock = _int(entry.get("stock"))
-        capacity = _int(entry.get("capacity")) or (slot.capacity if slot else None)
-        price = _int(entry.get("price"))
+        stock = whole_number(entry.get("stock"))
+        capacity = whole_number(entry.get("capacity")) or (slot.capacity if slot else None)
+        price = whole_number(entry.get("price"))
         views.append(
             SlotView(
                 number=number,
