@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from hub.api.schemas.lockers import CompartmentView, ParcelInCompartment
+from hub.api.views.reported import numbered_parts
 from hub.domain.models import PARCEL
 
 
@@ -66,16 +67,11 @@ def compartments(
 ) -> list[CompartmentView]:
     """Every compartment the registry or the locker's report knows, by number."""
     sizes = dict(registered)
-    twin = reported.get("compartments")
-    twin = twin if isinstance(twin, Mapping) else {}
-    numbers = set(sizes) | {int(k) for k in twin if isinstance(k, str) and k.isdigit()}
     waiting: dict[int, list[ParcelInCompartment]] = {}
     for parcel in parcels:
         waiting.setdefault(parcel.compartment, []).append(parcel.public(now_ms))
     views = []
-    for number in sorted(numbers):
-        entry = twin.get(str(number))
-        entry = entry if isinstance(entry, Mapping) else {}
+    for number, entry in numbered_parts(reported, "compartments", sizes):
         state, door, size = entry.get("state"), entry.get("door"), entry.get("size")
         views.append(
             CompartmentView(

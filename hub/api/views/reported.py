@@ -1,9 +1,10 @@
 """What a device reported, as its stored twin keeps it: the report itself (empty if the
-device never reported) and when, and its values read each as a type, None otherwise."""
+device never reported) and when, its numbered parts (compartments, slots) alongside the
+registry's, and its values read each as a type, None otherwise."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,21 @@ class Report:
         if twin is None:
             return cls({}, {}, None)
         return cls(twin.reported, twin.desired, twin.updated_ms or None)
+
+
+def numbered_parts(
+    reported: Mapping[str, Any], key: str, registered: Iterable[int]
+) -> list[tuple[int, Mapping[str, Any]]]:
+    """Every part (compartment, slot) the registry lists or the report's ``key`` names by
+    number, in order, each with what the report says of it (empty if nothing)."""
+    listed = reported.get(key)
+    listed = listed if isinstance(listed, Mapping) else {}
+    numbers = set(registered) | {int(k) for k in listed if isinstance(k, str) and k.isdigit()}
+    parts = []
+    for number in sorted(numbers):
+        entry = listed.get(str(number))
+        parts.append((number, entry if isinstance(entry, Mapping) else {}))
+    return parts
 
 
 def whole_number(value: object) -> int | None:

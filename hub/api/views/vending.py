@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hub.api.schemas.vending import SlotView
-from hub.api.views.reported import whole_number
+from hub.api.views.reported import numbered_parts, whole_number
 from hub.registry.models import VendingSlot
 
 
@@ -19,14 +19,9 @@ def slots(
 ) -> list[SlotView]:
     """Every slot the registry or the machine knows, by number."""
     listed = {slot.number: slot for slot in registered}
-    twin = reported.get("slots")
-    twin = twin if isinstance(twin, Mapping) else {}
-    numbers = set(listed) | {int(k) for k in twin if isinstance(k, str) and k.isdigit()}
     held = set(unsellable)
     views = []
-    for number in sorted(numbers):
-        entry = twin.get(str(number))
-        entry = entry if isinstance(entry, Mapping) else {}
+    for number, entry in numbered_parts(reported, "slots", listed):
         slot = listed.get(number)
         stock = whole_number(entry.get("stock"))
         capacity = whole_number(entry.get("capacity")) or (slot.capacity if slot else None)
