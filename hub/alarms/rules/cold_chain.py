@@ -41,7 +41,7 @@ class ColdChain:
             return []
         if temperature_c > rule.max_temp_c:
             self._cool.discard(device_id)
-            numbers = tuple(sorted(int(k) for k in slots if str(k).isdigit()))
+            numbers = tuple(sorted(int(k) for k in slots if str(k).isascii() and str(k).isdigit()))
             excursion = self._hot.get(device_id)
             if excursion is None:
                 self._hot[device_id] = Excursion(now_ms, temperature_c, temperature_c, numbers)

@@ -63,7 +63,7 @@ class CompartmentDoors:
         except AttributeError:  # not the codec's map of maps: look no further
             return []
         for key in opened:
-            if key.isdigit():
+            if key.isascii() and key.isdigit():  # '²' is a digit int() refuses
                 door = self._door(device_id, int(key))
                 if door.open_since_ms is None:
                     door.open_since_ms = now_ms

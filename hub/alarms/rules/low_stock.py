@@ -22,7 +22,7 @@ def low_slots(slots: Mapping[str, Any], below_fraction: float) -> dict[int, tupl
         stock, capacity = entry.get("stock"), entry.get("capacity")
         if type(stock) is not int or type(capacity) is not int or capacity <= 0:
             continue
-        if stock < below_fraction * capacity and key.isdigit():
+        if stock < below_fraction * capacity and key.isascii() and key.isdigit():
             low[int(key)] = (stock, capacity)
     return low
 

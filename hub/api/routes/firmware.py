@@ -46,7 +46,7 @@ def require_city(operator: Operator) -> None:
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE, f"the image is larger than {limit} bytes"
         )

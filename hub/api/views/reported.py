@@ -31,7 +31,9 @@ def numbered_parts(
     number, in order, each with what the report says of it (empty if nothing)."""
     listed = reported.get(key)
     listed = listed if isinstance(listed, Mapping) else {}
-    numbers = set(registered) | {int(k) for k in listed if isinstance(k, str) and k.isdigit()}
+    numbers = set(registered) | {
+        int(k) for k in listed if isinstance(k, str) and k.isascii() and k.isdigit()
+    }
     parts = []
     for number in sorted(numbers):
         entry = listed.get(str(number))

@@ -120,6 +120,12 @@ def test_the_twin_alone_fires_after_the_limit_and_its_closing_clears() -> None:
     assert isinstance(ended, Clear)
 
 
+def test_a_compartment_key_that_is_no_number_is_passed_over() -> None:
+    rules = CompartmentDoors()
+    assert rules.twin("l1", {"\u00b2": {"door": "open"}}, T0) == []
+    assert rules.left_open("l1") == []
+
+
 def test_a_twin_from_the_events_own_batch_does_not_close_the_compartment() -> None:
     rules = CompartmentDoors()
     rules.new_batch()
@@ -162,6 +168,8 @@ def test_low_slots_are_below_a_fraction_of_capacity() -> None:
     assert low_slots(slots(2, 1, 0, 10), 0.2) == {2: (1, 10), 3: (0, 10)}
     odd = {"1": {"stock": 0}, "2": {"stock": 1, "capacity": 0}, "x": {}, "3": "bad"}
     assert low_slots(odd, 0.2) == {}
+    # A key that is a digit but no number int() reads (superscript two) is passed over.
+    assert low_slots({"\u00b2": {"stock": 0, "capacity": 10}}, 0.2) == {}
 
 
 def test_low_stock_fires_per_newly_low_slot_and_clears_on_restock() -> None:
