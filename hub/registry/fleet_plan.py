@@ -125,17 +125,8 @@ def plan_fleet(seed: int, size: FleetSize | None = None) -> FleetPlan:
             nodes.append(NodeSpec(building, f"Building {building_number}", "building", code))
             door_number = len(doors) + 1
             model = _pick_model(rng, data.DOOR_MODELS)
-            doors.append(
-                DeviceSpec(
-                    id=f"door-{door_number:04d}",
-                    kind="door",
-                    vendor=model.vendor,
-                    model=model.model,
-                    firmware_version=rng.choice(model.firmware_versions),
-                    node_code=building,
-                    name=f"{name} Building {building_number} entrance",
-                )
-            )
+            entrance = f"{name} Building {building_number} entrance"
+            doors.append(_device(rng, model, "door", door_number, building, entrance))
             residents.extend(
                 _residents(rng, building, size.residents_per_building, facilities, used_cards)
             )
@@ -185,6 +176,32 @@ def _pick_model(rng: random.Random, models: Sequence[DeviceModel]) -> DeviceMode
     return rng.choices(models, weights=[m.weight for m in models], k=1)[0]
 
 
+def _device(
+    rng: random.Random,
+    model: DeviceModel,
+    kind: DeviceKind,
+    number: int,
+    node_code: str,
+    name: str,
+    *,
+    compartments: tuple[CompartmentSize, ...] = (),
+    slots: tuple[SlotSpec, ...] = (),
+) -> DeviceSpec:
+    """Device ``number`` of ``kind``, of ``model`` with one of its firmware versions (drawn
+    here: after the device's own parts, so a seed gives the same fleet)."""
+    return DeviceSpec(
+        id=f"{kind}-{number:04d}",
+        kind=kind,
+        vendor=model.vendor,
+        model=model.model,
+        firmware_version=rng.choice(model.firmware_versions),
+        node_code=node_code,
+        name=name,
+        compartments=compartments,
+        slots=slots,
+    )
+
+
 def _locker(rng: random.Random, number: int, community: str, name: str) -> DeviceSpec:
     model = _pick_model(rng, data.LOCKER_MODELS)
     count = rng.randint(24, 60)
@@ -194,15 +211,8 @@ def _locker(rng: random.Random, number: int, community: str, name: str) -> Devic
     plan: tuple[tuple[CompartmentSize, int], ...] = (("L", large), ("M", medium), ("S", small))
     sizes = [size for size, n in plan for _ in range(n)]
     rng.shuffle(sizes)
-    return DeviceSpec(
-        id=f"locker-{number:04d}",
-        kind="locker",
-        vendor=model.vendor,
-        model=model.model,
-        firmware_version=rng.choice(model.firmware_versions),
-        node_code=community,
-        name=f"{name} parcel locker",
-        compartments=tuple(sizes),
+    return _device(
+        rng, model, "locker", number, community, f"{name} parcel locker", compartments=tuple(sizes)
     )
 
 
@@ -213,15 +223,8 @@ def _vending(rng: random.Random, number: int, community: str, name: str) -> Devi
         product, base = rng.choice(data.VEGETABLES)
         price = max(10, round(base * rng.uniform(0.85, 1.2) / 10) * 10)
         slots.append(SlotSpec(product, price, rng.choice((6, 8, 10, 12))))
-    return DeviceSpec(
-        id=f"vending-{number:04d}",
-        kind="vending",
-        vendor=model.vendor,
-        model=model.model,
-        firmware_version=rng.choice(model.firmware_versions),
-        node_code=community,
-        name=f"{name} fresh produce",
-        slots=tuple(slots),
+    return _device(
+        rng, model, "vending", number, community, f"{name} fresh produce", slots=tuple(slots)
     )
 
 
