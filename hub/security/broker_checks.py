@@ -120,17 +120,37 @@ def _nonce() -> bytes:
 
 
 # ---------------------------------------------------------------------------- logins
+@dataclass(frozen=True, slots=True)
+class _Login:
+    who: str  # named when let in
+    where: str  # named before the broker's answer
+    endpoint: Endpoint
+    username: str | None
+    password: str | None
+
+
+def _try_logins(target: BrokerTarget, logins: Sequence[_Login]) -> tuple[list[str], str]:
+    """Who of ``logins`` was let in, and every answer of the broker."""
+    answers = []
+    let_in = []
+    for login in logins:
+        probe = connect(login.endpoint, login.username, login.password, timeout_s=target.timeout_s)
+        probe.close()
+        answers.append(f"{login.where}: {probe.connack or probe.error}")
+        if probe.accepted:
+            let_in.append(login.who)
+    return let_in, "; ".join(answers)
+
+
 def anonymous_login_refused(target: BrokerTarget) -> CheckResult:
     title = "anonymous clients are refused on both listeners"
-    answers = []
-    accepted = []
-    for name, endpoint in (("devices'", target.devices), ("hub's", target.hub)):
-        probe = connect(endpoint, None, None, timeout_s=target.timeout_s)
-        probe.close()
-        answers.append(f"{name} listener {endpoint}: {probe.connack or probe.error}")
-        if probe.accepted:
-            accepted.append(name)
-    evidence = "; ".join(answers)
+    accepted, evidence = _try_logins(
+        target,
+        [
+            _Login(name, f"{name} listener {endpoint}", endpoint, None, None)
+            for name, endpoint in (("devices'", target.devices), ("hub's", target.hub))
+        ],
+    )
     if accepted:
         evidence = f"accepted on the {' and '.join(accepted)} listener: {evidence}"
     return CheckResult.judged("anonymous-login-refused", title, not accepted, evidence)
@@ -142,16 +162,13 @@ def wrong_password_refused(target: BrokerTarget) -> CheckResult:
         (target.devices, target.attacker.id, f"device {target.attacker.id}"),
         (target.hub, target.hub_username, f"hub account {target.hub_username!r}"),
     )
-    answers = []
-    accepted = []
-    for endpoint, username, what in attempts:
-        wrong = f"wrong-{uuid.uuid4().hex}"
-        probe = connect(endpoint, username, wrong, timeout_s=target.timeout_s)
-        probe.close()
-        answers.append(f"{what} at {endpoint}: {probe.connack or probe.error}")
-        if probe.accepted:
-            accepted.append(what)
-    evidence = "; ".join(answers)
+    accepted, evidence = _try_logins(
+        target,
+        [
+            _Login(what, f"{what} at {endpoint}", endpoint, username, f"wrong-{uuid.uuid4().hex}")
+            for endpoint, username, what in attempts
+        ],
+    )
     if accepted:
         evidence = f"let in with a wrong password: {', '.join(accepted)}; {evidence}"
     return CheckResult.judged("wrong-password-refused", title, not accepted, evidence)
@@ -197,9 +214,7 @@ def cannot_publish_other_devices_uplinks(target: BrokerTarget) -> CheckResult:
             payload = _nonce()
             answers[topic] = attacker_probe.publish(topic, payload)
             forged.append(payload)
-        control = _nonce()
-        attacker_probe.publish(attacker.uplinks()[0], control)
-        hub.wait_for(attacker.uplinks()[0], control)
+        _control_from(attacker_probe, hub, attacker)
         arrived = [p for _t, p in hub.received() if p in forged]
     evidence = (
         f"{attacker.id} published {len(forged)} messages on {victim.id}'s uplinks "
@@ -242,9 +257,7 @@ def cannot_publish_hub_state(target: BrokerTarget) -> CheckResult:
         # Harmless if it ever got through: "online" with the current time.
         forged = json.dumps({"online": True, "timestamp": wall_ms()}).encode()
         answer = attacker_probe.publish(target.state_topic, forged)
-        control = _nonce()
-        attacker_probe.publish(attacker.uplinks()[0], control)
-        hub.wait_for(attacker.uplinks()[0], control)
+        _control_from(attacker_probe, hub, attacker)
         arrived = (target.state_topic, forged) in hub.received()
     evidence = f"{attacker.id} published on {target.state_topic} (PUBACK {answer}); " + (
         "the hub received it" if arrived else "it never reached a subscriber"
@@ -325,6 +338,15 @@ def _matches(topic_filter: str, topic: str) -> bool:
         if index >= len(wanted) or level not in ("+", wanted[index]):
             return False
     return len(levels) == len(wanted)
+
+
+def _control_from(probe: Probe, hub: Probe, device: AuditDevice) -> None:
+    """A message from ``device`` on its first uplink, awaited at the hub (subscribed to
+    it): everything ``probe`` published before it has been routed once it arrives."""
+    topic = device.uplinks()[0]
+    payload = _nonce()
+    probe.publish(topic, payload)
+    hub.wait_for(topic, payload)
 
 
 def _control_to(hub: Probe, probe: Probe, device: AuditDevice) -> None:
