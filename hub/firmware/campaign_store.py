@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
 
 from hub.firmware.plan import Planned, building_path, community_path
 from hub.firmware.rollout import RolloutRules
@@ -468,35 +468,27 @@ class CampaignStore:
                 .values(**values)
             )
 
-    def counts(self, campaign_id: int) -> dict[str, int]:
+    def _counted(self, campaign_id: int, *keys: ColumnElement[Any]) -> list[tuple[Any, ...]]:
+        """The campaign's devices counted per value of ``keys``: rows of keys and count."""
         column = firmware_campaign_device.c
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(column.state, func.count())
-                .where(column.campaign_id == campaign_id)
-                .group_by(column.state)
-            ).all()
+            query = select(*keys, func.count()).where(column.campaign_id == campaign_id)
+            return [tuple(row) for row in conn.execute(query.group_by(*keys))]
+
+    def counts(self, campaign_id: int) -> dict[str, int]:
+        column = firmware_campaign_device.c
+        rows = self._counted(campaign_id, column.state)
         return {state: int(n) for state, n in rows}
 
     def counts_by_place(self, campaign_id: int) -> dict[tuple[str, str], int]:
         """(community path, state) > devices."""
         column = firmware_campaign_device.c
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(column.community_path, column.state, func.count())
-                .where(column.campaign_id == campaign_id)
-                .group_by(column.community_path, column.state)
-            ).all()
+        rows = self._counted(campaign_id, column.community_path, column.state)
         return {(place or "", state): int(n) for place, state, n in rows}
 
     def counts_by_wave(self, campaign_id: int) -> dict[tuple[int, str], int]:
         column = firmware_campaign_device.c
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(column.wave, column.state, func.count())
-                .where(column.campaign_id == campaign_id)
-                .group_by(column.wave, column.state)
-            ).all()
+        rows = self._counted(campaign_id, column.wave, column.state)
         return {(int(wave), state): int(n) for wave, state, n in rows}
 
     def busy_doors(self, buildings: Collection[str]) -> dict[str, int]:
