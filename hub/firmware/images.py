@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from hub.errors import HubError
 from hub.firmware.tables import CHUNK_BYTES, firmware_chunk, firmware_image
@@ -57,6 +57,19 @@ def _info(row: object) -> ImageInfo:
     )
 
 
+def _find(conn: Connection, sha256: str) -> ImageInfo | None:
+    row = conn.execute(select(firmware_image).where(firmware_image.c.sha256 == sha256)).first()
+    return None if row is None else _info(row)
+
+
+def _written(conn: Connection, sha256: str) -> ImageInfo:
+    """The image as the transaction that wrote it sees it."""
+    info = _find(conn, sha256)
+    if info is None:
+        raise ImageError(f"no firmware image {sha256}")
+    return info
+
+
 def _check_text(value: str, limit: int, what: str) -> str:
     value = value.strip()
     if not 1 <= len(value) <= limit or not value.isprintable():
@@ -94,11 +107,8 @@ class ImageStore:
             raise ImageError("name at least one model the image fits")
         sha256 = hashlib.sha256(data).hexdigest()
         with self._engine.begin() as conn:
-            existing = conn.execute(
-                select(firmware_image).where(firmware_image.c.sha256 == sha256)
-            ).first()
-            if existing is not None:
-                info = _info(existing)
+            info = _find(conn, sha256)
+            if info is not None:
                 if (info.vendor, info.kind, info.version) != (vendor, kind, version):
                     raise ImageError(
                         f"these bytes are already image {sha256} of {info.vendor} {info.kind}"
@@ -111,7 +121,7 @@ class ImageStore:
                         .where(firmware_image.c.sha256 == sha256)
                         .values(models=merged)
                     )
-                return self._get(conn, sha256), False
+                return _written(conn, sha256), False
             conn.execute(
                 firmware_image.insert().values(
                     sha256=sha256,
@@ -131,22 +141,11 @@ class ImageStore:
                         sha256=sha256, idx=index, data=data[start : start + CHUNK_BYTES]
                     )
                 )
-            return self._get(conn, sha256), True
-
-    def _get(self, conn: object, sha256: str) -> ImageInfo:
-        row = conn.execute(  # type: ignore[attr-defined]
-            select(firmware_image).where(firmware_image.c.sha256 == sha256)
-        ).first()
-        if row is None:
-            raise ImageError(f"no firmware image {sha256}")
-        return _info(row)
+            return _written(conn, sha256), True
 
     def get(self, sha256: str) -> ImageInfo | None:
         with self._engine.connect() as conn:
-            row = conn.execute(
-                select(firmware_image).where(firmware_image.c.sha256 == sha256)
-            ).first()
-        return None if row is None else _info(row)
+            return _find(conn, sha256)
 
     def list(self, kind: DeviceKind | None = None) -> list[ImageInfo]:
         query = select(firmware_image).order_by(firmware_image.c.created_ms.desc())
