@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Column, Engine, and_, func, or_, select
 
 from hub.alarms.tables import ALARM
 from hub.db.tables import table_of
@@ -67,14 +67,19 @@ def latest_event_id(engine: Engine) -> int:
     return int(latest or 0)
 
 
-def registry_versions(engine: Engine, device_ids: Collection[str]) -> dict[str, str]:
-    if not device_ids:
+def _looked_up(
+    engine: Engine, key: Column[str], value: Column[str], keys: Collection[str]
+) -> dict[str, str]:
+    """``key`` > ``value`` of the rows whose ``key`` is one of ``keys``."""
+    if not keys:
         return {}
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(DEVICE.c.id, DEVICE.c.firmware_version).where(DEVICE.c.id.in_(list(device_ids)))
-        ).all()
-    return {device_id: version for device_id, version in rows}
+        rows = conn.execute(select(key, value).where(key.in_(list(keys)))).all()
+    return {found: looked_up for found, looked_up in rows}
+
+
+def registry_versions(engine: Engine, device_ids: Collection[str]) -> dict[str, str]:
+    return _looked_up(engine, DEVICE.c.id, DEVICE.c.firmware_version, device_ids)
 
 
 def incidents(engine: Engine, device_ids: Collection[str], since_ms: int) -> dict[str, list[int]]:
@@ -129,13 +134,7 @@ def candidates(
 
 def place_paths(engine: Engine, codes: Sequence[str]) -> dict[str, str]:
     """Node code > path, for the codes that exist."""
-    if not codes:
-        return {}
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(NODE.c.code, NODE.c.path).where(NODE.c.code.in_(list(codes)))
-        ).all()
-    return {code: path for code, path in rows}
+    return _looked_up(engine, NODE.c.code, NODE.c.path, codes)
 
 
 def windows(engine: Engine, community_paths: Collection[str]) -> dict[str, MaintenanceWindow]:
