@@ -39,6 +39,7 @@ from sqlalchemy import Engine
 from hub.api.audit.chain import AuditDraft
 from hub.api.audit.trail import AuditTrail
 from hub.commands.models import CommandState
+from hub.commands.service import CommandService
 from hub.domain.db_lane import DbLane
 from hub.errors import HubError
 from hub.firmware import evidence
@@ -50,7 +51,6 @@ from hub.firmware.campaign_store import (
     CampaignStore,
     DeviceRow,
 )
-from hub.firmware.commands import FirmwareCommands
 from hub.firmware.health import HealthInput, WaveResult, health_problem, wave_failure
 from hub.firmware.images import ImageInfo, ImageStore
 from hub.firmware.progress import fold_progress
@@ -73,7 +73,7 @@ class CampaignDriver:
         self,
         *,
         engine: Engine,
-        commands: FirmwareCommands,
+        commands: CommandService,
         is_online: Callable[[str], bool],
         clock_ms: Callable[[], int],
         instance_id: str,

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hub.commands.models import CommandState
+from hub.commands.service import CommandService
 from hub.errors import HubError
-from hub.firmware.commands import FirmwareCommands
 from hub.firmware.images import ImageInfo
 from hub.firmware.tables import CHUNK_BYTES
 
@@ -47,7 +47,7 @@ class DoorTransfer:
     def __init__(
         self,
         *,
-        commands: FirmwareCommands,
+        commands: CommandService,
         device_id: str,
         image: ImageInfo,
         read_chunk: ReadChunk,
