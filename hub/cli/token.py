@@ -28,6 +28,15 @@ def _days(text: str) -> int:
     return value
 
 
+def _add_ttl_days(parser: argparse.ArgumentParser, default: int) -> None:
+    parser.add_argument(
+        "--ttl-days",
+        type=_days,
+        default=default,
+        help=f"lifetime in days, 0 for none (default {default})",
+    )
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "token", help="mint or revoke API tokens (printed once)"
@@ -39,12 +48,7 @@ def register(subparsers: Any) -> None:
         "--scope", required=True, help="city, district, subdistrict or community code"
     )
     operator.add_argument("--label", default="", help="who or what the token is for")
-    operator.add_argument(
-        "--ttl-days",
-        type=_days,
-        default=OPERATOR_TTL_DAYS,
-        help=f"lifetime in days, 0 for none (default {OPERATOR_TTL_DAYS})",
-    )
+    _add_ttl_days(operator, OPERATOR_TTL_DAYS)
     operator.set_defaults(handler=run_operator)
 
     resident = actions.add_parser("resident", help="a token for a resident's app")
@@ -53,12 +57,7 @@ def register(subparsers: Any) -> None:
     who.add_argument("--building", help="building code (with --unit)")
     resident.add_argument("--unit", help="unit within --building, e.g. 1201")
     resident.add_argument("--label", default="app", help="default: app")
-    resident.add_argument(
-        "--ttl-days",
-        type=_days,
-        default=RESIDENT_TTL_DAYS,
-        help=f"lifetime in days, 0 for none (default {RESIDENT_TTL_DAYS})",
-    )
+    _add_ttl_days(resident, RESIDENT_TTL_DAYS)
     resident.set_defaults(handler=run_resident, parser=resident)
 
     revoke = actions.add_parser("revoke", help="revoke a token, given itself or its id")
