@@ -13,7 +13,7 @@ from typing import Any
 
 from hub.api.audit.trail import AuditTrail
 from hub.config import load_settings
-from hub.registry.database import open_migrated
+from hub.registry.database import migrated_engine
 
 
 def register(subparsers: Any) -> None:
@@ -26,11 +26,8 @@ def register(subparsers: Any) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    engine = open_migrated(load_settings())
-    try:
+    with migrated_engine(load_settings()) as engine:
         report = AuditTrail(engine).verify()
-    finally:
-        engine.dispose()
     if report.problem is None:
         print(f"{report.rows} rows verified; head {report.head_hash}")
         return 0

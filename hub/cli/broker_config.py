@@ -20,7 +20,7 @@ from hub.broker_security import (
     write_broker_config,
 )
 from hub.config import load_settings
-from hub.registry.database import open_migrated
+from hub.registry.database import migrated_engine
 from hub.registry.passwords import hash_password
 from hub.registry.queries import load_devices
 
@@ -148,19 +148,15 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     credentials = hub_credentials(args.secrets, settings)
     hub = HubAccount(credentials.username, hash_password(credentials.password))
-    engine = open_migrated(settings)
-    try:
-        with Session(engine) as session:
-            config = build_broker_config(
-                load_devices(session),
-                hub,
-                codecs=all_codecs(),
-                sparkplug_host_id=settings.sparkplug_host_id,
-                install_dir=install_dir,
-                policy=policy,
-            )
-    finally:
-        engine.dispose()
+    with migrated_engine(settings) as engine, Session(engine) as session:
+        config = build_broker_config(
+            load_devices(session),
+            hub,
+            codecs=all_codecs(),
+            sparkplug_host_id=settings.sparkplug_host_id,
+            install_dir=install_dir,
+            policy=policy,
+        )
     paths = write_broker_config(config, args.out)
     left_out = f" ({len(config.disabled)} disabled left out)" if config.disabled else ""
     print(

@@ -13,7 +13,7 @@ from hub.config import load_settings
 from hub.errors import RegistryError
 from hub.registry import secrets_file
 from hub.registry.csv_io import COLUMNS, export_devices, import_devices
-from hub.registry.database import open_migrated
+from hub.registry.database import migrated_engine
 from hub.registry.errors import ImportRejected
 
 
@@ -44,54 +44,48 @@ def register(subparsers: Any) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    engine = open_migrated(load_settings())
-    try:
-        with Session(engine) as session:
-            if args.out is None:
-                count = export_devices(session, sys.stdout)
-            else:
-                with _open(args.out, "w") as out:
-                    count = export_devices(session, out)
-    finally:
-        engine.dispose()
+    with migrated_engine(load_settings()) as engine, Session(engine) as session:
+        if args.out is None:
+            count = export_devices(session, sys.stdout)
+        else:
+            with _open(args.out, "w") as out:
+                count = export_devices(session, out)
     if args.out is not None:
         print(f"exported {count} devices to {args.out}")
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
-    engine = open_migrated(load_settings())
-    try:
-        with Session(engine) as session, _open(args.file, "r") as source:
-            try:
-                result = import_devices(session, source)
-            except ImportRejected as rejected:
-                for error in rejected.errors:
-                    print(f"hub: error: {error}", file=sys.stderr)
-                raise
-            except UnicodeDecodeError as exc:
-                raise RegistryError(f"{args.file} is not UTF-8 text") from exc
-            staged = None
-            if result.passwords:
-                if args.secrets is None:
-                    raise RegistryError(
-                        f"{len(result.passwords)} new devices need --secrets FILE to receive "
-                        "their MQTT passwords: nothing imported"
-                    )
-                document = secrets_file.with_devices(
-                    secrets_file.load(args.secrets), result.passwords
+    with (
+        migrated_engine(load_settings()) as engine,
+        Session(engine) as session,
+        _open(args.file, "r") as source,
+    ):
+        try:
+            result = import_devices(session, source)
+        except ImportRejected as rejected:
+            for error in rejected.errors:
+                print(f"hub: error: {error}", file=sys.stderr)
+            raise
+        except UnicodeDecodeError as exc:
+            raise RegistryError(f"{args.file} is not UTF-8 text") from exc
+        staged = None
+        if result.passwords:
+            if args.secrets is None:
+                raise RegistryError(
+                    f"{len(result.passwords)} new devices need --secrets FILE to receive "
+                    "their MQTT passwords: nothing imported"
                 )
-                staged = secrets_file.stage(args.secrets, document)
-            try:
-                session.commit()
-            except BaseException:
-                if staged is not None:
-                    secrets_file.discard(staged)
-                raise
+            document = secrets_file.with_devices(secrets_file.load(args.secrets), result.passwords)
+            staged = secrets_file.stage(args.secrets, document)
+        try:
+            session.commit()
+        except BaseException:
             if staged is not None:
-                secrets_file.publish(staged, args.secrets)
-    finally:
-        engine.dispose()
+                secrets_file.discard(staged)
+            raise
+        if staged is not None:
+            secrets_file.publish(staged, args.secrets)
     print(
         f"imported {len(result.created) + len(result.updated)} devices: "
         f"{len(result.created)} new, {len(result.updated)} updated"

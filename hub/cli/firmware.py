@@ -20,7 +20,7 @@ from hub.api.audit.trail import AuditTrail
 from hub.config import load_settings
 from hub.db.tables import table_of
 from hub.firmware.images import ImageError, ImageStore
-from hub.registry.database import open_migrated
+from hub.registry.database import migrated_engine
 from hub.registry.models import Device
 from hub.registry.vocabulary import DEVICE_KINDS, DeviceKind
 
@@ -69,8 +69,7 @@ def run_add(args: argparse.Namespace) -> int:
         data = args.file.read_bytes()
     except OSError as exc:
         raise ImageError(f"cannot read {args.file}: {exc.strerror}") from exc
-    engine = open_migrated(settings)
-    try:
+    with migrated_engine(settings) as engine:
         kind = args.kind or kind_of_models(engine, args.vendor, args.model)
         store = ImageStore(engine, settings.firmware_max_image_mb * 1024 * 1024)
         now = wall_ms()
@@ -95,8 +94,6 @@ def run_add(args: argparse.Namespace) -> int:
                 detail=f"{info.sha256} {info.vendor} {info.kind} {info.version}",
             )
         )
-    finally:
-        engine.dispose()
     print(
         f"{'stored' if new else 'already stored'}: {info.sha256} {info.vendor} {info.kind}"
         f" {info.version} ({info.size} bytes) for {', '.join(info.models)}"
@@ -105,11 +102,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    engine = open_migrated(load_settings())
-    try:
+    with migrated_engine(load_settings()) as engine:
         images = ImageStore(engine, 0).list()
-    finally:
-        engine.dispose()
     for info in images:
         print(
             f"{info.sha256}  {info.kind:<7} {info.vendor:<12} {info.version:<10}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from hub.config import load_settings
 from hub.errors import RegistryError
-from hub.registry.database import open_migrated
+from hub.registry.database import migrated_engine
 from hub.registry.fleet_plan import FleetSize
 from hub.registry.secrets_file import DEFAULT_SECRETS_PATH
 from hub.registry.seeding import seed_registry
@@ -56,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise RegistryError(str(exc)) from exc
-    engine = open_migrated(settings)
-    try:
+    with migrated_engine(settings) as engine:
         report = seed_registry(
             engine,
             secret_key=settings.effective_secret_key,
@@ -66,7 +65,5 @@ def run(args: argparse.Namespace) -> int:
             size=size,
             force=args.force,
         )
-    finally:
-        engine.dispose()
     print(report.summary())
     return 0

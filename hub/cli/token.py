@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from hub.config import load_settings
-from hub.registry.database import open_migrated
+from hub.registry.database import migrated_engine
 from hub.registry.errors import UnknownResident
 from hub.registry.queries import find_residents
 from hub.registry.tokens import mint_operator_token, mint_resident_token, revoke_token
@@ -70,12 +70,8 @@ def _ttl(days: int) -> timedelta | None:
 
 
 def run_operator(args: argparse.Namespace) -> int:
-    engine = open_migrated(load_settings())
-    try:
-        with Session(engine) as session:
-            token = mint_operator_token(session, args.scope, args.label, _ttl(args.ttl_days))
-    finally:
-        engine.dispose()
+    with migrated_engine(load_settings()) as engine, Session(engine) as session:
+        token = mint_operator_token(session, args.scope, args.label, _ttl(args.ttl_days))
     print(token)
     return 0
 
@@ -85,15 +81,11 @@ def run_resident(args: argparse.Namespace) -> int:
         args.parser.error("--building needs --unit")
     if args.unit is not None and args.building is None:
         args.parser.error("--unit needs --building")
-    engine = open_migrated(load_settings())
-    try:
-        with Session(engine) as session:
-            resident_id: int = args.resident_id
-            if args.building is not None:
-                resident_id = _resident_at(session, args.building, args.unit)
-            token = mint_resident_token(session, resident_id, args.label, _ttl(args.ttl_days))
-    finally:
-        engine.dispose()
+    with migrated_engine(load_settings()) as engine, Session(engine) as session:
+        resident_id: int = args.resident_id
+        if args.building is not None:
+            resident_id = _resident_at(session, args.building, args.unit)
+        token = mint_resident_token(session, resident_id, args.label, _ttl(args.ttl_days))
     print(token)
     return 0
 
@@ -111,15 +103,11 @@ def _resident_at(session: Session, building: str, unit: str) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    engine = open_migrated(load_settings())
-    try:
-        with Session(engine) as session:
-            token = revoke_token(session, args.token)
-            summary = f"token {token.id} ({token.role}"
-            summary += f", {token.label!r})" if token.label else ")"
-            revoked_at = token.revoked_at
-    finally:
-        engine.dispose()
+    with migrated_engine(load_settings()) as engine, Session(engine) as session:
+        token = revoke_token(session, args.token)
+        summary = f"token {token.id} ({token.role}"
+        summary += f", {token.label!r})" if token.label else ")"
+        revoked_at = token.revoked_at
     assert revoked_at is not None
     print(f"revoked {summary} at {revoked_at.isoformat(timespec='seconds')}")
     return 0

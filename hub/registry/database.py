@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine
 
 from hub.config import Settings
@@ -9,8 +12,13 @@ from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 
 
-def open_migrated(settings: Settings) -> Engine:
-    """An engine on ``settings.database_url`` with every migration applied."""
+@contextmanager
+def migrated_engine(settings: Settings) -> Iterator[Engine]:
+    """An engine on ``settings.database_url`` with every migration applied, disposed of
+    on exit."""
     engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
