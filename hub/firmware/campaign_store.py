@@ -17,21 +17,15 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, selec
 from hub.firmware.plan import Planned, building_path, community_path
 from hub.firmware.rollout import RolloutRules
 from hub.firmware.tables import (
+    ACTIVE_STATES,
+    DRIVEN_STATES,
+    ENDED_STATES,
+    FINAL_DEVICE_STATES,
     firmware_campaign,
     firmware_campaign_device,
     firmware_campaign_event,
 )
 
-ACTIVE_STATES: tuple[str, ...] = (
-    "sending",
-    "downloading",
-    "verifying",
-    "installing",
-    "rebooting",
-)
-FINAL_DEVICE_STATES: tuple[str, ...] = ("updated", "failed", "skipped", "cancelled")
-DRIVEN_STATES: tuple[str, ...] = ("running", "paused")
-ENDED_STATES: tuple[str, ...] = ("completed", "aborted", "cancelled")
 DETAIL_MAX = 256
 
 

@@ -44,17 +44,11 @@ from hub.domain.db_lane import DbLane
 from hub.errors import HubError
 from hub.firmware import evidence
 from hub.firmware.campaign_metrics import CampaignMetrics
-from hub.firmware.campaign_store import (
-    ACTIVE_STATES,
-    ENDED_STATES,
-    CampaignRow,
-    CampaignStore,
-    DeviceRow,
-)
+from hub.firmware.campaign_store import CampaignRow, CampaignStore, DeviceRow
 from hub.firmware.health import HealthInput, WaveResult, health_problem, wave_failure
 from hub.firmware.images import ImageInfo, ImageStore
 from hub.firmware.progress import fold_progress
-from hub.firmware.tables import CHUNK_BYTES
+from hub.firmware.tables import ACTIVE_STATES, CHUNK_BYTES, ENDED_STATES
 from hub.firmware.tokens import DownloadGrant, DownloadTokens
 from hub.firmware.transfer import DoorTransfer
 

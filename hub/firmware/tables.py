@@ -38,19 +38,12 @@ from hub.registry.vocabulary import MAX_DEVICE_ID_LENGTH
 
 CHUNK_BYTES: Final = 256 * 1024
 KINDS_CHECK: Final = "kind IN ('locker', 'vending', 'door')"
-CAMPAIGN_STATES: Final = ("running", "paused", "completed", "aborted", "cancelled")
-DEVICE_STATES: Final = (
-    "pending",
-    "sending",
-    "downloading",
-    "verifying",
-    "installing",
-    "rebooting",
-    "updated",
-    "failed",
-    "skipped",
-    "cancelled",
-)
+DRIVEN_STATES: Final = ("running", "paused")  # a campaign a driver works on
+ENDED_STATES: Final = ("completed", "aborted", "cancelled")
+CAMPAIGN_STATES: Final = (*DRIVEN_STATES, *ENDED_STATES)
+ACTIVE_STATES: Final = ("sending", "downloading", "verifying", "installing", "rebooting")
+FINAL_DEVICE_STATES: Final = ("updated", "failed", "skipped", "cancelled")
+DEVICE_STATES: Final = ("pending", *ACTIVE_STATES, *FINAL_DEVICE_STATES)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
