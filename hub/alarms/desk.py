@@ -13,28 +13,25 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from typing import TypeVar
 
 from sqlalchemy import Engine
 
 from firmware_protocols.clock import wall_ms
 from hub.alarms import repository
-from hub.alarms.engine import LIVE_TYPE, live_data
+from hub.alarms.engine import live_event
+from hub.alarms.gauge import ActiveAlarmsGauge
 from hub.alarms.lifecycle import Alarm, Change
 from hub.alarms.listing import (
     active_alarm_device_ids,
     active_alarms_by_severity,
     get_alarm,
-    open_counts,
 )
-from hub.live import LiveEvent, LiveSink
+from hub.domain.db_lane import DbLane
+from hub.live import LiveSink
 from hub.metrics import HubMetrics
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 GAUGE_INTERVAL_S = 5.0
 
 
@@ -50,15 +47,11 @@ class AlarmDesk:
     ) -> None:
         self._engine = engine
         self._live = live
-        self._metrics = metrics
         self._clock_ms = clock_ms
         self._gauge_interval_s = gauge_interval_s
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarm-desk")
-        self._gauge_labels: set[tuple[str, str, str, str]] = set()
+        self._lane = DbLane("alarm-desk")
+        self._gauge = ActiveAlarmsGauge(engine, metrics, self._lane)
         self._changed = asyncio.Event()
-
-    async def _db(self, call: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     async def acknowledge(self, alarm_id: int, scope_path: str, actor: str) -> Alarm | None:
         """Acknowledge an alarm within the scope (None: no such alarm there)."""
@@ -69,14 +62,12 @@ class AlarmDesk:
                 return None
             return repository.acknowledge(self._engine, alarm_id, actor, now)
 
-        result = await self._db(work)
+        result = await self._lane.run(work)
         if result is None:
             return None
         alarm, change = result
         if change is not None:
-            data = live_data(alarm, change)
-            event = LiveEvent(LIVE_TYPE, alarm.device_id, alarm.path, alarm.updated_ms, data)
-            self._live.publish(event)
+            self._live.publish(live_event(change))
             await self.refresh_gauge()
         return alarm
 
@@ -89,13 +80,7 @@ class AlarmDesk:
         return active_alarms_by_severity(self._engine, scope_path)
 
     async def refresh_gauge(self) -> None:
-        counts = await self._db(partial(open_counts, self._engine))
-        gauge = self._metrics.alarms_active
-        for labels in self._gauge_labels - set(counts):
-            gauge.labels(*labels).set(0)
-        for labels, count in counts.items():
-            gauge.labels(*labels).set(count)
-        self._gauge_labels |= set(counts)
+        await self._gauge.refresh()
 
     def changed(self) -> None:
         """A worker changed an alarm: recount soon."""
@@ -113,4 +98,4 @@ class AlarmDesk:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), self._gauge_interval_s)
         finally:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._lane.close()

@@ -29,9 +29,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -40,14 +39,12 @@ from hub.alarms import repository
 from hub.alarms.config import AlarmRules
 from hub.alarms.dex_watch import DexWatch
 from hub.alarms.evaluator import Evaluator
+from hub.alarms.gauge import ActiveAlarmsGauge
 from hub.alarms.lifecycle import Alarm, Change
-from hub.alarms.listing import (
-    OpenAlarm,
-    open_alarms,
-    open_counts,
-)
+from hub.alarms.listing import OpenAlarm, open_alarms
 from hub.alarms.sources import dex_findings, newest_audits, offline_since, waiting_parcels
 from hub.alarms.vocabulary import AlarmType, Clear, Signal
+from hub.domain.db_lane import DbLane
 from hub.domain.dex_audits import StoredAudit
 from hub.ingest.batch import CommittedBatch
 from hub.ingest.directory import DeviceDirectory
@@ -58,7 +55,6 @@ from hub.twin import TwinStore
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 LIVE_TYPE = "alarm"
 TICK_INTERVAL_S = 5.0
 PARCEL_INTERVAL_MS = 60_000
@@ -84,6 +80,14 @@ def live_data(alarm: Alarm, change: Change) -> dict[str, Any]:
     }
 
 
+def live_event(change: Change) -> LiveEvent:
+    """The live event that announces one change of an alarm."""
+    alarm = change.alarm
+    return LiveEvent(
+        LIVE_TYPE, alarm.device_id, alarm.path, alarm.updated_ms, live_data(alarm, change)
+    )
+
+
 class AlarmEngine:
     def __init__(
         self,
@@ -104,7 +108,6 @@ class AlarmEngine:
         self._engine = engine
         self._directory = directory
         self._live = live
-        self._metrics = metrics
         self._clock_ms = clock_ms
         self._tick_interval_s = tick_interval_s
         self._owned = owned
@@ -120,18 +123,15 @@ class AlarmEngine:
         self._room = asyncio.Event()
         self._room.set()
         self._raising: dict[tuple[str, AlarmType], int] = {}  # raises queued, by alarm
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarms")
+        self._lane = DbLane("alarms")
+        self._gauge = ActiveAlarmsGauge(engine, metrics, self._lane)
         self._open: dict[tuple[str, AlarmType], OpenAlarm] = {}
-        self._gauge_labels: set[tuple[str, str, str, str]] = set()
         self._last_parcel_check_ms: int | None = None
         self.dex = DexWatch()
         self._running = False
         self._started = asyncio.Event()
         self.failed = 0
         self.changes = 0
-
-    async def _db(self, call: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     # ------------------------------------------------------------ inputs
     def on_committed(self, batch: CommittedBatch) -> None:
@@ -189,7 +189,7 @@ class AlarmEngine:
             how = self.evaluator.raise_as(signal.device_id, signal.type)
             if how is None:
                 return
-        change = await self._db(partial(repository.apply_signal, self._engine, signal, how))
+        change = await self._lane.run(partial(repository.apply_signal, self._engine, signal, how))
         if change is not None:
             self._changed(change)
 
@@ -210,22 +210,11 @@ class AlarmEngine:
             self._open.pop(key, None)
         self.changes += 1
         log.info("alarm %s %s at %s", alarm.type.value, change.action.value, alarm.device_id)
-        self._live.publish(
-            LiveEvent(
-                LIVE_TYPE, alarm.device_id, alarm.path, alarm.updated_ms, live_data(alarm, change)
-            )
-        )
+        self._live.publish(live_event(change))
 
     async def _refresh_gauge(self) -> None:
-        if not self._keeps_gauge:
-            return
-        counts = await self._db(partial(open_counts, self._engine))
-        gauge = self._metrics.alarms_active
-        for labels in self._gauge_labels - set(counts):
-            gauge.labels(*labels).set(0)
-        for labels, count in counts.items():
-            gauge.labels(*labels).set(count)
-        self._gauge_labels |= set(counts)
+        if self._keeps_gauge:
+            await self._gauge.refresh()
 
     async def _drain(self) -> None:
         """Apply every queued signal (the worker's, or here when it is not running)."""
@@ -250,12 +239,12 @@ class AlarmEngine:
         if last is None or now - last >= PARCEL_INTERVAL_MS or now < last:
             self._last_parcel_check_ms = now
             before = now - int(self.evaluator.shortest_parcel_limit_s() * 1000)
-            waiting = await self._db(partial(waiting_parcels, self._engine, before))
+            waiting = await self._lane.run(partial(waiting_parcels, self._engine, before))
             mine = [parcel for parcel in waiting if owned(parcel.device_id)]
             signals += self.evaluator.on_parcels(mine, now)
         settled = self.dex.due(now, lambda d: self.evaluator.rules_for(d).dex_audit.settle_s)
         if settled:
-            findings = await self._db(partial(dex_findings, self._engine, settled))
+            findings = await self._lane.run(partial(dex_findings, self._engine, settled))
             signals += self.evaluator.on_dex_audits(findings, now)
         for signal in signals:
             await self._apply_logged(signal)
@@ -264,19 +253,19 @@ class AlarmEngine:
         await self._refresh_gauge()
 
     async def _load_open(self) -> dict[tuple[str, AlarmType], OpenAlarm]:
-        found = await self._db(partial(open_alarms, self._engine))
+        found = await self._lane.run(partial(open_alarms, self._engine))
         return {key: alarm for key, alarm in found.items() if self._owned(key[0])}
 
     # ------------------------------------------------------------ running
     async def start(self) -> None:
         """Load what the database knows: devices last seen going offline, open alarms."""
-        since = await self._db(partial(offline_since, self._engine))
+        since = await self._lane.run(partial(offline_since, self._engine))
         for device_id, since_ms in since.items():
             if self._directory.get(device_id) is not None and self._owned(device_id):
                 self.evaluator.offline.went_offline(device_id, since_ms)
         self._open = await self._load_open()
         recent = self._clock_ms() - DEX_RESTORE_MS
-        restored = await self._db(partial(newest_audits, self._engine, recent))
+        restored = await self._lane.run(partial(newest_audits, self._engine, recent))
         self.dex.restored(audit for audit in restored if self._owned(audit.device_id))
         await self._refresh_gauge()
         self._started.set()
@@ -316,4 +305,4 @@ class AlarmEngine:
                 group.create_task(self._ticker(), name="alarms-tick")
         finally:
             self._running = False
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._lane.close()
