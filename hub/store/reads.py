@@ -286,13 +286,13 @@ def event_count(bind: Bind, device_id: str | None = None, type: str | None = Non
 
 
 # ---------------------------------------------------------------- presence
-_PRESENCE_COLUMNS = (
-    presence_change.c.id,
+_PRESENCE_COLUMNS = (  # in the order of PresenceChange's fields
     presence_change.c.device_id,
     presence_change.c.online,
     presence_change.c.reason,
     presence_change.c.ts_ms,
     presence_change.c.recorded_by,
+    presence_change.c.id,
 )
 
 
@@ -325,14 +325,7 @@ def last_presence(
     if device_ids is not None:
         ranked = ranked.where(presence_change.c.device_id.in_(list(device_ids)))
     inner = ranked.subquery()
-    query = select(
-        inner.c.id,
-        inner.c.device_id,
-        inner.c.online,
-        inner.c.reason,
-        inner.c.ts_ms,
-        inner.c.recorded_by,
-    ).where(inner.c.rank == 1)
+    query = select(*(inner.c[column.name] for column in _PRESENCE_COLUMNS)).where(inner.c.rank == 1)
     with _connection(bind) as conn:
         return {row.device_id: PresenceChange(*row) for row in conn.execute(query)}
 
@@ -354,7 +347,7 @@ def dead_letters(bind: Bind, limit: int = 100, reason: str | None = None) -> lis
     query = query.order_by(dead_letter.c.id.desc()).limit(_limit(limit))
     with _connection(bind) as conn:
         return [
-            DeadLetter(id_, received, topic, bytes(payload), device_id, reason_, detail)
+            DeadLetter(received, topic, bytes(payload), device_id, reason_, detail, id_)
             for id_, received, topic, payload, device_id, reason_, detail in conn.execute(query)
         ]
 

@@ -153,21 +153,14 @@ class StoredEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class PresenceChange:
+class PresenceChange(PresenceRow):
+    """A stored presence row, with its id."""
+
     id: int
-    device_id: str
-    online: bool
-    reason: str
-    ts_ms: int
-    recorded_by: str
 
 
 @dataclass(frozen=True, slots=True)
-class DeadLetter:
+class DeadLetter(DeadLetterRow):
+    """A stored dead letter, with its id."""
+
     id: int
-    received_ms: int
-    topic: str
-    payload: bytes
-    device_id: str | None
-    reason: str
-    detail: str
