@@ -11,19 +11,19 @@ tried again at the next round. Several replicas pruning the same rows is harmles
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from firmware_protocols.clock import wall_ms
 from hub.api.idempotency import IdempotencyKeys
 from hub.api.limits import ApiLimits
 from hub.registry.change_feed import prune_changes
 from hub.runtime import HubRuntime
+from hub.store.chores import run_every
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +55,21 @@ async def housekeeping_loop(
     interval_s: float = INTERVAL_S,
 ) -> None:
     """Prune now and then every ``interval_s`` until cancelled."""
-    retention_h = (limits or ApiLimits()).idempotency_retention_h
-    while True:
-        try:
-            done = await asyncio.to_thread(
-                housekeep,
-                runtime.engine,
-                clock_ms(),
-                idempotency_retention_h=retention_h,
-                retention_days=runtime.settings.retention_days,
-            )
-        except SQLAlchemyError:
-            log.exception("housekeeping failed; trying again in %.0f s", interval_s)
-        else:
-            if done.idempotency_keys or done.registry_changes:
-                log.info(
-                    "housekeeping: %d idempotency keys and %d registry changes pruned",
-                    done.idempotency_keys,
-                    done.registry_changes,
-                )
-        await asyncio.sleep(interval_s)
+    prune = partial(
+        housekeep,
+        runtime.engine,
+        idempotency_retention_h=(limits or ApiLimits()).idempotency_retention_h,
+        retention_days=runtime.settings.retention_days,
+    )
+    await run_every(
+        interval_s, prune, clock_ms=clock_ms, done=_report, log=log, name="housekeeping"
+    )
+
+
+def _report(done: Housekept) -> None:
+    if done.idempotency_keys or done.registry_changes:
+        log.info(
+            "housekeeping: %d idempotency keys and %d registry changes pruned",
+            done.idempotency_keys,
+            done.registry_changes,
+        )

@@ -8,15 +8,14 @@ presence history are kept: they are the audit trail.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Engine, Table, delete, select, tuple_
-from sqlalchemy.exc import SQLAlchemyError
 
 from hub.config import Settings
+from hub.store.chores import run_every
 from hub.store.schema import dead_letter, telemetry
 
 log = logging.getLogger(__name__)
@@ -84,19 +83,18 @@ async def retention_loop(
     ``clock`` returns Unix milliseconds; points older than ``settings.retention_days``
     are deleted. A database error is logged and retried at the next round.
     """
-    while True:
-        cutoff = clock() - settings.retention_days * DAY_MS
-        try:
-            pruned = await asyncio.to_thread(prune_all, engine, cutoff)
-        except SQLAlchemyError:
-            log.exception("retention: pruning failed; trying again in %.0fs", interval_s)
-        else:
-            if pruned.telemetry or pruned.dead_letters:
-                log.info(
-                    "retention: deleted %d telemetry points and %d dead letters",
-                    pruned.telemetry,
-                    pruned.dead_letters,
-                )
-            if on_pruned is not None:
-                on_pruned(pruned)
-        await asyncio.sleep(interval_s)
+
+    def prune(now_ms: int) -> Pruned:
+        return prune_all(engine, now_ms - settings.retention_days * DAY_MS)
+
+    def done(pruned: Pruned) -> None:
+        if pruned.telemetry or pruned.dead_letters:
+            log.info(
+                "retention: deleted %d telemetry points and %d dead letters",
+                pruned.telemetry,
+                pruned.dead_letters,
+            )
+        if on_pruned is not None:
+            on_pruned(pruned)
+
+    await run_every(interval_s, prune, clock_ms=clock, done=done, log=log, name="retention")
