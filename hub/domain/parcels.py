@@ -20,7 +20,7 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, update
 from sqlmodel import Session, col, select
@@ -78,6 +78,18 @@ class ClosedParcel:
     compartment: int
     resident_id: int | None
     state: str
+
+
+class AnnouncedParcel(Protocol):
+    """What a parcel's live event tells of it (a :class:`Parcel` or a
+    :class:`ClosedParcel`)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def compartment(self) -> int: ...
+    @property
+    def resident_id(self) -> int | None: ...
 
 
 class ParcelBook:
@@ -171,37 +183,32 @@ class ParcelBook:
                 parcel.compartment,
                 parcel.resolution,
             )
-        self._live.publish(
-            LiveEvent(
-                type="parcel_deposited",
-                device_id=device.device_id,
-                path=device.path,
-                ts_ms=deposit.ts_ms,
-                data={
-                    "parcel_id": parcel.id,
-                    "compartment": parcel.compartment,
-                    "resident_id": parcel.resident_id,
-                    "resolution": parcel.resolution,
-                },
-            )
+        self._announce(
+            "parcel_deposited", device, deposit.ts_ms, parcel, resolution=parcel.resolution
         )
 
     def collected(self, device: DeviceInfo, pickup: Event, closed: Sequence[ClosedParcel]) -> None:
         for parcel in closed:
-            self._live.publish(
-                LiveEvent(
-                    type="parcel_collected",
-                    device_id=device.device_id,
-                    path=device.path,
-                    ts_ms=pickup.ts_ms,
-                    data={
-                        "parcel_id": parcel.id,
-                        "compartment": parcel.compartment,
-                        "resident_id": parcel.resident_id,
-                        "state": parcel.state,
-                    },
-                )
+            self._announce("parcel_collected", device, pickup.ts_ms, parcel, state=parcel.state)
+
+    def _announce(
+        self, type_: str, device: DeviceInfo, ts_ms: int, parcel: AnnouncedParcel, **more: object
+    ) -> None:
+        """A parcel's live event: what operators may see of it (never its pickup code)."""
+        self._live.publish(
+            LiveEvent(
+                type=type_,
+                device_id=device.device_id,
+                path=device.path,
+                ts_ms=ts_ms,
+                data={
+                    "parcel_id": parcel.id,
+                    "compartment": parcel.compartment,
+                    "resident_id": parcel.resident_id,
+                    **more,
+                },
             )
+        )
 
 
 def resident_parcels(
