@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from hub.metrics import HubMetrics
 from hub.transport.base import ConnectionObserver
@@ -37,15 +38,14 @@ class ConnectionObservers:
         self._observers.append(observer)
 
     def on_connected(self, generation: int, session_present: bool) -> None:
-        for observer in self._observers:
-            try:
-                observer.on_connected(generation, session_present)
-            except Exception:  # an observer's bug must not break the connection
-                log.exception("connection observer %r failed", observer)
+        self._tell(lambda observer: observer.on_connected(generation, session_present))
 
     def on_disconnected(self, generation: int, reason: str) -> None:
+        self._tell(lambda observer: observer.on_disconnected(generation, reason))
+
+    def _tell(self, news: Callable[[ConnectionObserver], None]) -> None:
         for observer in self._observers:
             try:
-                observer.on_disconnected(generation, reason)
+                news(observer)
             except Exception:  # an observer's bug must not break the connection
                 log.exception("connection observer %r failed", observer)
