@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -145,37 +145,36 @@ class DomainServices:
             self._room.set()
 
     # ------------------------------------------------------------ workers
-    async def _door_worker(self) -> None:
+    async def _lane_worker(
+        self, queue: asyncio.Queue[W], handle: Callable[[W], Awaitable[None]]
+    ) -> None:
+        """Take a lane's work in order, one batch's share at a time."""
         while True:
-            work = await self._door_queue.get()
-            self._took()
-            self._busy += 1
-            for item in work:
-                try:
-                    await self.doors.on_inputs(item.device, item.event)
-                except Exception:  # the loop's edge: one bad event must not stop the doors
-                    self.failed += 1
-                    log.exception("door event %s of %s failed", item.event.type, item.device)
-            self._busy -= 1
-
-    async def _record_worker(self) -> None:
-        while True:
-            work = await self._record_queue.get()
+            work = await queue.get()
             self._took()
             self._busy += 1
             try:
-                await self._records(work)
-            except Exception:  # the loop's edge: count, log, keep going
-                self.failed += 1
-                log.exception("domain records of a batch failed")
+                await handle(work)
             finally:
                 self._busy -= 1
 
+    async def _doors(self, work: list[DeviceEvent]) -> None:
+        for item in work:
+            try:
+                await self.doors.on_inputs(item.device, item.event)
+            except Exception:  # the loop's edge: one bad event must not stop the doors
+                self.failed += 1
+                log.exception("door event %s of %s failed", item.event.type, item.device)
+
     async def _records(self, work: RecordWork) -> None:
-        for node_id in work.gaps:
-            await self.rebirths.on_gap(node_id)
-        for device in work.online:
-            await self.config_push.on_online(device)
+        try:
+            for node_id in work.gaps:
+                await self.rebirths.on_gap(node_id)
+            for device in work.online:
+                await self.config_push.on_online(device)
+        except Exception:  # the loop's edge: count, log, keep going
+            self.failed += 1
+            log.exception("domain records of a batch failed")
 
     def idle(self) -> bool:
         """Nothing queued (for tests and orderly shutdown)."""
@@ -185,8 +184,10 @@ class DomainServices:
         """Run the workers and the door check until cancelled."""
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._door_worker(), name="domain-doors")
-                group.create_task(self._record_worker(), name="domain-records")
+                doors = self._lane_worker(self._door_queue, self._doors)
+                records = self._lane_worker(self._record_queue, self._records)
+                group.create_task(doors, name="domain-doors")
+                group.create_task(records, name="domain-records")
                 group.create_task(self.doors.run(), name="domain-door-check")
         finally:
             await self.tasks.cancel_all()
