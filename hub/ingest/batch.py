@@ -57,6 +57,20 @@ class PendingBatch:
     messages: int = 0
     first_received: float = 0.0
 
+    def add_transition(self, transition: Transition, recorded_by: str) -> None:
+        """A presence transition and its row. The row's time is cut to the second, so
+        replicas that see the same transition store it once."""
+        self.transitions.append(transition)
+        self.presence.append(
+            PresenceRow(
+                transition.device_id,
+                transition.online,
+                transition.reason,
+                transition.ts_ms // 1000 * 1000,
+                recorded_by,
+            )
+        )
+
     def twin_rows(self) -> list[TwinRow | TwinSnapshot]:
         """Snapshots as JSON: the writer stores them in a thread while twins keep changing."""
         return [twin_snapshot(t) for t in self.twins.values()]

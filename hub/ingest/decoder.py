@@ -24,7 +24,7 @@ from hub.ingest.batch import DeviceEvent, DeviceGap, DeviceReply, PendingBatch
 from hub.ingest.directory import DeviceDirectory, DeviceInfo
 from hub.metrics import HubMetrics
 from hub.presence import PresenceTracker, Transition
-from hub.store.rows import DeadLetterRow, EventRow, PresenceRow, TelemetryRow
+from hub.store.rows import DeadLetterRow, EventRow, TelemetryRow
 from hub.transport.base import InboundMessage
 from hub.twin import TwinStore
 
@@ -126,18 +126,7 @@ class MessageDecoder:
     def _record(self, batch: PendingBatch, transition: Transition | None) -> None:
         if transition is None:
             return
-        batch.transitions.append(transition)
-        # Replicas that see the same transition store it once: second resolution key.
-        ts_key = transition.ts_ms // 1000 * 1000
-        batch.presence.append(
-            PresenceRow(
-                transition.device_id,
-                transition.online,
-                transition.reason,
-                ts_key,
-                self._instance_id,
-            )
-        )
+        batch.add_transition(transition, self._instance_id)
         state = "online" if transition.online else "offline"
         self._metrics.presence_transitions.labels(transition.kind, state, transition.reason).inc()
 

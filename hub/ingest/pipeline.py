@@ -29,7 +29,7 @@ from hub.ingest.batch import CommittedBatch, DeviceEvent, PendingBatch
 from hub.ingest.decoder import MessageDecoder
 from hub.metrics import HubMetrics
 from hub.presence import Transition
-from hub.store.rows import EventKey, PresenceRow, WriteBatch, WriteResult
+from hub.store.rows import EventKey, WriteBatch, WriteResult
 from hub.store.writer import InTransaction
 from hub.transport.base import InboundMessage, Transport
 
@@ -141,16 +141,7 @@ class IngestPipeline:
             await self._decode_chunks(batch, messages)
             if self._side_transitions:
                 for transition in self._side_transitions:
-                    batch.transitions.append(transition)
-                    batch.presence.append(
-                        PresenceRow(
-                            transition.device_id,
-                            transition.online,
-                            transition.reason,
-                            transition.ts_ms // 1000 * 1000,
-                            self._instance_id,
-                        )
-                    )
+                    batch.add_transition(transition, self._instance_id)
                 self._side_transitions = []
             await self._queue.put(batch)
             self._metrics.ingest_queue_depth.set(self._transport.buffered())
