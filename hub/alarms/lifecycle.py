@@ -110,32 +110,26 @@ def fire(current: Alarm | None, signal: Fire, how: RaiseAs) -> Change | None:
     """Apply a fired condition to the device's open alarm of that type (or None)."""
     if current is None or not current.is_open:
         return raise_alarm(signal, how)
-    details = {**current.details, **signal.details}
     same = signal.type in LASTING and current.condition_active
-    if signal.occurrence and not same:
-        return Change(
-            dataclasses.replace(
-                current,
-                occurrences=current.occurrences + 1,
-                last_ms=max(current.last_ms, signal.at_ms),
-                condition_active=True,
-                condition_ended_ms=None,
-                details=details,
-                updated_ms=signal.at_ms,
-            ),
-            Action.REPEATED,
-        )
-    if current.condition_active:
+    repeated = signal.occurrence and not same
+    if not repeated and current.condition_active:
         return None
+    active = dataclasses.replace(
+        current,
+        condition_active=True,
+        condition_ended_ms=None,
+        details={**current.details, **signal.details},
+        updated_ms=signal.at_ms,
+    )
+    if not repeated:
+        return Change(active, Action.RESUMED)
     return Change(
         dataclasses.replace(
-            current,
-            condition_active=True,
-            condition_ended_ms=None,
-            details=details,
-            updated_ms=signal.at_ms,
+            active,
+            occurrences=current.occurrences + 1,
+            last_ms=max(current.last_ms, signal.at_ms),
         ),
-        Action.RESUMED,
+        Action.REPEATED,
     )
 
 
