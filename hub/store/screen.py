@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 
@@ -39,6 +39,7 @@ from hub.store.schema import (
     METRIC_LENGTH,
     REASON_LENGTH,
 )
+from hub.twin import Twin
 
 INVALID_ROW = "invalid_row"
 INT64_MIN = -(2**63)
@@ -229,16 +230,7 @@ def twin_problem(row: TwinRow | TwinSnapshot) -> str | TwinSnapshot:
     )
 
 
-class TwinState(Protocol):
-    device_id: str
-    reported: dict[str, Any]
-    reported_version: int
-    desired: dict[str, Any]
-    desired_version: int
-    updated_ms: int
-
-
-def twin_snapshot(twin: TwinState) -> TwinRow | TwinSnapshot:
+def twin_snapshot(twin: Twin) -> TwinRow | TwinSnapshot:
     """The twin as a row to store, its state serialised now (the twin keeps changing);
     state JSON cannot carry is deep-copied instead, for the screen to refuse."""
     try:
