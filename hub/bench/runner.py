@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -59,6 +59,7 @@ class BenchOptions:
     prefer_mosquitto: bool = True
     profile_to: Path | None = None  # py-spy summary of the hub during the ingest drain
     seed: int = 1
+    hub_settings: Mapping[str, str] = field(default_factory=dict)  # HUB_* for the hub only
 
 
 def _seed(engine: Engine, plan: BenchPlan, secret_key: str, seed: int, path: Path) -> int:
@@ -81,9 +82,12 @@ def _operator_token(engine: Engine) -> str:
         return mint_operator_token(session, city.code, "hub bench")
 
 
-def _hub_env(broker: BenchBroker, database_url: str, secret_key: str) -> dict[str, str]:
+def _hub_env(
+    broker: BenchBroker, database_url: str, secret_key: str, settings: Mapping[str, str]
+) -> dict[str, str]:
     return clean_env(
         {
+            **settings,
             "HUB_MQTT_URL": broker.url,
             "HUB_MQTT_PROTOCOL": broker.protocol,
             "HUB_MQTT_KEEPALIVE_S": str(HUB_KEEPALIVE_S),
@@ -181,7 +185,12 @@ def run_bench(options: BenchOptions, say: Callable[[str], None] = print) -> Benc
         secrets_path = workdir / "secrets.json"
         devices = _seed(engine, plan, secret_key, options.seed, secrets_path)
         say(f"store: {engine.dialect.name}, seeded {devices} devices")
-        hub = HubChild(_hub_env(broker, database_url, secret_key), workdir / "hub.log")
+        if options.hub_settings:
+            given = " ".join(f"{k}={v}" for k, v in sorted(options.hub_settings.items()))
+            notes.append(f"hub settings given: {given}")
+            say(notes[-1])
+        hub_env = _hub_env(broker, database_url, secret_key, options.hub_settings)
+        hub = HubChild(hub_env, workdir / "hub.log")
         stack.callback(hub.stop)
         hub.start()
         rss = RssSampler(hub.pid)

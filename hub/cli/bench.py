@@ -38,7 +38,27 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="py-spy the hub during the ingest drain and write a summary here",
     )
+    parser.add_argument(
+        "--hub-setting",
+        action="append",
+        default=[],
+        metavar="HUB_NAME=VALUE",
+        help="a setting for the hub under test (repeatable), e.g. HUB_INGEST_BATCH_SIZE=1000,"
+        " to compare settings run against run; the bench's own wiring (broker, database,"
+        " secret) cannot be overridden",
+    )
     parser.set_defaults(handler=run)
+
+
+def hub_settings(given: list[str]) -> dict[str, str]:
+    """``HUB_NAME=VALUE`` pairs as a mapping; ValueError names the first that is not one."""
+    settings = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("HUB_") or not name[4:]:
+            raise ValueError(f"--hub-setting wants HUB_NAME=VALUE, got {item!r}")
+        settings[name] = value
+    return settings
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
     from hub.bench.runner import BenchOptions, run_bench
 
     logging.getLogger().setLevel(logging.WARNING)
+    try:
+        settings = hub_settings(args.hub_setting)
+    except ValueError as exc:
+        print(f"hub bench: {exc}", file=sys.stderr)
+        return 2
     plan = QUICK if args.quick else FULL
     if args.communities is not None:
         plan = replace(plan, size=replace(plan.size, communities=args.communities))
@@ -58,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         database_url=args.database_url,
         prefer_mosquitto=not args.amqtt,
         profile_to=args.profile,
+        hub_settings=settings,
     )
     try:
         started = time.monotonic()

@@ -11,6 +11,7 @@ from hub.bench.metrics_text import by_label, sample_sums
 from hub.bench.presence_storm import announcement_topics
 from hub.bench.profile import summarize
 from hub.bench.unlock import percentile
+from hub.cli.bench import hub_settings
 
 
 def test_nearest_rank_percentiles() -> None:
@@ -89,3 +90,14 @@ def test_announcement_topics_are_status_and_births() -> None:
         "spBv1.0/vending/NBIRTH/+",
         "osdp/+/status",
     ]
+
+
+def test_hub_settings_are_hub_name_value_pairs() -> None:
+    given = ["HUB_INGEST_BATCH_SIZE=1000", "HUB_INGEST_HOLD_FOR_UNLOCKS_MS=0"]
+    assert hub_settings(given) == {
+        "HUB_INGEST_BATCH_SIZE": "1000",
+        "HUB_INGEST_HOLD_FOR_UNLOCKS_MS": "0",
+    }
+    for wrong in ("INGEST_BATCH_SIZE=1000", "HUB_INGEST_BATCH_SIZE", "HUB_=1"):
+        with pytest.raises(ValueError, match="HUB_NAME=VALUE"):
+            hub_settings([wrong])
