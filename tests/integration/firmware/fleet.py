@@ -43,6 +43,12 @@ class FirmwareFleet:
         return [d for d, spec in self.devices.items() if spec.kind == kind]
 
 
+def image_query(kind: str, version: str) -> dict[str, str]:
+    """The upload query of a firmware image for the fleet's model of ``kind``."""
+    vendor, model = MODELS[kind]
+    return {"vendor": vendor, "kind": kind, "version": version, "model": model}
+
+
 def _node(session: Session, code: str, level: str, parent: Node | None) -> Node:
     node = Node(
         code=code,

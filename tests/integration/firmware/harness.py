@@ -1,7 +1,8 @@
-"""A hub with its API on a known port (devices download firmware from it), an operator
-token for the city, and a fleet laid out for firmware campaigns.
+"""A hub with its API on the port its firmware base URL names (devices download firmware
+from it), and operator tokens.
 
-    async with firmware_hub(settings, broker_url, port) as hub:
+    settings = firmware_settings(settings_factory)
+    async with firmware_hub(settings, broker_url) as hub:
         await hub.client.post(...)
 """
 
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
@@ -21,6 +23,7 @@ from hub.config import Settings
 from hub.registry.tokens import mint_operator_token
 from hub.runtime import HubRuntime
 from tests.support.hub_harness import running_hub
+from tests.support.ports import free_port
 from tests.support.waiting import async_wait_until
 
 
@@ -36,10 +39,18 @@ class FirmwareHub:
         return {"Authorization": f"Bearer {token}"}
 
 
+def firmware_settings(settings_factory: Callable[..., Settings], **overrides: object) -> Settings:
+    """Settings whose firmware base URL is on a free loopback port, for ``firmware_hub``."""
+    return settings_factory(firmware_base_url=f"http://127.0.0.1:{free_port()}", **overrides)
+
+
 @contextlib.asynccontextmanager
 async def firmware_hub(
-    settings: Settings, broker_url: str, port: int, *, shared: bool = True
+    settings: Settings, broker_url: str, *, shared: bool = True
 ) -> AsyncIterator[FirmwareHub]:
+    """A running hub serving its API where ``settings.firmware_base_url`` points."""
+    port = urlsplit(settings.firmware_base_url).port
+    assert port is not None, "firmware_settings gives the firmware base URL a port"
     async with running_hub(settings, broker_url, shared=shared) as runtime:
         config = uvicorn.Config(
             create_app(runtime), host="127.0.0.1", port=port, log_level="warning", lifespan="off"

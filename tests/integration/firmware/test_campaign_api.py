@@ -9,42 +9,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.db.engine import make_engine
 from hub.firmware.windows import format_hhmm
-from tests.integration.firmware.fleet import create_firmware_fleet
-from tests.integration.firmware.harness import firmware_hub
-from tests.integration.firmware.steps import (
-    all_online,
-    campaign,
-    create,
-    devices,
-    simulated,
-    upload,
-    wait_ended,
-)
-from tests.support.ports import free_port
+from tests.integration.firmware.harness import firmware_settings
+from tests.integration.firmware.steps import campaign_stage
 from tests.support.waiting import async_wait_until
 
 pytestmark = pytest.mark.broker
 IMAGE = random.Random(9).randbytes(4_000)
-LOCKER_IMAGE = {"vendor": "Kerong", "kind": "locker", "version": "2.0.0", "model": "KL-24C"}
 
 
 async def test_scope_refusals_and_maintenance_windows(settings_factory, private_mosquitto) -> None:  # type: ignore[no-untyped-def]
-    port = free_port()
-    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}")
-    engine = make_engine(settings.database_url)
-    fleet = create_firmware_fleet(engine, lockers=8, communities=2)
-    lockers = fleet.of_kind("locker")
-    closed, open_ = fleet.communities
-    async with (
-        firmware_hub(settings, private_mosquitto.url, port) as hub,
-        simulated(fleet, private_mosquitto.url) as sims,
-    ):
-        await all_online(hub, lockers)
-        city = hub.operator(fleet.city)
+    settings = firmware_settings(settings_factory)
+    async with campaign_stage(settings, private_mosquitto.url, lockers=8, communities=2) as stage:
+        hub, sims, city = stage.hub, stage.sims, stage.city
+        closed, open_ = stage.fleet.communities
         local = hub.operator(open_)
-        sha = await upload(hub, city, IMAGE, **LOCKER_IMAGE)
+        sha = await city.upload(IMAGE, "locker", "2.0.0")
         post = hub.client.post
 
         # Refusals name the field and say why.
@@ -59,7 +39,7 @@ async def test_scope_refusals_and_maintenance_windows(settings_factory, private_
             [error] = refused.json()["detail"]
             assert error["loc"] == ["body", field] and words in error["msg"]
         unknown = await post(
-            "/api/v1/campaigns", json={"name": "x", "image": sha, "oops": 1}, headers=city
+            "/api/v1/campaigns", json={"name": "x", "image": sha, "oops": 1}, headers=city.headers
         )
         assert unknown.status_code == 422
         preview = await post(
@@ -73,20 +53,19 @@ async def test_scope_refusals_and_maintenance_windows(settings_factory, private_
         window = {"start": format_hhmm(start), "end": format_hhmm((start + 60) % 1440)}
         path = f"/api/v1/communities/{closed}/maintenance-window"
         assert (await hub.client.put(path, json=window, headers=local)).status_code == 404
-        put = await hub.client.put(path, json=window, headers=city)
+        put = await hub.client.put(path, json=window, headers=city.headers)
         assert put.status_code == 200 and put.json()["timezone"] == settings.timezone
-        assert (await hub.client.get(path, headers=city)).json()["start"] == window["start"]
-        bad = await hub.client.put(path, json={"start": "25:00", "end": "01:00"}, headers=city)
+        assert (await hub.client.get(path, headers=city.headers)).json()["start"] == window["start"]
+        bad = await hub.client.put(
+            path, json={"start": "25:00", "end": "01:00"}, headers=city.headers
+        )
         assert bad.status_code == 422
 
-        created = await create(
-            hub,
-            city,
+        created = await city.create(
             name="windows",
             image=sha,
             canary_share=0.5,
             wave_size=8,
-            health_soak_s=0,
             device_timeout_s=600,
         )
         campaign_id = created["id"]
@@ -101,26 +80,25 @@ async def test_scope_refusals_and_maintenance_windows(settings_factory, private_
             return [r for r in rows if r["wave"] == 0 and f"/{place}" in str(r["device_path"])]
 
         async def open_side_done() -> bool:
-            rows = await devices(hub, city, campaign_id)
+            rows = await city.devices(campaign_id)
             return all(r["state"] == "updated" for r in canary(rows, open_))
 
         await async_wait_until(open_side_done, what="the canary without a window updated")
-        rows = await devices(hub, city, campaign_id)
+        rows = await city.devices(campaign_id)
         held = [r for r in rows if f"/{closed}" in str(r["device_path"])]
         assert canary(rows, closed) and {r["state"] for r in held} == {"pending"}
-        state = await campaign(hub, city, campaign_id)
+        state = await city.get(campaign_id)
         assert (state["state"], state["wave"]) == ("running", 0)  # the canary waits for it
         for row in held:
             assert sims[str(row["device_id"])].firmware.history == []
 
-        removed = await hub.client.delete(path, headers=city)
+        removed = await hub.client.delete(path, headers=city.headers)
         assert removed.status_code == 204
-        done = await wait_ended(hub, city, campaign_id)
+        done = await city.wait_ended(campaign_id)
         assert done["state"] == "completed" and done["counts"] == {"updated": 8}
-        conflict = await post(f"/api/v1/campaigns/{campaign_id}/pause", headers=city)
+        conflict = await post(f"/api/v1/campaigns/{campaign_id}/pause", headers=city.headers)
         assert conflict.status_code == 409 and "completed" in conflict.json()["detail"]
         audit = await hub.client.get(
-            "/api/v1/audit", params={"action": "maintenance-window"}, headers=city
+            "/api/v1/audit", params={"action": "maintenance-window"}, headers=city.headers
         )
         assert [e["result"] for e in audit.json()["items"]] == ["removed", "set"]
-    engine.dispose()

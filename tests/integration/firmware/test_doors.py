@@ -13,19 +13,8 @@ from sqlalchemy import Engine, select
 
 from device_sims.door import Door
 from hub.commands.models import CommandRecord
-from hub.db.engine import make_engine
-from tests.integration.firmware.fleet import create_firmware_fleet
-from tests.integration.firmware.harness import firmware_hub
-from tests.integration.firmware.steps import (
-    all_online,
-    create,
-    devices,
-    registry_versions,
-    simulated,
-    upload,
-    wait_ended,
-)
-from tests.support.ports import free_port
+from tests.integration.firmware.harness import firmware_settings
+from tests.integration.firmware.steps import campaign_stage, registry_versions
 from tests.support.waiting import async_wait_until
 
 pytestmark = pytest.mark.broker
@@ -55,17 +44,13 @@ def most_at_once(spans: list[tuple[float, float]]) -> int:
 async def test_doors_update_a_few_per_building_and_keep_their_allow_lists(
     settings_factory, private_mosquitto
 ) -> None:  # type: ignore[no-untyped-def]
-    port = free_port()
-    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}")
-    engine = make_engine(settings.database_url)
-    fleet = create_firmware_fleet(engine, doors=12, communities=1, buildings=2)
-    doors = fleet.of_kind("door")
-    async with (
-        firmware_hub(settings, private_mosquitto.url, port) as hub,
-        simulated(fleet, private_mosquitto.url) as sims,
-    ):
-        await all_online(hub, doors)
-        units = {d: sims[d] for d in doors}
+    settings = firmware_settings(settings_factory)
+    async with campaign_stage(
+        settings, private_mosquitto.url, doors=12, communities=1, buildings=2
+    ) as stage:
+        fleet, city, engine = stage.fleet, stage.city, stage.engine
+        doors = fleet.of_kind("door")
+        units = {d: stage.sims[d] for d in doors}
         assert all(isinstance(u, Door) for u in units.values())
         await async_wait_until(
             lambda: all(u.allowlist is not None for u in units.values()),  # type: ignore[attr-defined]
@@ -73,23 +58,16 @@ async def test_doors_update_a_few_per_building_and_keep_their_allow_lists(
         )
         lists = {d: u.allowlist for d, u in units.items()}  # type: ignore[attr-defined]
         units[doors[3]].firmware.fault = "cut_download"
-        city = hub.operator(fleet.city)
-        sha = await upload(
-            hub, city, IMAGE, vendor="Acme", kind="door", version="2.1.0", model="DU-200"
-        )
-        created = await create(
-            hub,
-            city,
+        sha = await city.upload(IMAGE, "door", "2.1.0")
+        created = await city.create(
             name="doors 2.1.0",
             image=sha,
             canary_share=0.1,
             wave_size=10,
             max_doors_per_building=2,
             max_in_flight=50,
-            health_soak_s=0,
-            device_timeout_s=120,
         )
-        done = await wait_ended(hub, city, created["id"])
+        done = await city.wait_ended(created["id"])
         assert done["state"] == "completed", done
         assert done["counts"] == {"updated": 12}
 
@@ -110,7 +88,7 @@ async def test_doors_update_a_few_per_building_and_keep_their_allow_lists(
         # The cut transfer: the link dropped with half the image there, and it went on.
         cut = units[doors[3]]
         assert cut.firmware.history[0].result == "done"
-        rows = {r["device_id"]: r for r in await devices(hub, city, created["id"])}
+        rows = {r["device_id"]: r for r in await city.devices(created["id"])}
         assert rows[doors[3]]["state"] == "updated" and rows[doors[3]]["attempts"] == 1
         fragments = fragment_states(engine, doors[3])
         assert fragments["timed_out"] == 1  # the one the door never answered
@@ -119,4 +97,3 @@ async def test_doors_update_a_few_per_building_and_keep_their_allow_lists(
             lambda: {registry_versions(engine)[d] for d in doors} == {"2.1.0"},
             what="the registry to follow the doors",
         )
-    engine.dispose()

@@ -21,9 +21,8 @@ from hub.firmware.versions import version_key
 from hub.registry.fleet_data import DOOR_MODELS, LOCKER_MODELS, VENDING_MODELS
 from hub.registry.vocabulary import PROTOCOL_FOR_KIND
 from tests.conftest import TEST_SECRET_KEY
-from tests.integration.firmware.fleet import create_firmware_fleet
-from tests.integration.firmware.harness import firmware_hub
-from tests.support.ports import free_port
+from tests.integration.firmware.fleet import create_firmware_fleet, image_query
+from tests.integration.firmware.harness import firmware_hub, firmware_settings
 
 pytestmark = pytest.mark.broker
 MODELS = {"locker": LOCKER_MODELS, "vending": VENDING_MODELS, "door": DOOR_MODELS}
@@ -64,14 +63,13 @@ def test_cli_adds_an_image_once_and_infers_its_kind(
 async def test_api_stores_and_devices_download_with_ranges(
     settings_factory, private_mosquitto
 ) -> None:  # type: ignore[no-untyped-def]
-    port = free_port()
-    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}")
+    settings = firmware_settings(settings_factory)
     engine = make_engine(settings.database_url)
     fleet = create_firmware_fleet(engine, lockers=1)
     engine.dispose()
-    async with firmware_hub(settings, private_mosquitto.url, port) as hub:
+    async with firmware_hub(settings, private_mosquitto.url) as hub:
         city = hub.operator(fleet.city)
-        query = {"vendor": "Kerong", "kind": "locker", "version": "2.0.0", "model": "KL-24C"}
+        query = image_query("locker", "2.0.0")
         created = await hub.client.post(
             "/api/v1/firmware", params=query, content=IMAGE, headers=city
         )

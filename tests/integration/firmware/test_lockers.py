@@ -12,57 +12,36 @@ from sqlalchemy import func, select
 from device_sims.locker import Locker
 from firmware_protocols.base import Command
 from hub.api.audit.tables import audit_entry
-from hub.db.engine import make_engine
-from tests.integration.firmware.fleet import create_firmware_fleet
-from tests.integration.firmware.harness import firmware_hub
-from tests.integration.firmware.steps import (
-    all_online,
-    create,
-    devices,
-    registry_versions,
-    simulated,
-    upload,
-    wait_ended,
-)
-from tests.support.ports import free_port
+from tests.integration.firmware.harness import firmware_settings
+from tests.integration.firmware.steps import campaign_stage, registry_versions
 from tests.support.waiting import async_wait_until
 
 pytestmark = pytest.mark.broker
 IMAGE = random.Random(2).randbytes(20_000)
-LOCKER_IMAGE = {"vendor": "Kerong", "kind": "locker", "version": "2.0.0", "model": "KL-24C"}
 
 
 async def test_hundred_lockers_canary_then_waves_complete(
     settings_factory, private_mosquitto
 ) -> None:  # type: ignore[no-untyped-def]
-    port = free_port()
-    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}")
-    engine = make_engine(settings.database_url)
-    fleet = create_firmware_fleet(engine, lockers=100, communities=10)
-    lockers = fleet.of_kind("locker")
-    async with (
-        firmware_hub(settings, private_mosquitto.url, port) as hub,
-        simulated(fleet, private_mosquitto.url) as sims,
-    ):
-        await all_online(hub, lockers)
+    settings = firmware_settings(settings_factory)
+    async with campaign_stage(
+        settings, private_mosquitto.url, lockers=100, communities=10
+    ) as stage:
+        hub, sims, city, engine = stage.hub, stage.sims, stage.city, stage.engine
+        lockers = stage.fleet.of_kind("locker")
         cut = lockers[::10]
         for device_id in cut:
             sims[device_id].firmware.fault = "cut_download"
-        city = hub.operator(fleet.city)
-        sha = await upload(hub, city, IMAGE, **LOCKER_IMAGE)
-        created = await create(
-            hub,
-            city,
+        sha = await city.upload(IMAGE, "locker", "2.0.0")
+        created = await city.create(
             name="lockers 2.0.0",
             image=sha,
             canary_share=0.05,
             wave_size=40,
-            health_soak_s=0,
-            device_timeout_s=120,
             max_in_flight=100,
         )
         assert created["waves"] == 4 and created["counts"] == {"pending": 100}
-        done = await wait_ended(hub, city, created["id"])
+        done = await city.wait_ended(created["id"])
         assert done["state"] == "completed", done
         assert done["counts"] == {"updated": 100}
         assert [w["counts"] for w in done["by_wave"]] == [
@@ -72,7 +51,7 @@ async def test_hundred_lockers_canary_then_waves_complete(
             {"updated": 15},
         ]
         assert len(done["by_place"]) == 10
-        rows = await devices(hub, city, created["id"])
+        rows = await city.devices(created["id"])
         by_wave: dict[int, list[dict[str, object]]] = {}
         for row in rows:
             by_wave.setdefault(int(row["wave"]), []).append(row)  # type: ignore[arg-type]
@@ -112,55 +91,46 @@ async def test_hundred_lockers_canary_then_waves_complete(
                 )
             ).scalar_one()
         assert audited == 100
-    engine.dispose()
 
 
 async def test_a_wave_with_thirty_percent_failures_stops_the_campaign(
     database_url, settings_factory, private_mosquitto
 ) -> None:  # type: ignore[no-untyped-def]
-    port = free_port()
-    settings = settings_factory(
-        database_url=database_url, firmware_base_url=f"http://127.0.0.1:{port}"
-    )
-    engine = make_engine(settings.database_url)
-    fleet = create_firmware_fleet(engine, lockers=40, communities=4)
-    lockers = fleet.of_kind("locker")
-    async with (
-        firmware_hub(settings, private_mosquitto.url, port) as hub,
-        simulated(fleet, private_mosquitto.url) as sims,
-    ):
-        await all_online(hub, lockers)
-        city = hub.operator(fleet.city)
-        sha = await upload(hub, city, IMAGE, **LOCKER_IMAGE)
-        created = await create(
-            hub,
-            city,
+    settings = firmware_settings(settings_factory, database_url=database_url)
+    async with campaign_stage(settings, private_mosquitto.url, lockers=40, communities=4) as stage:
+        hub, sims, city, engine = stage.hub, stage.sims, stage.city, stage.engine
+        sha = await city.upload(IMAGE, "locker", "2.0.0")
+        created = await city.create(
             name="lockers with a bad batch",
             image=sha,
             canary_share=0.1,
             wave_size=10,
             failure_threshold=0.2,
-            health_soak_s=0,
-            device_timeout_s=120,
         )
         campaign_id = created["id"]
-        paused = await hub.client.post(f"/api/v1/campaigns/{campaign_id}/pause", headers=city)
+        paused = await hub.client.post(
+            f"/api/v1/campaigns/{campaign_id}/pause", headers=city.headers
+        )
         assert paused.status_code == 200 and paused.json()["state"] == "paused"
-        rows = await devices(hub, city, campaign_id)
+        rows = await city.devices(campaign_id)
         wave_one = sorted(str(r["device_id"]) for r in rows if r["wave"] == 1)
         bad = wave_one[:3]  # 3 of the 10 devices of wave 1: 30 % > 20 %
         for device_id in bad:
             sims[device_id].firmware.fault = "bad_checksum"
-        resumed = await hub.client.post(f"/api/v1/campaigns/{campaign_id}/resume", headers=city)
+        resumed = await hub.client.post(
+            f"/api/v1/campaigns/{campaign_id}/resume", headers=city.headers
+        )
         assert resumed.json()["state"] == "running"
-        again = await hub.client.post(f"/api/v1/campaigns/{campaign_id}/resume", headers=city)
+        again = await hub.client.post(
+            f"/api/v1/campaigns/{campaign_id}/resume", headers=city.headers
+        )
         assert again.status_code == 409
 
-        done = await wait_ended(hub, city, campaign_id)
+        done = await city.wait_ended(campaign_id)
         assert done["state"] == "aborted"
         assert done["reason"] == "wave 1: 3 of 10 devices failed (30% > 20%)"
         assert done["counts"] == {"updated": 11, "failed": 3, "cancelled": 26}
-        rows = await devices(hub, city, campaign_id)
+        rows = await city.devices(campaign_id)
         failed = {r["device_id"]: r for r in rows if r["state"] == "failed"}
         assert set(failed) == set(bad)
         assert {r["reason"] for r in failed.values()} == {"checksum_mismatch"}
@@ -173,13 +143,14 @@ async def test_a_wave_with_thirty_percent_failures_stops_the_campaign(
             assert all(j.result != "done" for j in sims[device_id].firmware.history)
         assert not any(sims[d].firmware.history for d in later)
         detail = await hub.client.get(
-            f"/api/v1/campaigns/{campaign_id}/devices/{bad[0]}", headers=city
+            f"/api/v1/campaigns/{campaign_id}/devices/{bad[0]}", headers=city.headers
         )
         steps = [h["action"] for h in reversed(detail.json()["history"])]
         assert steps[0] == "sending" and steps[-1] == "failed"
-        history = await hub.client.get(f"/api/v1/campaigns/{campaign_id}/history", headers=city)
+        history = await hub.client.get(
+            f"/api/v1/campaigns/{campaign_id}/history", headers=city.headers
+        )
         actions = [h["action"] for h in history.json()]
         assert "aborted" in actions and "paused" in actions and "running" in actions
         metrics = (await hub.client.get("/metrics")).text
         assert 'hub_firmware_campaign_aborts_total{cause="failures"} 1.0' in metrics
-    engine.dispose()

@@ -13,16 +13,8 @@ from hub.firmware.campaign_store import CampaignSettings, CampaignStore
 from hub.firmware.images import ImageStore
 from hub.firmware.rollout import RolloutRules
 from tests.integration.firmware.fleet import create_firmware_fleet
-from tests.integration.firmware.harness import firmware_hub
-from tests.integration.firmware.steps import (
-    all_online,
-    campaign,
-    create,
-    simulated,
-    upload,
-    wait_ended,
-)
-from tests.support.ports import free_port
+from tests.integration.firmware.harness import firmware_hub, firmware_settings
+from tests.integration.firmware.steps import Campaigns, all_online, simulated
 from tests.support.waiting import async_wait_until
 
 pytestmark = pytest.mark.broker
@@ -30,33 +22,23 @@ IMAGE = random.Random(4).randbytes(10_000)
 
 
 async def test_a_restarted_hub_resumes_the_campaign(settings_factory, private_mosquitto) -> None:  # type: ignore[no-untyped-def]
-    port = free_port()
-    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}", instance_id="front")
+    settings = firmware_settings(settings_factory, instance_id="front")
     engine = make_engine(settings.database_url)
     fleet = create_firmware_fleet(engine, lockers=20, communities=4)
     lockers = fleet.of_kind("locker")
     async with simulated(fleet, private_mosquitto.url) as sims:
-        async with firmware_hub(settings, private_mosquitto.url, port) as hub:
+        async with firmware_hub(settings, private_mosquitto.url) as hub:
             await all_online(hub, lockers)
-            city = hub.operator(fleet.city)
-            sha = await upload(
-                hub, city, IMAGE, vendor="Kerong", kind="locker", version="2.0.0", model="KL-24C"
-            )
-            created = await create(
-                hub,
-                city,
-                name="restart me",
-                image=sha,
-                canary_share=0.05,
-                wave_size=5,
-                health_soak_s=0,
-                device_timeout_s=120,
+            city = Campaigns(hub, hub.operator(fleet.city))
+            sha = await city.upload(IMAGE, "locker", "2.0.0")
+            created = await city.create(
+                name="restart me", image=sha, canary_share=0.05, wave_size=5
             )
             campaign_id = created["id"]
             state: dict[str, object] = {}
 
             async def halfway() -> bool:
-                state.update(await campaign(hub, city, campaign_id))
+                state.update(await city.get(campaign_id))
                 return int(state["counts"].get("updated", 0)) >= 6  # type: ignore[attr-defined]
 
             await async_wait_until(halfway, what="the canary and a first wave")
@@ -64,8 +46,8 @@ async def test_a_restarted_hub_resumes_the_campaign(settings_factory, private_mo
         # The hub is gone; the campaign's row says where it stood.
         stored = CampaignStore(engine).get(campaign_id)
         assert stored is not None and stored.state == "running" and stored.lease_owner is None
-        async with firmware_hub(settings, private_mosquitto.url, port) as hub:
-            done = await wait_ended(hub, city, campaign_id)
+        async with firmware_hub(settings, private_mosquitto.url) as hub:
+            done = await Campaigns(hub, city.headers).wait_ended(campaign_id)
             assert done["state"] == "completed" and done["counts"] == {"updated": 20}
             assert done["driven_by"] == settings.instance_id
         for device_id in lockers:

@@ -10,12 +10,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from hub.db.engine import make_engine
-from tests.integration.firmware.fleet import create_firmware_fleet
-from tests.integration.firmware.harness import firmware_hub
-from tests.integration.firmware.steps import all_online, simulated, upload
+from tests.integration.firmware.harness import firmware_settings
+from tests.integration.firmware.steps import campaign_stage
 from tests.support.broker import PrivateMosquitto
-from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.broker, pytest.mark.browser]
 IMAGE = random.Random(8).randbytes(8_000)
@@ -42,26 +39,16 @@ async def start(page: Page, name: str, *, image: str | None = None, soak: str = 
 async def test_a_campaign_runs_from_the_page(
     settings_factory: Any, private_mosquitto: PrivateMosquitto, browser: Browser
 ) -> None:
-    port = free_port()
-    settings = settings_factory(firmware_base_url=f"http://127.0.0.1:{port}")
-    engine = make_engine(settings.database_url)
-    fleet = create_firmware_fleet(engine, lockers=12, communities=3)
-    engine.dispose()
-    lockers = fleet.of_kind("locker")
-    async with (
-        firmware_hub(settings, private_mosquitto.url, port) as hub,
-        simulated(fleet, private_mosquitto.url) as sims,
-    ):
-        await all_online(hub, lockers)
-        city = hub.operator(fleet.city)
-        await upload(
-            hub, city, IMAGE, vendor="Kerong", kind="locker", version="2.0.0", model="KL-24C"
-        )
+    settings = firmware_settings(settings_factory)
+    async with campaign_stage(settings, private_mosquitto.url, lockers=12, communities=3) as stage:
+        hub, fleet, sims, city = stage.hub, stage.fleet, stage.sims, stage.city
+        lockers = fleet.of_kind("locker")
+        await city.upload(IMAGE, "locker", "2.0.0")
         page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
         page_errors: list[str] = []
         page.on("pageerror", lambda error: page_errors.append(str(error)))
         await page.goto(f"{hub.url}/")
-        await sign_in(page, city["Authorization"].removeprefix("Bearer "))
+        await sign_in(page, city.headers["Authorization"].removeprefix("Bearer "))
         await page.click('#nav a[data-nav="campaigns"]')
         view = page.locator("#view")
         await expect(view.locator("#campaigns-empty")).to_be_visible()
@@ -85,9 +72,7 @@ async def test_a_campaign_runs_from_the_page(
         assert all(sims[d].firmware_version == "2.0.0" for d in lockers)
 
         # A second campaign back to 1.9.0, paused and resumed from the page.
-        await upload(
-            hub, city, IMAGE[::-1], vendor="Kerong", kind="locker", version="1.9.0", model="KL-24C"
-        )
+        await city.upload(IMAGE[::-1], "locker", "1.9.0")
         await page.click("#view a[href='#/campaigns']")
         await expect(view.locator("#campaigns-table tbody tr")).to_have_count(1)
         await expect(view.locator("#campaign-image option")).to_have_count(2)
