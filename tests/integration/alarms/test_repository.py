@@ -4,7 +4,6 @@ read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -24,21 +23,11 @@ from hub.alarms.listing import (
 )
 from hub.alarms.tables import ALARM
 from hub.alarms.vocabulary import AlarmState, AlarmType, Clear, Fire, Severity
-from hub.db.engine import make_engine
-from hub.db.migrate import upgrade
 
 NORTH = "city/north/north-st/c0001"
 SOUTH = "city/south/south-st/c0002"
 DOOR = RaiseAs("door", NORTH + "/b1", Severity.CRITICAL)
 VENDING = RaiseAs("vending", SOUTH, Severity.CRITICAL, latching=True)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_concurrent_raisers_share_one_open_alarm(engine: Engine) -> None:

@@ -4,7 +4,6 @@ hub.alarms.tables and take them away again)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,16 +11,6 @@ from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.alarms.tables import ALARM
-from hub.db.engine import make_engine
-from hub.db.migrate import upgrade
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)  # the tables as they are now (0009 widened device ids)
-    yield engine
-    engine.dispose()
 
 
 def row(state: str = "active") -> dict[str, Any]:

@@ -47,14 +47,6 @@ def _seed(engine: Engine, folder: Path) -> Seeded:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def seeded(engine: Engine, tmp_path: Path) -> Seeded:
     return _seed(engine, tmp_path)
 
