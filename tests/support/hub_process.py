@@ -12,10 +12,27 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import TEST_SECRET_KEY
 from tests.support.ports import free_port
+from tests.support.processes import stop_process
 from tests.support.waiting import wait_until
 
 HUB = str(Path(sys.executable).parent / "hub")
+
+
+def serve_env(
+    broker_url: str, database_url: str, instance_id: str, **settings: object
+) -> dict[str, str]:
+    """``hub serve``'s environment for a test: its broker, its database, its instance id
+    and the tests' secret key; each of ``settings`` as ``HUB_<NAME>``."""
+    env = {
+        "HUB_MQTT_URL": broker_url,
+        "HUB_DATABASE_URL": database_url,
+        "HUB_SECRET_KEY": TEST_SECRET_KEY,
+        "HUB_INSTANCE_ID": instance_id,
+    }
+    env.update({f"HUB_{name.upper()}": str(value) for name, value in settings.items()})
+    return env
 
 
 @dataclass
@@ -72,11 +89,5 @@ class HubProcess:
         self.kill()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout_s=15)
         self.process = None

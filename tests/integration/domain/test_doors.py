@@ -10,14 +10,12 @@ from sqlalchemy import Engine, select, update
 
 from firmware_protocols.clock import wall_ms
 from hub.commands.models import CommandRecord
-from hub.db.engine import make_engine
 from hub.domain.models import ACCESS_LOG
 from hub.live import LiveEvent, Subscription
 from hub.registry.models import DoorCredential
 from hub.store.reads import event_count
 from tests.support.devices import DoorUnit, Wire, feedback, strikes
 from tests.support.hub_harness import ScriptedClient, running_hub
-from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
 
@@ -60,11 +58,9 @@ def drain(subscription: Subscription) -> list[LiveEvent]:
 
 
 async def test_cards_and_pins_are_answered_once_and_logged(
-    database_url, settings_factory, mosquitto_session
+    database_url, with_tiny_fleet, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id="domain-doors")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(database_url=database_url, instance_id="domain-doors")
     door, other_door = fleet.doors
     building, other_building = fleet.door_buildings[door], fleet.door_buildings[other_door]
     holder = fleet.residents[f"{building}/0101"]
@@ -129,13 +125,12 @@ async def test_cards_and_pins_are_answered_once_and_logged(
         ("pin", "granted", "pin_ok", holder),
         ("pin", "denied", "unknown_pin", None),
     ]
-    engine.dispose()
 
 
-async def test_forced_open_and_held_open(database_url, settings_factory, mosquitto_session) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id="domain-door-watch")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+async def test_forced_open_and_held_open(database_url, with_tiny_fleet, mosquitto_session) -> None:  # type: ignore[no-untyped-def]
+    settings, engine, fleet = with_tiny_fleet(
+        database_url=database_url, instance_id="domain-door-watch"
+    )
     door = fleet.doors[0]
     holder = fleet.residents[f"{fleet.door_buildings[door]}/0101"]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
@@ -206,18 +201,15 @@ async def test_forced_open_and_held_open(database_url, settings_factory, mosquit
         ("door_forced_open", opened),
         ("door_held_open", held),
     ]
-    engine.dispose()
 
 
 async def test_a_card_read_queued_while_offline_gets_an_answer_the_unit_refuses(
-    database_url, settings_factory, mosquitto_session
+    database_url, with_tiny_fleet, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
     """The unit decided a read it made offline itself (its allow-list) and reports it once
     back: the hub logs its own decision, but its answer expires 2 s after the read, on the
     unit's clock, so the unit refuses it instead of opening the door long after."""
-    settings = settings_factory(database_url=database_url, instance_id="late-read")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(database_url=database_url, instance_id="late-read")
     door = fleet.doors[0]
     holder = fleet.residents[f"{fleet.door_buildings[door]}/0101"]
     async with running_hub(settings, mosquitto_session.url, shared=False):
@@ -236,4 +228,3 @@ async def test_a_card_read_queued_while_offline_gets_an_answer_the_unit_refuses(
         assert live.expires_at_ms >= live_read_sent + 2_000  # the live one had its 2 s
         unit.wire.close()
     assert [row[1] for row in access_rows(engine)] == ["granted", "granted"]
-    engine.dispose()

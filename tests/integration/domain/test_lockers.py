@@ -8,22 +8,20 @@ from sqlmodel import Session, col, select
 
 from firmware_protocols.clock import wall_ms
 from firmware_protocols.lockerlink import Deposit, Pickup, uplink_outbound
-from hub.db.engine import make_engine
 from hub.domain.models import Parcel
 from hub.domain.parcels import resident_parcels
 from hub.live import LiveEvent
 from tests.support.devices import locker_online, locker_telemetry_v2
 from tests.support.hub_harness import ScriptedClient, hub_metric, running_hub
-from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
 
 async def test_deposits_make_parcels_and_pickups_close_them(
-    database_url, settings_factory, mosquitto_session
+    database_url, with_tiny_fleet, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id="domain-lockers")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(
+        database_url=database_url, instance_id="domain-lockers"
+    )
     locker = fleet.lockers[1]  # community c0002, firmware generation 2
     building = fleet.door_buildings[fleet.doors[1]]  # c0002-b01, in the locker's community
     other_building = fleet.door_buildings[fleet.doors[0]]  # another community's
@@ -117,4 +115,3 @@ async def test_deposits_make_parcels_and_pickups_close_them(
         (3, "collected"),
         (4, "returned"),
     ]
-    engine.dispose()

@@ -10,17 +10,15 @@ from sqlalchemy import Engine, func, select, text
 
 from firmware_protocols.clock import wall_ms
 from firmware_protocols.lockerlink import Deposit, uplink_outbound
-from hub.db.engine import is_sqlite, make_engine
+from hub.db.engine import is_sqlite
 from hub.domain.models import PARCEL
 from hub.store.reads import dead_letters, event_count
 from tests.support.broker import PrivateMosquitto
 from tests.support.devices import locker_online
 from tests.support.hub_harness import ScriptedClient, running_hub
-from tests.support.hub_process import HubProcess
-from tests.support.tiny_fleet import create_tiny_fleet
+from tests.support.hub_process import HubProcess, serve_env
 from tests.support.waiting import async_wait_until, wait_until
 
-TEST_SECRET = "test-secret-key-0123456789"
 REFUSED = "SF-REFUSED-BY-DB"
 
 
@@ -60,11 +58,9 @@ def parcel_trackings(engine: Engine) -> list[str]:
 
 
 async def test_a_refused_record_keeps_its_event_and_leaves_a_dead_letter(
-    database_url, settings_factory, mosquitto_session
+    database_url, with_tiny_fleet, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id="records")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(database_url=database_url, instance_id="records")
     locker = fleet.lockers[1]  # lockerlink v2
     building = fleet.door_buildings[fleet.doors[1]]  # in the locker's community
     refuse_parcels_tracked(engine, REFUSED)
@@ -96,26 +92,22 @@ async def test_a_refused_record_keeps_its_event_and_leaves_a_dead_letter(
             lambda: "SF0000000020" in parcel_trackings(engine), what="a later deposit recorded"
         )
         device.close()
-    engine.dispose()
 
 
 def test_hub_killed_mid_deposits_leaves_no_deposit_without_its_parcel(
-    tmp_path: Path, private_mosquitto: PrivateMosquitto
-) -> None:
-    database_url = f"sqlite:///{tmp_path / 'hub.db'}"
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, TEST_SECRET)
+    tmp_path: Path, private_mosquitto: PrivateMosquitto, with_tiny_fleet
+) -> None:  # type: ignore[no-untyped-def]
+    settings, engine, fleet = with_tiny_fleet()
     locker = fleet.lockers[1]
     building = fleet.door_buildings[fleet.doors[1]]
     hub = HubProcess(
-        env={
-            "HUB_MQTT_URL": private_mosquitto.url,
-            "HUB_DATABASE_URL": database_url,
-            "HUB_SECRET_KEY": TEST_SECRET,
-            "HUB_INSTANCE_ID": "records-killed",
-            "HUB_INGEST_WORKERS": "2",
-            "HUB_INGEST_BATCH_SIZE": "20",
-        },
+        serve_env(
+            private_mosquitto.url,
+            settings.database_url,
+            "records-killed",
+            ingest_workers=2,
+            ingest_batch_size=20,
+        ),
         log_path=tmp_path / "hub.log",
     )
     hub.start()
@@ -147,4 +139,3 @@ def test_hub_killed_mid_deposits_leaves_no_deposit_without_its_parcel(
     finally:
         device.close()
         hub.stop()
-        engine.dispose()

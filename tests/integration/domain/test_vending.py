@@ -12,14 +12,12 @@ from sqlalchemy import Engine, select
 from firmware_protocols.dex import AuditData, Product, SalesTotals, read_dex, write_dex
 from firmware_protocols.sparkplug_b.vending_model import DEX_AUDIT as DEX_METRIC
 from firmware_protocols.sparkplug_b.vending_model import slot_metric, vend_values
-from hub.db.engine import make_engine
 from hub.domain.dex_audits import product_totals
 from hub.domain.models import DEX_AUDIT, VENDING_SALE
 from hub.registry.paths import district_of
 from hub.store.reads import load_twins
 from tests.support.devices import VendingMachine, Wire
 from tests.support.hub_harness import ScriptedClient, running_hub
-from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
 VECTOR = "reneaaron-eva-dts-parser-sample.dex.txt"  # G85 F66D, SE 144, VA1 143500 / 423
@@ -36,11 +34,11 @@ def stock(twins: Any, device_id: str, slot: int) -> int | None:
 
 
 async def test_vends_sales_stock_and_setpoint(
-    database_url, settings_factory, mosquitto_session
+    database_url, with_tiny_fleet, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id="domain-vending")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(
+        database_url=database_url, instance_id="domain-vending"
+    )
     vending = fleet.vending[0]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
         domain = runtime.workers.local().domain
@@ -88,15 +86,12 @@ async def test_vends_sales_stock_and_setpoint(
         (vending, 2, 400, "v-1"),
         (vending, 3, 450, "v-2"),
     ]
-    engine.dispose()
 
 
 async def test_dex_audits_are_stored_with_their_totals(
-    database_url, settings_factory, mosquitto_session, vectors_dir: Path
+    database_url, with_tiny_fleet, mosquitto_session, vectors_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id="domain-dex")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(database_url=database_url, instance_id="domain-dex")
     vending = fleet.vending[1]
     # The public file is stored with LF; machines send CRLF.
     public = (vectors_dir / "dex" / VECTOR).read_text().replace("\n", "\r\n")
@@ -152,4 +147,3 @@ async def test_dex_audits_are_stored_with_their_totals(
     ]
     assert (junk.error, junk.complete, junk.va1_value) == ("not_dex", False, None)
     assert {row.device_id for row in (first, second, junk)} == {vending}
-    engine.dispose()

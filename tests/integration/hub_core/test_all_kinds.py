@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from firmware_protocols.clock import wall_ms
 from firmware_protocols.sparkplug_b.vending_model import vend_values
-from hub.db.engine import make_engine
 from hub.store.reads import count_by_reason, event_count, telemetry_count
 from tests.support.devices import (
     DoorUnit,
@@ -15,15 +14,14 @@ from tests.support.devices import (
     locker_telemetry_v2,
 )
 from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
-from tests.support.tiny_fleet import create_tiny_fleet
 
 
 async def test_lockers_vending_and_doors_reach_store_and_twins(
-    database_url, settings_factory, mosquitto_session
+    database_url, with_tiny_fleet, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id="core-all-kinds")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(
+        database_url=database_url, instance_id="core-all-kinds"
+    )
     locker, vending, door = fleet.lockers[1], fleet.vending[0], fleet.doors[0]
     async with running_hub(settings, mosquitto_session.url) as runtime:
         wire = Wire(ScriptedClient(mosquitto_session.url, "all-kinds-devices").connect())
@@ -64,4 +62,3 @@ async def test_lockers_vending_and_doors_reach_store_and_twins(
     # This test's devices' dead letters only: the session's broker keeps the retained
     # statuses of devices earlier tests left behind, which this hub hears as unknown.
     assert count_by_reason(engine, device_ids=[locker, vending, door]) == {"bad_kind": 1}
-    engine.dispose()

@@ -7,11 +7,9 @@ from sqlalchemy import func, select
 
 from firmware_protocols.clock import wall_ms
 from firmware_protocols.lockerlink import encode_will
-from hub.db.engine import make_engine
 from hub.store.schema import dead_letter, presence_change, telemetry
 from tests.support.devices import locker_online, locker_telemetry_v1, locker_telemetry_v2
 from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
-from tests.support.tiny_fleet import create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
 
@@ -21,11 +19,9 @@ def count(engine, table, *where) -> int:  # type: ignore[no-untyped-def]
 
 
 async def test_telemetry_twins_dedup_and_dead_letters(
-    database_url, settings_factory, mosquitto_session
+    database_url, with_tiny_fleet, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(database_url=database_url, instance_id="core-ingest")
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(database_url=database_url, instance_id="core-ingest")
     v1, v2 = fleet.lockers  # locker-0001 runs firmware 1.x, locker-0002 firmware 2.x
     async with running_hub(settings, mosquitto_session.url) as runtime:
         device = ScriptedClient(mosquitto_session.url, "test-core-ingest").connect()
@@ -69,17 +65,14 @@ async def test_telemetry_twins_dedup_and_dead_letters(
     assert count(engine, dead_letter, ours, dead_letter.c.reason == "unknown_device") == 1
     assert count(engine, dead_letter, dead_letter.c.device_id == v2) == 1
     assert count(engine, presence_change, presence_change.c.device_id == v2) == 1
-    engine.dispose()
 
 
 async def test_will_and_heartbeat_mark_devices_offline_with_reason(
-    sqlite_url, settings_factory, mosquitto_session
+    sqlite_url, with_tiny_fleet, mosquitto_session
 ) -> None:  # type: ignore[no-untyped-def]
-    settings = settings_factory(
+    settings, engine, fleet = with_tiny_fleet(
         database_url=sqlite_url, instance_id="core-presence", device_keepalive_s=1
     )
-    engine = make_engine(sqlite_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
     dying, hanging = fleet.lockers
     async with running_hub(settings, mosquitto_session.url) as runtime:
         will = (f"lockerlink/{dying}/status", encode_will(2))
@@ -118,4 +111,3 @@ async def test_will_and_heartbeat_mark_devices_offline_with_reason(
             ).all()
         )
     assert reasons == {dying: "connection_lost", hanging: "heartbeat_timeout"}
-    engine.dispose()

@@ -10,16 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from firmware_protocols.clock import wall_ms
-from hub.db.engine import make_engine
 from hub.store.schema import telemetry
 from tests.support.broker import PrivateMosquitto
 from tests.support.devices import locker_telemetry_v2
 from tests.support.hub_harness import ScriptedClient, running_hub, wait_committed
-from tests.support.hub_process import HubProcess
-from tests.support.tiny_fleet import create_tiny_fleet
+from tests.support.hub_process import HubProcess, serve_env
 from tests.support.waiting import async_wait_until, wait_until
-
-TEST_SECRET = "test-secret-key-0123456789"
 
 
 def stored_messages(engine, device_id: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -37,20 +33,14 @@ def stored_messages(engine, device_id: str) -> tuple[int, int]:  # type: ignore[
 
 
 def test_hub_killed_mid_burst_loses_nothing_and_duplicates_nothing(
-    tmp_path: Path, private_mosquitto: PrivateMosquitto
-) -> None:
-    database_url = f"sqlite:///{tmp_path / 'hub.db'}"
-    engine = make_engine(database_url)
-    fleet = create_tiny_fleet(engine, TEST_SECRET)
+    tmp_path: Path, private_mosquitto: PrivateMosquitto, with_tiny_fleet
+) -> None:  # type: ignore[no-untyped-def]
+    settings, engine, fleet = with_tiny_fleet()
     locker = fleet.lockers[1]
     hub = HubProcess(
-        env={
-            "HUB_MQTT_URL": private_mosquitto.url,
-            "HUB_DATABASE_URL": database_url,
-            "HUB_SECRET_KEY": TEST_SECRET,
-            "HUB_INSTANCE_ID": "killed-hub",
-            "HUB_INGEST_BATCH_SIZE": "200",
-        },
+        serve_env(
+            private_mosquitto.url, settings.database_url, "killed-hub", ingest_batch_size=200
+        ),
         log_path=tmp_path / "hub.log",
     )
     hub.start()
@@ -76,21 +66,18 @@ def test_hub_killed_mid_burst_loses_nothing_and_duplicates_nothing(
     finally:
         device.close()
         hub.stop()
-        engine.dispose()
 
 
 @pytest.mark.parametrize("shared", [False, True], ids=["plain", "shared"])
 async def test_broker_restart_under_load_resumes_without_loss(
-    tmp_path: Path, private_mosquitto: PrivateMosquitto, settings_factory, shared: bool
+    tmp_path: Path, private_mosquitto: PrivateMosquitto, with_tiny_fleet, shared: bool
 ) -> None:  # type: ignore[no-untyped-def]
     """With plain subscriptions the device publishes straight after the restart, while the
     hub is still away: the broker queues for the hub's persistent session. Mosquitto 2.0
     does not queue for a shared subscription restored from persistence until its member
     subscribes again (measured: 530 of 1500 lost), so there the device waits for the hub."""
     overrides = {} if shared else {"share_group": ""}
-    settings = settings_factory(instance_id="restart-survivor", **overrides)
-    engine = make_engine(settings.database_url)
-    fleet = create_tiny_fleet(engine, settings.effective_secret_key)
+    settings, engine, fleet = with_tiny_fleet(instance_id="restart-survivor", **overrides)
     locker = fleet.lockers[1]
     half = 1500
     base_ts = wall_ms()
@@ -127,24 +114,17 @@ async def test_broker_restart_under_load_resumes_without_loss(
         )
     distinct, rows = stored_messages(engine, locker)
     assert distinct == rows == 2 * half  # every message once
-    engine.dispose()
 
 
 @pytest.mark.skipif(
     shutil.which("promtool") is None, reason="promtool not installed (CI installs it)"
 )
-def test_metrics_pass_promtool(tmp_path: Path, private_mosquitto: PrivateMosquitto) -> None:
-    database_url = f"sqlite:///{tmp_path / 'hub.db'}"
-    engine = make_engine(database_url)
-    create_tiny_fleet(engine, TEST_SECRET)
-    engine.dispose()
+def test_metrics_pass_promtool(
+    tmp_path: Path, private_mosquitto: PrivateMosquitto, with_tiny_fleet
+) -> None:  # type: ignore[no-untyped-def]
+    settings, _, _ = with_tiny_fleet()
     hub = HubProcess(
-        env={
-            "HUB_MQTT_URL": private_mosquitto.url,
-            "HUB_DATABASE_URL": database_url,
-            "HUB_SECRET_KEY": TEST_SECRET,
-            "HUB_INSTANCE_ID": "metrics-hub",
-        },
+        serve_env(private_mosquitto.url, settings.database_url, "metrics-hub"),
         log_path=tmp_path / "hub.log",
     )
     hub.start()

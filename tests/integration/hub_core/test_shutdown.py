@@ -14,22 +14,16 @@ import pytest
 
 from hub.bench.processes import process_tree
 from tests.support.broker import PrivateMosquitto
-from tests.support.hub_process import HUB
+from tests.support.hub_process import HUB, serve_env
 from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 
-TEST_SECRET = "test-secret-key-0123456789"
-
 
 def start_hub(tmp_path: Path, broker: PrivateMosquitto, port: int) -> subprocess.Popen[bytes]:
+    database_url = f"sqlite:///{tmp_path / 'hub.db'}"
     env = {
         **os.environ,
-        "HUB_MQTT_URL": broker.url,
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
-        "HUB_SECRET_KEY": TEST_SECRET,
-        "HUB_INSTANCE_ID": f"stopping-{port}",
-        "HUB_INGEST_WORKERS": "2",
-        "HUB_API_PORT": str(port),
+        **serve_env(broker.url, database_url, f"stopping-{port}", ingest_workers=2, api_port=port),
     }
     log = open(tmp_path / "hub.log", "ab")  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
