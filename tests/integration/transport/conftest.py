@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +16,9 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from firmware_protocols.base import Subscription
-from hub.transport.base import InboundMessage
+from hub.transport.base import ConnectionObserver, InboundMessage
 from hub.transport.options import TransportOptions
-from hub.transport.paho_transport import PahoTransport
+from hub.transport.paho_transport import PahoTransport, WillSource
 from tests.support.broker import PrivateMosquitto
 
 DEADLINE_S = 30.0  # bounds a failure; every wait polls or awaits a real condition
@@ -50,6 +50,21 @@ def options_for(broker: PrivateMosquitto, client_id: str, **overrides: Any) -> T
     }
     values.update(overrides)
     return TransportOptions(**values)
+
+
+def transport_on(
+    broker: PrivateMosquitto,
+    subscriptions: Sequence[Subscription] = (),
+    *,
+    client_id: str | None = None,
+    observer: ConnectionObserver | None = None,
+    will: WillSource = None,
+    **overrides: Any,
+) -> PahoTransport:
+    """A transport on ``broker`` with ``options_for``'s options, under a fresh client id
+    unless one is given."""
+    options = options_for(broker, client_id or unique("hub"), **overrides)
+    return PahoTransport(options, subscriptions, observer=observer, will=will)
 
 
 @contextlib.asynccontextmanager

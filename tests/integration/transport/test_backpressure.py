@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from hub.transport.paho_transport import PahoTransport
 from tests.integration.transport.conftest import (
     DEADLINE_S,
     collect,
-    options_for,
     plain,
     running,
+    transport_on,
     unique,
 )
 from tests.support.broker import PrivateMosquitto
@@ -22,8 +21,7 @@ async def test_a_full_buffer_pauses_reading_and_loses_nothing(
     mosquitto_session: PrivateMosquitto, peer_factory: Any
 ) -> None:
     topic = unique("pressure")
-    options = options_for(mosquitto_session, unique("hub"), queue_size=10, low_water=4)
-    transport = PahoTransport(options, [plain(topic)])
+    transport = transport_on(mosquitto_session, [plain(topic)], queue_size=10, low_water=4)
     payloads = [b"%05d" % n + b"x" * 1000 for n in range(2000)]  # ~2 MB: more than TCP buffers
     peer = peer_factory(mosquitto_session)
     async with running(transport):
@@ -42,8 +40,7 @@ async def test_a_paused_reader_resumes_on_a_new_connection(
     mosquitto_session: PrivateMosquitto, peer_factory: Any
 ) -> None:
     topic = unique("pressure-reconnect")
-    options = options_for(mosquitto_session, unique("hub"), queue_size=5, low_water=0)
-    transport = PahoTransport(options, [plain(topic)])
+    transport = transport_on(mosquitto_session, [plain(topic)], queue_size=5, low_water=0)
     peer = peer_factory(mosquitto_session)
     async with running(transport):
         await peer.send(topic, [b"%d" % n for n in range(20)])
@@ -65,8 +62,7 @@ async def test_a_consumer_stalled_past_the_keepalive_loses_nothing(
     # the full buffer leaves the PINGRESP unread, so paho drops the connection; the
     # transport reconnects and the broker redelivers what was never acknowledged
     topic = unique("stall")
-    options = options_for(mosquitto_session, unique("hub"), queue_size=5, keepalive_s=1)
-    transport = PahoTransport(options, [plain(topic)])
+    transport = transport_on(mosquitto_session, [plain(topic)], queue_size=5, keepalive_s=1)
     sent = [b"%d" % n for n in range(20)]
     peer = peer_factory(mosquitto_session)
     async with running(transport):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hub.transport.paho_transport import PahoTransport
-from tests.integration.transport.conftest import options_for, running, started, unique
+from tests.integration.transport.conftest import running, started, transport_on, unique
 from tests.support.broker import PrivateMosquitto
 from tests.support.waiting import async_wait_until
 
@@ -43,8 +43,7 @@ async def test_credentials_from_the_url_log_in(
 async def test_wrong_credentials_are_refused_and_retried(
     guarded_broker: PrivateMosquitto, caplog: pytest.LogCaptureFixture
 ) -> None:
-    options = options_for(guarded_broker, unique("hub"), username="hub", password="wrong")
-    transport = PahoTransport(options)
+    transport = transport_on(guarded_broker, username="hub", password="wrong")
     async with started(transport):
         await async_wait_until(lambda: transport.failed_attempts >= 2)
         assert not transport.connected

@@ -17,15 +17,16 @@ import pytest
 from hub.transport.paho_transport import PahoTransport
 from tests.integration.transport.conftest import (
     collect,
-    options_for,
     plain,
     running,
     shared,
     started,
+    transport_on,
     unique,
 )
 from tests.support.broker import PrivateMosquitto
 from tests.support.ports import free_port
+from tests.support.processes import stop_process
 from tests.support.waiting import async_wait_until, wait_until
 
 
@@ -53,8 +54,7 @@ def amqtt_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
         # the peer and options helpers only need .port
         yield PrivateMosquitto(workdir=tmp_path, port=port)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process, timeout_s=10)
         log.close()
 
 
@@ -63,10 +63,13 @@ async def test_auto_falls_back_to_311_on_a_broker_without_mqtt5(
 ) -> None:
     topic = unique("legacy")
     # amqtt never answers a v5 CONNECT with properties: the CONNACK wait decides
-    options = options_for(
-        amqtt_broker, unique("hub"), protocol="auto", share_group=None, connect_timeout_s=1.0
+    transport = transport_on(
+        amqtt_broker,
+        [shared(f"{topic}/#")],
+        protocol="auto",
+        share_group=None,
+        connect_timeout_s=1.0,
     )
-    transport = PahoTransport(options, [shared(f"{topic}/#")])
     peer = peer_factory(amqtt_broker)
     async with running(transport):
         assert transport.protocol_version == 4
@@ -110,14 +113,9 @@ async def test_an_unanswered_connect_does_not_make_auto_give_up_mqtt5(
     private_mosquitto: PrivateMosquitto, caplog: pytest.LogCaptureFixture
 ) -> None:
     # frozen broker: v5 gets no CONNACK, nor does the 3.1.1 retry, so v5 stays the choice
-    options = options_for(
-        private_mosquitto,
-        unique("hub"),
-        connect_timeout_s=1.0,
-        backoff_initial_s=2.0,
-        backoff_max_s=2.0,
+    transport = transport_on(
+        private_mosquitto, connect_timeout_s=1.0, backoff_initial_s=2.0, backoff_max_s=2.0
     )
-    transport = PahoTransport(options)
     assert private_mosquitto.process is not None
     pid = private_mosquitto.process.pid
     os.kill(pid, signal.SIGSTOP)

@@ -14,8 +14,7 @@ import pytest
 
 from hub.transport.base import Will
 from hub.transport.errors import NotConnectedError, PublishConnectionLost, PublishTimeout
-from hub.transport.paho_transport import PahoTransport
-from tests.integration.transport.conftest import options_for, running, unique
+from tests.integration.transport.conftest import running, transport_on, unique
 from tests.support.broker import PrivateMosquitto
 from tests.support.waiting import async_wait_until
 
@@ -37,8 +36,7 @@ async def test_qos1_publish_returns_once_the_broker_has_it(
 ) -> None:
     topic = unique("out")
     peer = peer_factory(mosquitto_session, subscribe=[topic])
-    options = options_for(mosquitto_session, unique("hub"), protocol=protocol)
-    transport = PahoTransport(options)
+    transport = transport_on(mosquitto_session, protocol=protocol)
     async with running(transport):
         for n in range(50):
             await transport.publish(topic, b"cmd-%d" % n, qos=1)
@@ -53,7 +51,7 @@ async def test_a_publish_without_puback_times_out(
     private_mosquitto: PrivateMosquitto, peer_factory: Any
 ) -> None:
     topic = unique("late")
-    transport = PahoTransport(options_for(private_mosquitto, unique("hub")))
+    transport = transport_on(private_mosquitto)
     async with running(transport):
         with frozen(private_mosquitto), pytest.raises(PublishTimeout) as caught:
             await transport.publish(topic, b"x", qos=1, timeout_s=0.2)
@@ -66,7 +64,7 @@ async def test_a_publish_without_puback_times_out(
 async def test_a_publish_fails_when_the_connection_drops_before_the_puback(
     private_mosquitto: PrivateMosquitto,
 ) -> None:
-    transport = PahoTransport(options_for(private_mosquitto, unique("hub")))
+    transport = transport_on(private_mosquitto)
     async with running(transport):
         with frozen(private_mosquitto):
             pending = asyncio.create_task(transport.publish(unique("lost"), b"x", qos=1))
@@ -78,7 +76,7 @@ async def test_a_publish_fails_when_the_connection_drops_before_the_puback(
 
 
 async def test_no_connection_no_publish(private_mosquitto: PrivateMosquitto) -> None:
-    transport = PahoTransport(options_for(private_mosquitto, unique("hub")))
+    transport = transport_on(private_mosquitto)
     with pytest.raises(NotConnectedError):
         await transport.publish("t", b"x")
     async with running(transport):
@@ -95,9 +93,8 @@ async def test_the_will_is_published_when_the_hub_dies_not_when_it_stops(
     marker = unique("marker")
     peer = peer_factory(mosquitto_session, subscribe=[topic, marker])
     wills = iter([b"offline-1", b"offline-2"])
-    transport = PahoTransport(
-        options_for(mosquitto_session, unique("hub")),
-        will=lambda: Will(topic, next(wills), qos=1, retain=False),
+    transport = transport_on(
+        mosquitto_session, will=lambda: Will(topic, next(wills), qos=1, retain=False)
     )
     async with running(transport):
         transport.drop_connection()

@@ -10,10 +10,10 @@ import pytest
 from hub.transport.paho_transport import PahoTransport
 from tests.integration.transport.conftest import (
     collect,
-    options_for,
     plain,
     running,
     shared,
+    transport_on,
     unique,
 )
 from tests.support.broker import PrivateMosquitto
@@ -24,8 +24,7 @@ async def test_receives_qos0_and_qos1(
     mosquitto_session: PrivateMosquitto, peer_factory: Any, protocol: str
 ) -> None:
     base = unique("rx")
-    options = options_for(mosquitto_session, unique("hub"), protocol=protocol)
-    transport = PahoTransport(options, [plain(f"{base}/#")])
+    transport = transport_on(mosquitto_session, [plain(f"{base}/#")], protocol=protocol)
     peer = peer_factory(mosquitto_session)
     async with running(transport):
         assert transport.protocol_version == (5 if protocol == "5" else 4)
@@ -48,7 +47,7 @@ async def test_retained_messages_arrive_flagged(
     peer = peer_factory(mosquitto_session)
     info = peer.client.publish(topic, b"kept", qos=1, retain=True)
     await asyncio.to_thread(info.wait_for_publish, 30)
-    transport = PahoTransport(options_for(mosquitto_session, unique("hub")), [plain(topic)])
+    transport = transport_on(mosquitto_session, [plain(topic)])
     async with running(transport):
         [message] = await collect(transport, 1)
     assert (message.payload, message.retain) == (b"kept", True)
@@ -61,11 +60,11 @@ async def test_a_shared_subscription_splits_messages_between_replicas(
     base = unique("shared")
     group = unique("group")
     subscriptions = [shared(f"{base}/+/telemetry")]
-    first = PahoTransport(
-        options_for(mosquitto_session, unique("hub-a"), share_group=group), subscriptions
+    first = transport_on(
+        mosquitto_session, subscriptions, client_id=unique("hub-a"), share_group=group
     )
-    second = PahoTransport(
-        options_for(mosquitto_session, unique("hub-b"), share_group=group), subscriptions
+    second = transport_on(
+        mosquitto_session, subscriptions, client_id=unique("hub-b"), share_group=group
     )
     sent = [b"%d" % n for n in range(400)]
     peer = peer_factory(mosquitto_session)
@@ -88,7 +87,7 @@ async def test_subscriptions_added_while_running(
     mosquitto_session: PrivateMosquitto, peer_factory: Any
 ) -> None:
     base = unique("later")
-    transport = PahoTransport(options_for(mosquitto_session, unique("hub")))
+    transport = transport_on(mosquitto_session)
     peer = peer_factory(mosquitto_session)
     async with running(transport):
         await transport.subscribe([plain(f"{base}/x", qos=0)])
@@ -101,8 +100,7 @@ async def test_without_a_share_group_shared_filters_are_plain(
     mosquitto_session: PrivateMosquitto, peer_factory: Any
 ) -> None:
     base = unique("noshare")
-    options = options_for(mosquitto_session, unique("hub"), share_group=None)
-    transport = PahoTransport(options, [shared(f"{base}/#")])
+    transport = transport_on(mosquitto_session, [shared(f"{base}/#")], share_group=None)
     peer = peer_factory(mosquitto_session)
     async with running(transport):
         await peer.send(f"{base}/x", [b"only"])

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from hub.transport.errors import PublishRejected
-from hub.transport.paho_transport import PahoTransport
-from tests.integration.transport.conftest import options_for, running, unique
+from tests.integration.transport.conftest import running, transport_on
 from tests.support.broker import PrivateMosquitto
 
 
@@ -27,7 +26,7 @@ def strict_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
 
 
 async def test_a_refused_publish_raises_publish_rejected(strict_broker: PrivateMosquitto) -> None:
-    transport = PahoTransport(options_for(strict_broker, unique("hub"), protocol="5"))
+    transport = transport_on(strict_broker, protocol="5")
     async with running(transport):
         with pytest.raises(PublishRejected) as caught:
             await transport.publish("closed/x", b"no", qos=1)

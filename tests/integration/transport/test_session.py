@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 
-from hub.transport.paho_transport import PahoTransport
 from tests.integration.transport.conftest import (
     RecordingObserver,
     collect,
-    options_for,
     plain,
     running,
     started,
+    transport_on,
     unique,
 )
 from tests.support.broker import PrivateMosquitto
@@ -30,8 +29,7 @@ async def test_an_unacked_message_comes_back_after_the_connection_drops(
     mosquitto_session: PrivateMosquitto, peer_factory: Any, protocol: str
 ) -> None:
     topic = unique("redeliver")
-    options = options_for(mosquitto_session, unique("hub"), protocol=protocol)
-    transport = PahoTransport(options, [plain(topic)])
+    transport = transport_on(mosquitto_session, [plain(topic)], protocol=protocol)
     peer = peer_factory(mosquitto_session)
     async with running(transport):
         await peer.send(topic, [b"keep-me"])
@@ -63,9 +61,7 @@ async def test_a_restarted_hub_gets_what_it_had_not_acked_and_what_came_meanwhil
     client_id = unique("hub")
     peer = peer_factory(mosquitto_session)
 
-    first = PahoTransport(
-        options_for(mosquitto_session, client_id, protocol=protocol), [plain(topic)]
-    )
+    first = transport_on(mosquitto_session, [plain(topic)], client_id=client_id, protocol=protocol)
     async with running(first):
         await peer.send(topic, [b"unacked", b"acked"])
         _unacked, acked = await collect(first, 2, ack=False)
@@ -74,10 +70,8 @@ async def test_a_restarted_hub_gets_what_it_had_not_acked_and_what_came_meanwhil
     await peer.send(topic, [b"while-away-%d" % n for n in range(50)])
 
     observer = SessionObserver()
-    second = PahoTransport(
-        options_for(mosquitto_session, client_id, protocol=protocol),
-        [plain(topic)],
-        observer=observer,
+    second = transport_on(
+        mosquitto_session, [plain(topic)], client_id=client_id, protocol=protocol, observer=observer
     )
     async with running(second):
         received = await collect(second, 51)
@@ -91,9 +85,7 @@ async def test_reconnects_by_itself_after_a_broker_restart(
 ) -> None:
     topic = unique("restart")
     observer = RecordingObserver()
-    transport = PahoTransport(
-        options_for(private_mosquitto, unique("hub")), [plain(topic)], observer=observer
-    )
+    transport = transport_on(private_mosquitto, [plain(topic)], observer=observer)
     async with running(transport):
         peer = peer_factory(private_mosquitto)
         await peer.send(topic, [b"before"])
@@ -122,9 +114,7 @@ async def test_an_unacked_message_survives_a_broker_restart(
 ) -> None:
     topic = unique("survivor")
     observer = SessionObserver()
-    transport = PahoTransport(
-        options_for(private_mosquitto, unique("hub")), [plain(topic)], observer=observer
-    )
+    transport = transport_on(private_mosquitto, [plain(topic)], observer=observer)
     async with running(transport):
         peer = peer_factory(private_mosquitto)
         await peer.send(topic, [b"not-yet-committed"])
@@ -143,7 +133,7 @@ async def test_keeps_trying_while_the_broker_is_down(
     private_mosquitto: PrivateMosquitto, peer_factory: Any
 ) -> None:
     topic = unique("down")
-    transport = PahoTransport(options_for(private_mosquitto, unique("hub")), [plain(topic)])
+    transport = transport_on(private_mosquitto, [plain(topic)])
     async with running(transport):
         await asyncio.to_thread(private_mosquitto.stop)
         await async_wait_until(lambda: transport.failed_attempts >= 3)
@@ -164,9 +154,7 @@ async def test_subscriptions_are_restored_when_the_broker_lost_the_session(
     try:
         topic = unique("forgotten")
         observer = SessionObserver()
-        transport = PahoTransport(
-            options_for(broker, unique("hub")), [plain(topic)], observer=observer
-        )
+        transport = transport_on(broker, [plain(topic)], observer=observer)
         async with running(transport):
             # no persistence: the broker forgets session and subscription
             await asyncio.to_thread(broker.restart)
@@ -197,7 +185,7 @@ async def test_stopping_while_connecting_leaves_no_socket_behind(
     def sockets_to_broker() -> int:
         return len(connections_to(private_mosquitto.port))
 
-    transport = PahoTransport(options_for(private_mosquitto, unique("hub")))
+    transport = transport_on(private_mosquitto)
     assert private_mosquitto.process is not None
     pid = private_mosquitto.process.pid
     os.kill(pid, signal.SIGSTOP)  # TCP connects, the CONNACK never comes
