@@ -9,6 +9,7 @@ the forgery by then), so once the control arrives, anything forged would have to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,47 @@ def _device(clients: Clients, device: FleetDevice) -> Probe:
     return probe
 
 
+@dataclass
+class Standoff:
+    """An attacking device and its victim, each connected and subscribed to its own
+    topics, and a hub listening to every device."""
+
+    attacker: FleetDevice
+    victim: FleetDevice
+    hub: Probe
+    attacker_probe: Probe
+    victim_probe: Probe
+
+
+@pytest.fixture(params=KINDS)
+def attacker_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture(params=KINDS)
+def victim_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def standoff(
+    secured: Secured,
+    clients: Clients,
+    attacker_kind: str,
+    victim_kind: str,
+    request: pytest.FixtureRequest,
+) -> Standoff:
+    """Every pair of kinds: a test using it runs once for each."""
+    attacker, victim = _pair(secured, attacker_kind, victim_kind)
+    purpose = request.node.originalname.removeprefix("test_")
+    hub = _listening_hub(clients, f"hub-{purpose}-{attacker_kind}-{victim_kind}")
+    victim_probe = _device(clients, victim)
+    attacker_probe = _device(clients, attacker)
+    return Standoff(attacker, victim, hub, attacker_probe, victim_probe)
+
+
 def test_every_device_uses_its_own_topics_and_the_hub_reads_and_commands_them_all(
     secured: Secured, clients: Clients
 ) -> None:
@@ -98,16 +140,9 @@ def test_every_device_uses_its_own_topics_and_the_hub_reads_and_commands_them_al
     assert sum(map(len, expected.values())) > len(secured.devices)
 
 
-@pytest.mark.parametrize("victim_kind", KINDS)
-@pytest.mark.parametrize("attacker_kind", KINDS)
-def test_a_device_cannot_publish_into_another_devices_topics(
-    secured: Secured, clients: Clients, attacker_kind: str, victim_kind: str
-) -> None:
-    attacker, victim = _pair(secured, attacker_kind, victim_kind)
-    hub = _listening_hub(clients, f"hub-forgery-{attacker_kind}-{victim_kind}")
-    victim_probe = _device(clients, victim)
-    attacker_probe = _device(clients, attacker)
-
+def test_a_device_cannot_publish_into_another_devices_topics(standoff: Standoff) -> None:
+    attacker, victim, hub = standoff.attacker, standoff.victim, standoff.hub
+    attacker_probe, victim_probe = standoff.attacker_probe, standoff.victim_probe
     forged = [*victim.uplinks(), *victim.commands(), STATE_TOPIC]
     codes = {topic: attacker_probe.publish(topic, b"forged") for topic in forged}
     assert all(_denied(code) for code in codes.values()), codes
@@ -123,15 +158,9 @@ def test_a_device_cannot_publish_into_another_devices_topics(
     assert victim_probe.received() == [Received(command, b"control")]
 
 
-@pytest.mark.parametrize("victim_kind", KINDS)
-@pytest.mark.parametrize("attacker_kind", KINDS)
-def test_a_device_cannot_read_another_devices_topics(
-    secured: Secured, clients: Clients, attacker_kind: str, victim_kind: str
-) -> None:
-    attacker, victim = _pair(secured, attacker_kind, victim_kind)
-    hub = _listening_hub(clients, f"hub-snooping-{attacker_kind}-{victim_kind}")
-    victim_probe = _device(clients, victim)
-    attacker_probe = _device(clients, attacker)
+def test_a_device_cannot_read_another_devices_topics(standoff: Standoff) -> None:
+    attacker, victim, hub = standoff.attacker, standoff.victim, standoff.hub
+    attacker_probe, victim_probe = standoff.attacker_probe, standoff.victim_probe
     snooping = [
         *victim.topics.subscribe,
         *victim.topics.publish,
@@ -185,7 +214,6 @@ def test_wrong_unknown_anonymous_and_disabled_logins_are_refused(
 
 
 @pytest.mark.parametrize("mqtt5", [True, False], ids=["mqtt5", "mqtt311"])
-@pytest.mark.parametrize("attacker_kind", KINDS)
 def test_a_device_cannot_take_over_another_devices_session(
     secured: Secured, clients: Clients, attacker_kind: str, mqtt5: bool
 ) -> None:
