@@ -23,6 +23,7 @@ from hub.registry.models import (
     VendingSlot,
 )
 from hub.registry.passwords import hash_password
+from tests.support.nodes import add_node
 
 DEVICE_PASSWORD = "device-password"
 
@@ -44,17 +45,7 @@ class TinyFleet:
 
 
 def _node(session: Session, code: str, level: str, parent: Node | None) -> Node:
-    path = f"{parent.path}/{code}" if parent is not None else code
-    node = Node(
-        code=code,
-        name=code.title(),
-        level=level,  # type: ignore[arg-type]
-        parent_id=parent.id if parent else None,
-        path=path,
-    )
-    session.add(node)
-    session.flush()
-    return node
+    return add_node(session, code, level, parent, name=code.title())
 
 
 def create_tiny_fleet(engine: Engine, secret_key: str) -> TinyFleet:

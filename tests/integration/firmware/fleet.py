@@ -25,6 +25,7 @@ from hub.db.migrate import upgrade
 from hub.registry.models import Compartment, Device, Node, VendingSlot
 from hub.registry.passwords import hash_password
 from mqtt_link.address import BrokerAddress
+from tests.support.nodes import add_node
 
 SIM_OPTIONS = SimOptions(speed=1000.0, behaviour=False)
 MODELS = {"locker": ("Kerong", "KL-24C"), "vending": ("Fuji", "VM-40C"), "door": ("Acme", "DU-200")}
@@ -49,19 +50,6 @@ def image_query(kind: str, version: str) -> dict[str, str]:
     return {"vendor": vendor, "kind": kind, "version": version, "model": model}
 
 
-def _node(session: Session, code: str, level: str, parent: Node | None) -> Node:
-    node = Node(
-        code=code,
-        name=code,
-        level=level,  # type: ignore[arg-type]
-        parent_id=None if parent is None else parent.id,
-        path=code if parent is None else f"{parent.path}/{code}",
-    )
-    session.add(node)
-    session.flush()
-    return node
-
-
 def create_firmware_fleet(
     engine: Engine,
     *,
@@ -78,17 +66,17 @@ def create_firmware_fleet(
     fleet = FirmwareFleet(city="fwcity")
     password = hash_password("unused", iterations=101)
     with Session(engine) as session:
-        city = _node(session, "fwcity", "city", None)
-        district = _node(session, "fwcity-d1", "district", city)
-        street = _node(session, "fwcity-d1-s1", "subdistrict", district)
+        city = add_node(session, "fwcity", "city", None)
+        district = add_node(session, "fwcity-d1", "district", city)
+        street = add_node(session, "fwcity-d1-s1", "subdistrict", district)
         places: list[Node] = []
         houses: list[Node] = []
         for c in range(1, communities + 1):
-            community = _node(session, f"fc{c:03d}", "community", street)
+            community = add_node(session, f"fc{c:03d}", "community", street)
             places.append(community)
             fleet.communities.append(community.code)
             for b in range(1, buildings + 1):
-                house = _node(session, f"fc{c:03d}-b{b}", "building", community)
+                house = add_node(session, f"fc{c:03d}-b{b}", "building", community)
                 houses.append(house)
                 fleet.buildings.append(house.code)
 
