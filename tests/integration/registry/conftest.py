@@ -36,6 +36,18 @@ class Seeded:
     def session(self) -> Session:
         return Session(self.engine)
 
+    def reseed(self, folder: Path, size: FleetSize = SMALL) -> SeedReport:
+        """Seed over this fleet again (``force``) from another seed, the new secrets in
+        ``folder``."""
+        return seed_registry(
+            self.engine,
+            secret_key=SECRET_KEY,
+            seed=8,
+            secrets_path=folder / "again.json",
+            size=size,
+            force=True,
+        )
+
 
 def _seed(engine: Engine, folder: Path) -> Seeded:
     upgrade(engine)

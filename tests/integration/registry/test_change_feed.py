@@ -25,9 +25,8 @@ from hub.registry.change_feed import (
     record_changes,
 )
 from hub.registry.csv_io import export_devices, import_devices
-from hub.registry.seeding import seed_registry
 from hub.registry_sync.watcher import FULL_RELOAD_AFTER, ChangeSet, RegistryWatcher
-from tests.integration.registry.conftest import SECRET_KEY, SMALL, Seeded
+from tests.integration.registry.conftest import Seeded
 
 
 def _rows(seeded: Seeded) -> list[list[str]]:
@@ -53,14 +52,7 @@ def test_a_seed_records_one_reload(seeded: Seeded) -> None:
 
 def test_a_reseed_keeps_the_feed_and_moves_on(seeded: Seeded, tmp_path: Path) -> None:
     before = latest_revision(seeded.engine)
-    seed_registry(
-        seeded.engine,
-        secret_key=SECRET_KEY,
-        seed=8,
-        secrets_path=tmp_path / "again.json",
-        size=SMALL,
-        force=True,
-    )
+    seeded.reseed(tmp_path)
     assert [c.action for c in changes_since(seeded.engine, 0)] == ["reloaded", "reloaded"]
     assert latest_revision(seeded.engine) > before
 

@@ -118,14 +118,7 @@ def test_seeding_a_seeded_registry_is_refused_and_changes_nothing(
 
 def test_force_wipes_and_reseeds(seeded: Seeded, tmp_path: Path) -> None:
     smaller = FleetSize(communities=3, residents_per_building=2)
-    report = seed_registry(
-        seeded.engine,
-        secret_key=SECRET_KEY,
-        seed=8,
-        secrets_path=tmp_path / "again.json",
-        size=smaller,
-        force=True,
-    )
+    report = seeded.reseed(tmp_path, size=smaller)
     with seeded.session() as session:
         assert _count(session, Device) == 12
         assert _count(session, Resident) == report.residents
