@@ -21,6 +21,10 @@ PAHO_VERSION_CHECKED = "2.2.0"  # the version LeanClient's figures were measured
 
 MESSAGE_EXPIRY = b"\x02\x00\x00\x00\x3c"  # property 2, four-byte integer 60
 USER_PROPERTY = b"\x26\x00\x01k\x00\x01v"
+# A PUBLISH's parts as both tests below draw them (QoS is each test's own).
+TOPICS = st.text(min_size=0, max_size=40).map(str.encode)
+PAYLOADS = st.binary(max_size=300)
+PACKET_IDS = st.integers(1, 65_535)
 
 
 def test_paho_is_the_version_the_lean_decoder_was_measured_with() -> None:
@@ -75,10 +79,10 @@ def handle(client_class: type[mqtt.Client], protocol: Any, header: int, body: by
 
 @settings(max_examples=300, deadline=None)
 @given(
-    topic=st.text(min_size=0, max_size=40).map(str.encode),
-    payload=st.binary(max_size=300),
+    topic=TOPICS,
+    payload=PAYLOADS,
     qos=st.integers(0, 2),
-    mid=st.integers(1, 65_535),
+    mid=PACKET_IDS,
     retain=st.booleans(),
     dup=st.booleans(),
     properties=st.sampled_from([b"", MESSAGE_EXPIRY, USER_PROPERTY, None]),
@@ -129,10 +133,10 @@ def test_the_lean_path_is_taken_only_without_properties() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    topic=st.text(min_size=0, max_size=40).map(str.encode),
-    payload=st.binary(max_size=300),
+    topic=TOPICS,
+    payload=PAYLOADS,
     qos=st.integers(0, 1),
-    mid=st.integers(1, 65_535),
+    mid=PACKET_IDS,
     retain=st.booleans(),
 )
 def test_the_sink_gets_what_paho_would_hand_on(
