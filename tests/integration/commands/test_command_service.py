@@ -45,6 +45,26 @@ def rows(engine, table, *where) -> int:  # type: ignore[no-untyped-def]
         return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
 
+async def refused_and_recorded(  # type: ignore[no-untyped-def]
+    door: Door, engine, verdict: str, command_id: str, replies: int
+) -> tuple[list[tuple[str, bool]], str]:
+    """Wait until the door refused a command as ``verdict`` and ``replies`` replies to
+    ``command_id`` are stored; those replies as (status, late), and the command's state."""
+    await async_wait_until(
+        lambda: any(c.verdict == verdict for c in door.commands), what=f"{verdict} refused"
+    )
+    await async_wait_until(
+        lambda: rows(engine, REPLY, REPLY.c.command_id == command_id) == replies,
+        what=f"{replies} replies to {command_id} recorded",
+    )
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(REPLY.c.status, REPLY.c.late).where(REPLY.c.command_id == command_id)
+        ).all()
+        state = conn.execute(select(COMMAND.c.state).where(COMMAND.c.id == command_id)).scalar_one()
+    return [(status, late) for status, late in stored], state
+
+
 def strikes(door: Door) -> int:
     """Commands the door executed that pulse the strike (the simulator names a command by
     its packets: OUT with LED and buzzer reads as ``grant_access``)."""
@@ -106,22 +126,9 @@ async def test_replayed_and_expired_commands_are_refused_and_late_replies_change
         # and the hub records the reply as late without changing the confirmed command.
         await async_wait_until(lambda: spy.received, what="spy saw the command")
         spy.publish(spy.received[0].topic, spy.received[0].payload)
-        await async_wait_until(
-            lambda: any(c.verdict == "replayed" for c in door.commands), what="replay refused"
+        late, state = await refused_and_recorded(
+            door, engine, "replayed", confirmed.command_id, replies=2
         )
-        await async_wait_until(
-            lambda: rows(engine, REPLY, REPLY.c.command_id == confirmed.command_id) == 2,
-            what="the replayed reply recorded",
-        )
-        with engine.connect() as conn:
-            late = conn.execute(
-                select(REPLY.c.status, REPLY.c.late).where(
-                    REPLY.c.command_id == confirmed.command_id
-                )
-            ).all()
-            state = conn.execute(
-                select(COMMAND.c.state).where(COMMAND.c.id == confirmed.command_id)
-            ).scalar_one()
         assert sorted(late) == [("confirmed", False), ("replayed", True)]
         assert state == "confirmed"
         assert strikes(door) == 1
@@ -135,21 +142,10 @@ async def test_replayed_and_expired_commands_are_refused_and_late_replies_change
             door.device_id, "unlock", {"pulse_ms": 1000}, issued_by="test", timeout_s=0.5
         )
         assert expired.state is CommandState.EXPIRED
-        await async_wait_until(
-            lambda: any(c.verdict == "expired" for c in door.commands), what="expiry refused"
+        replies, state = await refused_and_recorded(
+            door, engine, "expired", expired.command_id, replies=1
         )
-        await async_wait_until(
-            lambda: rows(engine, REPLY, REPLY.c.command_id == expired.command_id) == 1,
-            what="the reply recorded",
-        )
-        with engine.connect() as conn:
-            reply = conn.execute(
-                select(REPLY.c.status, REPLY.c.late).where(REPLY.c.command_id == expired.command_id)
-            ).one()
-            state = conn.execute(
-                select(COMMAND.c.state).where(COMMAND.c.id == expired.command_id)
-            ).scalar_one()
-        assert tuple(reply) == ("expired", False)
+        assert replies == [("expired", False)]
         assert state == "expired"
         assert strikes(door) == 1  # neither the replay nor the expired command opened it
         spy.close()
