@@ -50,6 +50,13 @@ def _denied(code: ReasonCode) -> bool:
     return code.value == NOT_AUTHORIZED
 
 
+def _passes(sender: Probe, receiver: Probe, topic: str, payload: bytes) -> Received:
+    """``sender`` publishes, the broker accepts it, and ``receiver`` gets it; the message."""
+    assert not sender.publish(topic, payload).is_failure, topic
+    receiver.wait_for(topic, payload)
+    return Received(topic, payload)
+
+
 def _listening_hub(clients: Clients, client_id: str) -> Probe:
     hub = clients.hub(client_id)
     assert not hub.refused, hub.connack
@@ -147,15 +154,10 @@ def test_a_device_cannot_publish_into_another_devices_topics(standoff: Standoff)
     codes = {topic: attacker_probe.publish(topic, b"forged") for topic in forged}
     assert all(_denied(code) for code in codes.values()), codes
 
-    control = attacker.uplinks()[0]
-    assert not attacker_probe.publish(control, b"control").is_failure
-    hub.wait_for(control, b"control")
-    assert hub.received() == [Received(control, b"control")]
-
-    command = victim.commands()[0]
-    assert not hub.publish(command, b"control").is_failure
-    victim_probe.wait_for(command, b"control")
-    assert victim_probe.received() == [Received(command, b"control")]
+    control = _passes(attacker_probe, hub, attacker.uplinks()[0], b"control")
+    assert hub.received() == [control]
+    command = _passes(hub, victim_probe, victim.commands()[0], b"control")
+    assert victim_probe.received() == [command]
 
 
 def test_a_device_cannot_read_another_devices_topics(standoff: Standoff) -> None:
@@ -173,15 +175,11 @@ def test_a_device_cannot_read_another_devices_topics(standoff: Standoff) -> None
     attacker_probe.subscribe(snooping)
 
     for topic in victim.uplinks():
-        assert not victim_probe.publish(topic, b"private").is_failure
-        hub.wait_for(topic, b"private")
+        _passes(victim_probe, hub, topic, b"private")
     for topic in victim.commands():
-        assert not hub.publish(topic, b"private").is_failure
-        victim_probe.wait_for(topic, b"private")
-    control = attacker.commands()[0]
-    assert not hub.publish(control, b"control").is_failure
-    attacker_probe.wait_for(control, b"control")
-    assert {m.topic for m in attacker_probe.received()} == {control}
+        _passes(hub, victim_probe, topic, b"private")
+    control = _passes(hub, attacker_probe, attacker.commands()[0], b"control")
+    assert {m.topic for m in attacker_probe.received()} == {control.topic}
     assert b"private" not in {m.payload for m in attacker_probe.received()}
 
 
@@ -230,14 +228,10 @@ def test_a_device_cannot_take_over_another_devices_session(
     delivered = Received(command, b"for the victim")
     wait_until(lambda: victim_probe.disconnects or delivered in victim_probe.received())
     assert victim_probe.disconnects == []
-    own = attacker.commands()[0]
-    assert not hub.publish(own, b"control").is_failure
-    intruder.wait_for(own, b"control")
-    assert intruder.received() == [Received(own, b"control")]
+    own = _passes(hub, intruder, attacker.commands()[0], b"control")
+    assert intruder.received() == [own]
 
-    uplink = victim.uplinks()[0]
-    assert not victim_probe.publish(uplink, b"still here").is_failure
-    hub.wait_for(uplink, b"still here")
+    _passes(victim_probe, hub, victim.uplinks()[0], b"still here")
     assert victim_probe.disconnects == []
     assert victim_probe.client.is_connected()
 
