@@ -37,6 +37,11 @@ def row(device_id: str, protocol: str, firmware: str = "2", enabled: bool = True
     return Row(device_id, protocol, firmware, hash_password(device_id, salt=SALT), enabled)
 
 
+def meaningful_lines(text: str) -> list[str]:
+    """The lines of a generated text that say something: neither blank nor comments."""
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
 ROWS = [
     row("vending-0001", "sparkplug_b", "2.4.0"),
     row("locker-0002", "lockerlink", "1.3"),
@@ -76,7 +81,7 @@ def test_password_files_hold_enabled_devices_sorted_and_the_hub_alone() -> None:
 
 def test_acl_has_one_user_block_per_account_hub_first_and_no_patterns() -> None:
     acl = build(ROWS).acl
-    lines = [line for line in acl.splitlines() if line and not line.startswith("#")]
+    lines = meaningful_lines(acl)
     assert lines[0] == "user hub"  # nothing before the first user: anonymous gets nothing
     users = [line.split()[1] for line in lines if line.startswith("user ")]
     assert users == ["hub", "door-0001", "locker-0001", "locker-0002", "vending-0001"]
@@ -95,8 +100,7 @@ def test_acl_has_one_user_block_per_account_hub_first_and_no_patterns() -> None:
 
 def test_the_conf_separates_devices_and_hub_listeners() -> None:
     policy = BrokerPolicy(Listener(8883), Listener(1884, "10.0.0.5"), max_inflight_messages=500)
-    conf = build(ROWS, policy=policy).mosquitto_conf
-    settings = [line for line in conf.splitlines() if line and not line.startswith("#")]
+    settings = meaningful_lines(build(ROWS, policy=policy).mosquitto_conf)
     assert settings[0] == "per_listener_settings true"
     devices = settings[settings.index("listener 8883") :][:6]
     assert devices == [
@@ -129,8 +133,7 @@ def test_tls_listeners_for_devices_and_hub() -> None:
         tls=tls,
         hub_tls=True,
     )
-    conf = build(ROWS, policy=policy).mosquitto_conf
-    settings = [line for line in conf.splitlines() if line and not line.startswith("#")]
+    settings = meaningful_lines(build(ROWS, policy=policy).mosquitto_conf)
     assert "listener 1883" not in settings
     devices = settings[settings.index("listener 8883") :][:11]
     assert devices == [
