@@ -8,14 +8,12 @@ from it), and operator tokens.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-import uvicorn
 from sqlmodel import Session
 
 from hub.api.app import create_app
@@ -24,7 +22,7 @@ from hub.registry.tokens import mint_operator_token
 from hub.runtime import HubRuntime
 from tests.support.hub_harness import running_hub
 from tests.support.ports import free_port
-from tests.support.waiting import async_wait_until
+from tests.support.served_api import served_api
 
 
 @dataclass
@@ -51,17 +49,8 @@ async def firmware_hub(
     """A running hub serving its API where ``settings.firmware_base_url`` points."""
     port = urlsplit(settings.firmware_base_url).port
     assert port is not None, "firmware_settings gives the firmware base URL a port"
-    async with running_hub(settings, broker_url, shared=shared) as runtime:
-        config = uvicorn.Config(
-            create_app(runtime), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve(), name="api")
-        try:
-            await async_wait_until(lambda: server.started or task.done(), what="uvicorn")
-            url = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-                yield FirmwareHub(runtime, url, client)
-        finally:
-            server.should_exit = True
-            await task
+    async with (
+        running_hub(settings, broker_url, shared=shared) as runtime,
+        served_api(create_app(runtime), port) as client,
+    ):
+        yield FirmwareHub(runtime, f"http://127.0.0.1:{port}", client)
