@@ -22,6 +22,7 @@ from hub.commands.repository import COMMAND, REPLY
 from hub.commands.service import CommandOutcome
 from tests.support.contract_hub import ContractHub, Front
 from tests.support.devices import DoorUnit, VendingMachine, strikes
+from tests.support.tasks import running_task
 
 
 def stored(hub: ContractHub, command_id: str) -> tuple[str | None, list[tuple[str, bool]]]:
@@ -131,22 +132,19 @@ async def test_a_reply_missed_by_the_issuing_replica_is_found_at_expiry(
     replica B's lane hears it and stores it. A's caller still learns the outcome: at
     expiry A asks the database once, and finds it confirmed."""
     away = Front.build(hub.settings, hub.broker, hears_replies=False)
-    running = asyncio.create_task(away.run(), name="replica-a")
     try:
-        door = DoorUnit(hub.wire, hub.fleet.doors[0])
-        async with issuing(away, door.device_id, timeout_s=0.5) as task:
-            await door.wait_commands(1)
-            await hub.wait(lambda: sent_commands(hub) == 1, "A stored the command as sent")
-            door.answer_all()
-            await hub.wait(lambda: hub.front.lane.replies == 1, "replica B heard the reply")
-            outcome = await task
-        assert away.lane.replies == 0
-        assert outcome.state is CommandState.CONFIRMED
-        assert stored(hub, outcome.command_id) == ("confirmed", [("confirmed", False)])
+        async with running_task(away.run(), name="replica-a"):
+            door = DoorUnit(hub.wire, hub.fleet.doors[0])
+            async with issuing(away, door.device_id, timeout_s=0.5) as task:
+                await door.wait_commands(1)
+                await hub.wait(lambda: sent_commands(hub) == 1, "A stored the command as sent")
+                door.answer_all()
+                await hub.wait(lambda: hub.front.lane.replies == 1, "replica B heard the reply")
+                outcome = await task
+            assert away.lane.replies == 0
+            assert outcome.state is CommandState.CONFIRMED
+            assert stored(hub, outcome.command_id) == ("confirmed", [("confirmed", False)])
     finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
         away.engine.dispose()
 
 

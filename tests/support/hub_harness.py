@@ -21,6 +21,7 @@ from hub.front.workers import InProcessBuilder
 from hub.ipc.metrics import merged_registry
 from hub.runtime import HubRuntime
 from hub.service import build_runtime, run_hub
+from tests.support.tasks import running_task
 from tests.support.waiting import async_wait_until
 
 
@@ -38,15 +39,12 @@ async def running_hub(
     runtime = build_runtime(
         settings, broker_url, use_shared_subscriptions=shared, in_process_worker=in_process_worker
     )
-    task = asyncio.create_task(run_hub(runtime), name=f"hub-{settings.instance_id}")
     try:
-        await asyncio.wait_for(runtime.transport.wait_connected(), 30)
-        await asyncio.wait_for(runtime.workers.wait_connected(), 30)
-        yield runtime
+        async with running_task(run_hub(runtime), name=f"hub-{settings.instance_id}"):
+            await asyncio.wait_for(runtime.transport.wait_connected(), 30)
+            await asyncio.wait_for(runtime.workers.wait_connected(), 30)
+            yield runtime
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         runtime.engine.dispose()
 
 

@@ -30,6 +30,7 @@ from hub.transport.options import TransportOptions
 from hub.transport.paho_transport import PahoTransport
 from mqtt_link import loop_client
 from mqtt_link.address import BrokerAddress
+from tests.support.tasks import running_task
 
 CHUNK_BYTES = 256 * 1024
 
@@ -209,8 +210,7 @@ async def measure_receive_rate(
     clock = _Clock()
     decoder = contextlib.nullcontext() if lean_decoder else _paho_decoder()
     with decoder:
-        runner = asyncio.create_task(transport.run(), name="bench-transport")
-        try:
+        async with running_task(transport.run(), name="bench-transport"):
             await asyncio.wait_for(transport.wait_connected(), 30)
             version = "3.1.1" if transport.protocol_version == 4 else "5"
             sending = asyncio.to_thread(blast, address, packets, messages, qos)
@@ -225,10 +225,6 @@ async def measure_receive_rate(
                         for message in batch:
                             transport.ack(message)
             await publisher
-        finally:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
     name = f"hub transport (v{version})" + (" acked" if qos else "")
     return clock.rate(name + ("" if lean_decoder else " paho decoder"), qos, messages)
 

@@ -28,6 +28,7 @@ from tests.support.broker import PrivateMosquitto
 from tests.support.devices import DoorUnit, Locker, VendingMachine, Wire
 from tests.support.hub_harness import ScriptedClient, wait_committed
 from tests.support.manual_clock import ManualClock
+from tests.support.tasks import running_task
 from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
 from tests.support.waiting import async_wait_until
 
@@ -176,21 +177,20 @@ async def alarm_hub(
         return build_worker(settings, broker_url, partition, link, alarm_clock_ms=clock)
 
     runtime = build_runtime(settings, broker_url, in_process_worker=worker, alarm_clock_ms=clock)
-    task = asyncio.create_task(run_hub(runtime), name="hub")
-    client = ScriptedClient(broker_url, f"devices-{settings.instance_id}").connect()
     try:
-        await asyncio.wait_for(runtime.transport.wait_connected(), 30)
-        await asyncio.wait_for(runtime.workers.wait_connected(), 30)
-        await asyncio.wait_for(runtime.workers.local().alarms.wait_started(), 30)
-        transport = httpx.ASGITransport(app=create_app(runtime))
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as api:
-            with runtime.live.subscribe() as live:
-                yield AlarmHub(runtime, clock, api, fleet, Wire(client), live)
+        async with running_task(run_hub(runtime), name="hub"):
+            client = ScriptedClient(broker_url, f"devices-{settings.instance_id}").connect()
+            try:
+                await asyncio.wait_for(runtime.transport.wait_connected(), 30)
+                await asyncio.wait_for(runtime.workers.wait_connected(), 30)
+                await asyncio.wait_for(runtime.workers.local().alarms.wait_started(), 30)
+                transport = httpx.ASGITransport(app=create_app(runtime))
+                async with httpx.AsyncClient(transport=transport, base_url="http://hub") as api:
+                    with runtime.live.subscribe() as live:
+                        yield AlarmHub(runtime, clock, api, fleet, Wire(client), live)
+            finally:
+                client.close()
     finally:
-        client.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         runtime.engine.dispose()
 
 

@@ -20,6 +20,7 @@ from hub.transport.base import ConnectionObserver, InboundMessage
 from hub.transport.options import TransportOptions
 from hub.transport.paho_transport import PahoTransport, WillSource
 from tests.support.broker import PrivateMosquitto
+from tests.support.tasks import running_task
 
 DEADLINE_S = 30.0  # bounds a failure; every wait polls or awaits a real condition
 
@@ -67,16 +68,9 @@ def transport_on(
     return PahoTransport(options, subscriptions, observer=observer, will=will)
 
 
-@contextlib.asynccontextmanager
-async def started(transport: PahoTransport) -> AsyncIterator[asyncio.Task[None]]:
+def started(transport: PahoTransport) -> contextlib.AbstractAsyncContextManager[asyncio.Task[None]]:
     """Run the transport in a task; cancel it afterwards."""
-    task = asyncio.create_task(transport.run(), name="transport-under-test")
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running_task(transport.run(), name="transport-under-test")
 
 
 @contextlib.asynccontextmanager
