@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,8 @@ import pytest
 
 from hub.config import Settings
 from tests.support.broker import PrivateMosquitto, mosquitto_available
-from tests.support.databases import fresh_postgres_database, postgres_admin_url
+from tests.support.databases import fresh_postgres_database, required_postgres_admin_url
+from tests.support.requirements import missing
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_VECTORS = REPO_ROOT.parent / "shared" / "vectors"
@@ -30,27 +30,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(parts[1])
 
 
-def _missing(reason: str, required_env: str) -> None:
-    """Skip with a visible reason, or fail where the environment says it must be present."""
-    if os.environ.get(required_env):
-        pytest.fail(f"{reason} ({required_env} is set, so this must run)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def vectors_dir() -> Path:
     if not SHARED_VECTORS.is_dir():
-        _missing(f"public test vectors not found at {SHARED_VECTORS}", "HUB_TEST_REQUIRE_VECTORS")
+        missing(f"public test vectors not found at {SHARED_VECTORS}", "HUB_TEST_REQUIRE_VECTORS")
     return SHARED_VECTORS
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    admin = postgres_admin_url()
-    if admin is None:
-        _missing("PostgreSQL not configured: set HUB_TEST_POSTGRES_URL to run these", "CI")
-        raise AssertionError("unreachable")
-    with fresh_postgres_database(admin) as url:
+    with fresh_postgres_database(required_postgres_admin_url()) as url:
         yield url
 
 
@@ -94,7 +83,7 @@ def settings_factory(tmp_path: Path):  # type: ignore[no-untyped-def]
 def mosquitto_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateMosquitto]:
     """One private broker shared by the tests that do not disturb it."""
     if not mosquitto_available():
-        _missing("mosquitto binary not installed", "CI")
+        missing("mosquitto binary not installed", "CI")
     broker = PrivateMosquitto(workdir=tmp_path_factory.mktemp("mosquitto"))
     broker.start()
     yield broker
@@ -105,7 +94,7 @@ def mosquitto_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Priv
 def private_mosquitto(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     """A broker of this test's own, to restart or misconfigure."""
     if not mosquitto_available():
-        _missing("mosquitto binary not installed", "CI")
+        missing("mosquitto binary not installed", "CI")
     broker = PrivateMosquitto(workdir=tmp_path / "mosquitto")
     broker.start()
     yield broker

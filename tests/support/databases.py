@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from hub.db.engine import make_engine, normalise_url
 from hub.db.migrate import upgrade
+from tests.support.requirements import missing
 
 POSTGRES_ENV = "HUB_TEST_POSTGRES_URL"
 
@@ -26,10 +26,7 @@ def required_postgres_admin_url() -> str:
     """The admin URL; without one the test is skipped, or fails under CI (``CI`` set)."""
     admin = postgres_admin_url()
     if admin is None:
-        reason = f"PostgreSQL not configured: set {POSTGRES_ENV} to run these"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set, so this must run)")
-        pytest.skip(reason)
+        missing(f"PostgreSQL not configured: set {POSTGRES_ENV} to run these", "CI")
     return admin
 
 
