@@ -78,7 +78,6 @@ class AlarmHub:
 
     async def domain_settled(self) -> None:
         domain = self.runtime.workers.local().domain
-        assert domain is not None
         await async_wait_until(domain.idle, what="domain queues empty")
 
     async def tick(self, advance_ms: int = 0) -> None:

@@ -54,7 +54,6 @@ async def test_held_open_door_lifecycle(hub: AlarmHub) -> None:
     await hub.domain_settled()
     assert await hub.alarms(device=device) == []  # an authorised opening
     domain = hub.runtime.workers.local().domain
-    assert domain is not None
     assert await domain.doors.check(wall_ms() + 31_000) == 1  # past the 30 s default limit
     alarm = await hub.wait_alarm(device, "door_held_open", state="active")
     assert alarm["severity"] == "major" and alarm["details"]["limit_s"] == 30

@@ -135,7 +135,6 @@ async def test_forced_open_and_held_open(database_url, with_tiny_fleet, mosquitt
     holder = fleet.residents[f"{fleet.door_buildings[door]}/0101"]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
         domain = runtime.workers.local().domain
-        assert domain is not None
         live = runtime.live.subscribe()
         unit = DoorUnit(Wire(ScriptedClient(mosquitto_session.url, f"unit-{door}").connect()), door)
         unit.online()

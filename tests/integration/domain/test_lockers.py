@@ -28,7 +28,6 @@ async def test_deposits_make_parcels_and_pickups_close_them(
     recipient = fleet.residents[f"{building}/0102"]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
         domain = runtime.workers.local().domain
-        assert domain is not None
         live = runtime.live.subscribe()
         device = ScriptedClient(mosquitto_session.url, f"unit-{locker}").connect()
         ts = wall_ms()

@@ -42,7 +42,6 @@ async def test_vends_sales_stock_and_setpoint(
     vending = fleet.vending[0]
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
         domain = runtime.workers.local().domain
-        assert domain is not None
         runtime.workers.local().twins.desire(vending, {"setpoint_c": 5.5}, 0)
         machine = VendingMachine(
             Wire(ScriptedClient(mosquitto_session.url, f"unit-{vending}").connect()), vending
