@@ -1,5 +1,5 @@
-"""Fixtures the integration tests share: a migrated database, and a hub's settings with
-the tiny fleet in its database."""
+"""Fixtures the integration tests share: an empty or a migrated database, and a hub's
+settings with the tiny fleet in its database."""
 
 from __future__ import annotations
 
@@ -16,12 +16,19 @@ from tests.support.tiny_fleet import TinyFleet, create_tiny_fleet
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a database migrated to head, once on SQLite and once on PostgreSQL."""
+def empty_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on an empty database (for tests that migrate it themselves), once on
+    SQLite and once on PostgreSQL."""
     engine = make_engine(database_url)
-    upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """An engine on a database migrated to head, once on SQLite and once on PostgreSQL."""
+    upgrade(empty_engine)
+    return empty_engine
 
 
 class TinyFleetDatabase(NamedTuple):

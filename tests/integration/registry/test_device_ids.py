@@ -4,25 +4,16 @@ keeping the rows already stored; the store takes a 128-character id."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, inspect, text
 
-from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from hub.store.rows import TelemetryRow, WriteBatch
 from hub.store.writer import StoreWriter
 
 MIGRATION = importlib.import_module("hub.db.migrations.versions.0009_device_ids")
 COLUMNS: dict[str, tuple[str, ...]] = MIGRATION.DEVICE_ID_COLUMNS
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def _lengths(engine: Engine) -> dict[tuple[str, str], int | None]:
@@ -35,11 +26,11 @@ def _lengths(engine: Engine) -> dict[tuple[str, str], int | None]:
     }
 
 
-def test_every_device_id_column_becomes_128_and_keeps_its_rows(engine: Engine) -> None:
-    upgrade(engine, "0008")
-    assert set(_lengths(engine).values()) == {64}
+def test_every_device_id_column_becomes_128_and_keeps_its_rows(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0008")
+    assert set(_lengths(empty_engine).values()) == {64}
     old_id = "d" * 64
-    with engine.begin() as conn:
+    with empty_engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO telemetry (device_id, seq, ts_ms, metrics)"
@@ -47,13 +38,13 @@ def test_every_device_id_column_becomes_128_and_keeps_its_rows(engine: Engine) -
             ),
             {"d": old_id},
         )
-    upgrade(engine)
-    lengths = _lengths(engine)
+    upgrade(empty_engine)
+    lengths = _lengths(empty_engine)
     assert len(lengths) == sum(len(c) for c in COLUMNS.values())
     assert set(lengths.values()) == {128}
     long_id = "LK-" + "x" * 125
-    StoreWriter(engine).write(WriteBatch(telemetry=[TelemetryRow(long_id, 2, 2, {"m": 1.0})]))
-    with engine.connect() as conn:
+    StoreWriter(empty_engine).write(WriteBatch(telemetry=[TelemetryRow(long_id, 2, 2, {"m": 1.0})]))
+    with empty_engine.connect() as conn:
         stored = conn.execute(text("SELECT device_id FROM telemetry ORDER BY ts_ms")).scalars()
         assert list(stored) == [old_id, long_id]
 
