@@ -1,6 +1,7 @@
-"""Registry fixtures: a migrated engine on SQLite or PostgreSQL, and a small seeded fleet.
+"""Registry fixtures: a small seeded fleet, on SQLite and on PostgreSQL.
 
-``seeded`` is a fresh fleet per test, for tests that change it. ``fleet`` is one
+``seeded`` is a fresh fleet per test (on the migrated ``engine`` of
+tests/integration/conftest.py), for tests that change it. ``fleet`` is one
 fleet per module and database kind, for tests that only read it (or only add rows of
 their own): creating and migrating a PostgreSQL database costs more than most tests.
 """
@@ -21,7 +22,7 @@ from hub.db.engine import make_engine
 from hub.db.migrate import upgrade
 from hub.registry.fleet_plan import FleetSize
 from hub.registry.seeding import SeedReport, seed_registry
-from tests.support.databases import fresh_postgres_database, required_postgres_admin_url
+from tests.support.databases import migrated_database
 
 SECRET_KEY = "registry-test-secret-key"
 SMALL = FleetSize(communities=8, residents_per_building=5)
@@ -68,12 +69,7 @@ def fleet(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Seeded]:
     folder = tmp_path_factory.mktemp("registry")
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{folder / 'hub.db'}")
-        yield _seed(engine, folder)
-        engine.dispose()
-        return
-    with fresh_postgres_database(required_postgres_admin_url()) as url:
+    with migrated_database(request.param, folder) as url:
         engine = make_engine(url)
         yield _seed(engine, folder)
         engine.dispose()
