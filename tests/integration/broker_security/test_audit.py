@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from hub.db.engine import make_engine
 from hub.registry.models import Device
 from hub.registry.timestamps import utc_now
 from hub.registry.tokens import mint_operator_token
-from tests.integration.broker_security.conftest import Secured, SecuredMosquitto, start_secured
+from tests.integration.broker_security.conftest import Secured, SecuredMosquitto
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.broker
@@ -41,14 +41,6 @@ REGISTRY_CHECKS = {
     "disabled-devices-have-no-broker-account",
     "operator-tokens-not-too-old",
 }
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
-    state = start_secured(tmp_path_factory.mktemp("audited"))
-    yield state
-    state.broker.stop()
-    state.engine.dispose()
 
 
 def _environment(monkeypatch: pytest.MonkeyPatch, secured: Secured, hub_port: int) -> None:
