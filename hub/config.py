@@ -71,12 +71,6 @@ class Settings(BaseSettings):
         description="Messages per store transaction (default 500 on SQLite, 2000 otherwise).",
     )
     ingest_flush_interval_ms: int = Field(default=50, ge=1, le=10_000)
-    ingest_hold_for_unlocks_ms: int = Field(
-        default=25,
-        ge=0,
-        le=1000,
-        description="Longest a batch write waits for residents' unlocks in flight (0: never).",
-    )
     device_keepalive_s: int = Field(
         default=60, ge=1, le=3600, description="Longest silence a protocol allows a device."
     )

@@ -28,7 +28,6 @@ class HubMetrics:
     ingest_queue_capacity: Gauge
     ingest_lag: Histogram
     store_batch_seconds: Histogram
-    ingest_held_seconds: Counter
     store_batch_rows: Histogram
     stored_rows: Counter
     duplicate_rows: Counter
@@ -101,12 +100,6 @@ class HubMetrics:
                 "hub_store_batch_seconds",
                 "Duration of one store batch transaction.",
                 buckets=BATCH_BUCKETS,
-                registry=reg,
-            ),
-            ingest_held_seconds=Counter(
-                "hub_ingest_held_seconds",
-                "Time ingest batches waited before their write for residents' unlocks in"
-                " flight (the command lane's right of way on the database).",
                 registry=reg,
             ),
             store_batch_rows=Histogram(

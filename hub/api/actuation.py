@@ -6,9 +6,7 @@ request) > the route's own check (403 not yours, 404, 409) > presence (409 offli
 command sent) > the command, awaited until the device confirms (200) or the command
 expires (504; the device refuses it if it arrives later) or the device refuses (502).
 Every attempt writes exactly one audit row before its answer is returned; a first answer
-is stored with its audit row in one transaction. While an attempt is past its rate limit
-the front holds the right of way on the database: ingest workers hold their next batch
-write for it (:mod:`hub.ipc.right_of_way`).
+is stored with its audit row in one transaction.
 """
 
 from __future__ import annotations
@@ -160,17 +158,6 @@ class Actuator:
                 {"Retry-After": str(seconds)},
             )
             return await self._finish(attempt, row, started, now_ms, store=False)
-        with self._runtime.workers.right_of_way.claimed():
-            return await self._perform(attempt, check, started, now_ms)
-
-    async def _perform(
-        self,
-        attempt: Attempt,
-        check: Callable[[Connection], Target | Refusal],
-        started: float,
-        now_ms: int,
-    ) -> Answer:
-        subject = attempt.caller.actor
         request = fingerprint(attempt.request)
         keys, key = self._keys, attempt.idempotency_key
 

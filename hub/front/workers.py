@@ -25,7 +25,6 @@ from typing import Protocol
 
 from hub.config import Settings
 from hub.ipc.channel import Channel, ChannelClosed, StreamChannel, memory_pair
-from hub.ipc.right_of_way import RightOfWay
 from hub.ipc.signals import (
     FamilyRow,
     FrontSignal,
@@ -83,8 +82,6 @@ class WorkerPool:
         self._shared = shared_subscriptions
         self._build = in_process or self._default_build
         self.slots = [WorkerSlot(i) for i in range(max(count, 1))]
-        # The front's unlocks in flight, which the workers' batch writes wait for.
-        self.right_of_way = RightOfWay.create(settings.ingest_hold_for_unlocks_ms / 1000)
         self._stopping = False
         self._reported = asyncio.Condition()
 
@@ -95,7 +92,6 @@ class WorkerPool:
             partition,
             link,
             use_shared_subscriptions=self._shared,
-            right_of_way=self.right_of_way,
         )
 
     # ------------------------------------------------------------ what the front asks
@@ -222,9 +218,7 @@ class WorkerPool:
                 "hub.worker",
                 "--fd",
                 str(child.fileno()),
-                "--right-of-way-fd",
-                str(self.right_of_way.fd),
-                pass_fds=(child.fileno(), self.right_of_way.fd),
+                pass_fds=(child.fileno(),),
                 env=worker_environment(),
             )
         finally:

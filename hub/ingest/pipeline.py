@@ -68,12 +68,6 @@ class Backlog(Protocol):
     async def room(self) -> None: ...
 
 
-class RightOfWay(Protocol):
-    """Whether a write should wait for the command lane (:mod:`hub.ipc.right_of_way`)."""
-
-    async def give_way(self) -> float: ...
-
-
 class IngestPipeline:
     def __init__(
         self,
@@ -88,7 +82,6 @@ class IngestPipeline:
         decode_chunk: int = 128,
         clock_ms: Callable[[], int] = wall_ms,
         write_in_thread: bool = True,
-        right_of_way: RightOfWay | None = None,
     ) -> None:
         self._transport = transport
         self._decoder = decoder
@@ -106,7 +99,6 @@ class IngestPipeline:
         self._decode_chunk = max(1, min(decode_chunk, batch_size))
         self._writing = False
         self._write_in_thread = write_in_thread
-        self._right_of_way = right_of_way
         self.committed_messages = 0
         self.last_commit_ms: int | None = None
         self.commit_failures = 0
@@ -214,10 +206,6 @@ class IngestPipeline:
             dead_letters=batch.dead_letters,
             twins=batch.twin_rows(),
         )
-        if self._right_of_way is not None:
-            held = await self._right_of_way.give_way()
-            if held:
-                self._metrics.ingest_held_seconds.inc(held)
         delay = 0.1
         while True:
             started = time.perf_counter()

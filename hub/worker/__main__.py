@@ -9,9 +9,7 @@ Workers run at a lower CPU priority than the front (nice 5): ingest is throughpu
 the front's command lane and API are latency work, and on a saturated machine the
 scheduler should serve the resident's unlock first. A worker ignores SIGINT: Ctrl-C in a
 terminal reaches the whole process group, and the front, which stops its workers in
-order, is the one to act on it. The front also passes the memory its command lane counts
-unlocks in (``--right-of-way-fd``): a worker's batch write waits a moment for them
-(:mod:`hub.ipc.right_of_way`).
+order, is the one to act on it.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ import socket
 import sys
 
 from hub.ipc.channel import ChannelClosed, StreamChannel
-from hub.ipc.right_of_way import RightOfWay
 from hub.ipc.signals import FrontSignal, WorkerHello, WorkerSetup, WorkerSignal
 from hub.long_lived import freeze_startup_objects
 from hub.worker.front_link import FrontLink
@@ -38,7 +35,7 @@ log = logging.getLogger("hub.worker")
 NICENESS = 5
 
 
-async def serve(fd: int, right_of_way_fd: int | None = None) -> int:
+async def serve(fd: int) -> int:
     sock = socket.socket(fileno=fd)
     channel: StreamChannel[WorkerSignal, FrontSignal] = await StreamChannel.over(sock)
     try:
@@ -56,11 +53,6 @@ async def serve(fd: int, right_of_way_fd: int | None = None) -> int:
         partition,
         FrontLink(channel),
         use_shared_subscriptions=setup.shared_subscriptions,
-        right_of_way=(
-            RightOfWay.attach(right_of_way_fd, setup.settings.ingest_hold_for_unlocks_ms / 1000)
-            if right_of_way_fd is not None
-            else None
-        ),
     )
     await channel.send(WorkerHello(setup.index, os.getpid()))
     log.info(
@@ -81,9 +73,6 @@ async def serve(fd: int, right_of_way_fd: int | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hub.worker")
     parser.add_argument("--fd", type=int, required=True, help="the front's socket")
-    parser.add_argument(
-        "--right-of-way-fd", type=int, help="the front's count of unlocks in flight (memory file)"
-    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -91,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return asyncio.run(serve(args.fd, args.right_of_way_fd))
+    return asyncio.run(serve(args.fd))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ from hub.ingest.decoder import MessageDecoder
 from hub.ingest.directory import DeviceDirectory
 from hub.ingest.pipeline import IngestPipeline
 from hub.ingest.registry_loader import registry_loader
-from hub.ipc.right_of_way import RightOfWay
 from hub.live import LiveEvent
 from hub.metrics import HubMetrics
 from hub.presence import PresenceTracker
@@ -115,13 +114,11 @@ def build_worker(
     make_transport: TransportFactory = paho_transport,
     domain_queue_batches: int = QUEUE_BATCHES,
     alarm_queue_signals: int = QUEUE_SIGNALS,
-    right_of_way: RightOfWay | None = None,
 ) -> WorkerRuntime:
     """Wire one worker. The front has migrated the database already. ``make_transport``
     is the broker connection (the contract tests give an in-memory one); the queue
     limits say how far the domain and the alarm rules may fall behind before ingest
-    waits for them (the contract tests make them small); ``right_of_way`` is the front's
-    count of unlocks in flight, for which batch writes wait a moment."""
+    waits for them (the contract tests make them small)."""
     engine = make_engine(settings.database_url)
     metrics = HubMetrics.create(metrics_registry)
     codecs = all_codecs()
@@ -174,7 +171,6 @@ def build_worker(
         # database's work alone, not also while a second thread of the worker decodes and
         # takes the GIL in turns. PostgreSQL's round trips overlap decoding in a thread.
         write_in_thread=engine.dialect.name != "sqlite",
-        right_of_way=right_of_way,
     )
     live = WorkerLive(link)
     domain = build_domain(
