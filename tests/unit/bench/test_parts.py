@@ -93,10 +93,10 @@ def test_announcement_topics_are_status_and_births() -> None:
 
 
 def test_hub_settings_are_hub_name_value_pairs() -> None:
-    given = ["HUB_INGEST_BATCH_SIZE=1000", "HUB_INGEST_HOLD_FOR_UNLOCKS_MS=0"]
+    given = ["HUB_INGEST_BATCH_SIZE=1000", "HUB_INGEST_WORKERS=1"]
     assert hub_settings(given) == {
         "HUB_INGEST_BATCH_SIZE": "1000",
-        "HUB_INGEST_HOLD_FOR_UNLOCKS_MS": "0",
+        "HUB_INGEST_WORKERS": "1",
     }
     for wrong in ("INGEST_BATCH_SIZE=1000", "HUB_INGEST_BATCH_SIZE", "HUB_=1"):
         with pytest.raises(ValueError, match="HUB_NAME=VALUE"):
