@@ -123,6 +123,7 @@ class CommandService:
             asyncio.Queue(maxsize=10_000)
         )
         self._sent_listeners: list[SentListener] = []
+        self._stopped = False  # run() ended: its executor takes no more work
 
     async def _db(self, call: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
@@ -140,6 +141,7 @@ class CommandService:
                 if then is not None:
                     then()
         finally:
+            self._stopped = True
             self._executor.shutdown(wait=False)
 
     def _later(self, job: Callable[[], object], then: Callable[[], object] | None = None) -> None:
@@ -256,6 +258,8 @@ class CommandService:
                 pass  # the grace may have begun meanwhile: look again
         if waiter.done.done():  # a reply arrived at the last moment
             return waiter.done.result()
+        if self._stopped:  # the hub is stopping: no database to ask, nothing to persist
+            return CommandState.TIMED_OUT, "the hub stopped before the device answered"
         elsewhere = await self._db(lambda: self._repository.get(command.command_id))
         if elsewhere is not None:
             state = CommandState(elsewhere.state)

@@ -18,8 +18,8 @@ from sqlalchemy import select, text
 from firmware_protocols.osdp.envelope import ReplyStatus
 from firmware_protocols.sparkplug_b.vending_model import TEMPERATURE, reply_values
 from hub.commands.models import CommandState
-from hub.commands.repository import COMMAND, REPLY
-from hub.commands.service import CommandOutcome
+from hub.commands.repository import COMMAND, REPLY, CommandRepository
+from hub.commands.service import CommandOutcome, CommandService
 from tests.support.contract_hub import ContractHub, Front
 from tests.support.devices import DoorUnit, VendingMachine, strikes
 from tests.support.tasks import running_task
@@ -182,3 +182,27 @@ async def test_a_reply_inside_device_data_reaches_the_outcome_before_its_batch_c
         "the reply stored once",
         lambda: str(stored(hub, outcome.command_id)),
     )
+
+
+async def test_a_command_outliving_its_service_times_out_quietly(hub: ContractHub) -> None:
+    # The hub stopping: the service's persistence has ended (its thread pool is shut
+    # down) while a command still waits for its device, which never answers.
+    front = hub.front
+    service = CommandService(
+        CommandRepository(hub.engine),
+        front.lane_transport,
+        front.directory,
+        front.metrics,
+        "contract-stopping",
+        default_timeout_s=10,
+    )
+    door = DoorUnit(hub.wire, hub.fleet.doors[0])
+    async with running_task(service.run(), "stopping-persistence"):
+        issued = asyncio.create_task(
+            service.issue(door.device_id, "unlock", {"pulse_ms": 1000}, issued_by="test",
+                          timeout_s=0.3)
+        )  # fmt: skip
+        await hub.wait(lambda: len(door.commands()) == 1, "the command at the door")
+    outcome = await issued
+    assert outcome.state is CommandState.TIMED_OUT
+    assert outcome.reason == "the hub stopped before the device answered"
