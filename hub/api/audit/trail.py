@@ -38,7 +38,7 @@ from hub.api.audit.chain import (
     seal,
 )
 from hub.api.audit.tables import audit_entry
-from hub.db.engine import is_sqlite
+from hub.db.engine import connect_per_statement, is_sqlite
 from hub.db.write_lock import begin_write
 from hub.registry.queries import scope_filter
 
@@ -120,8 +120,7 @@ class AuditTrail:
         params = asdict(record)
         if companion is not None:
             params.update(companion.params)
-        engine = self._engine
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with connect_per_statement(self._engine) as conn:  # autocommit: one round trip
             conn.execute(_locked_append(companion), params)
         self._end = (record.seq, record.hash)
         return record
