@@ -25,6 +25,14 @@ class Twin:
 _MISSING = object()
 
 
+def part_number(key: object) -> int | None:
+    """A report names compartments and slots by their number as text: the number, or None
+    for a key that is none (``str.isdigit`` alone would pass a superscript two, which
+    ``int`` refuses)."""
+    text = str(key)
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def merge(target: dict[str, Any], patch: Mapping[str, Any]) -> bool:
     """Merge ``patch`` into ``target`` in place; True if anything changed.
 

@@ -26,6 +26,7 @@ from hub.registry.models import Device
 from hub.registry.queries import device_compartments, device_slots
 from hub.registry.vocabulary import COMPARTMENT_SIZES
 from hub.store.reads import reported_state
+from hub.twin import part_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +36,8 @@ class Layout:
 
 
 def _number(key: object, highest: int) -> int | None:
-    text = str(key)
-    if not text.isascii() or not text.isdigit():
-        return None
-    number = int(text)
-    return number if 1 <= number <= highest else None
+    number = part_number(key)
+    return number if number is not None and 1 <= number <= highest else None
 
 
 def declared_compartments(reported: Mapping[str, Any]) -> list[CompartmentPublic]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from hub.alarms.config import ColdChainRule
 from hub.alarms.vocabulary import AlarmType, Clear, Fire, Signal
+from hub.twin import part_number
 
 
 @dataclass(slots=True)
@@ -41,7 +42,7 @@ class ColdChain:
             return []
         if temperature_c > rule.max_temp_c:
             self._cool.discard(device_id)
-            numbers = tuple(sorted(int(k) for k in slots if str(k).isascii() and str(k).isdigit()))
+            numbers = tuple(sorted(n for n in map(part_number, slots) if n is not None))
             excursion = self._hot.get(device_id)
             if excursion is None:
                 self._hot[device_id] = Excursion(now_ms, temperature_c, temperature_c, numbers)

@@ -17,6 +17,7 @@ from typing import Any
 
 from hub.alarms.config import CompartmentLeftOpenRule
 from hub.alarms.vocabulary import AlarmType, Clear, Fire, Signal
+from hub.twin import part_number
 
 
 @dataclass(slots=True)
@@ -63,8 +64,8 @@ class CompartmentDoors:
         except AttributeError:  # not the codec's map of maps: look no further
             return []
         for key in opened:
-            if key.isascii() and key.isdigit():  # '²' is a digit int() refuses
-                door = self._door(device_id, int(key))
+            if (number := part_number(key)) is not None:
+                door = self._door(device_id, number)
                 if door.open_since_ms is None:
                     door.open_since_ms = now_ms
         known = self._lockers.get(device_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 from hub.alarms.config import LowStockRule
 from hub.alarms.vocabulary import AlarmType, Clear, Fire, Signal
+from hub.twin import part_number
 
 
 def low_slots(slots: Mapping[str, Any], below_fraction: float) -> dict[int, tuple[int, int]]:
@@ -22,8 +23,9 @@ def low_slots(slots: Mapping[str, Any], below_fraction: float) -> dict[int, tupl
         stock, capacity = entry.get("stock"), entry.get("capacity")
         if type(stock) is not int or type(capacity) is not int or capacity <= 0:
             continue
-        if stock < below_fraction * capacity and key.isascii() and key.isdigit():
-            low[int(key)] = (stock, capacity)
+        number = part_number(key)
+        if stock < below_fraction * capacity and number is not None:
+            low[number] = (stock, capacity)
     return low
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.store.rows import TwinRow
+from hub.twin import part_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +32,7 @@ def numbered_parts(
     number, in order, each with what the report says of it (empty if nothing)."""
     listed = reported.get(key)
     listed = listed if isinstance(listed, Mapping) else {}
-    numbers = set(registered) | {
-        int(k) for k in listed if isinstance(k, str) and k.isascii() and k.isdigit()
-    }
+    numbers = set(registered) | {n for n in map(part_number, listed) if n is not None}
     parts = []
     for number in sorted(numbers):
         entry = listed.get(str(number))
