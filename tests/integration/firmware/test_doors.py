@@ -41,6 +41,11 @@ def most_at_once(spans: list[tuple[float, float]]) -> int:
     return peak
 
 
+def pushes(unit: Door) -> list[str | None]:
+    """The allow-list pushes the door has received, by command id."""
+    return [c.command_id for c in unit.commands if c.name == "push_allowlist"]
+
+
 async def test_doors_update_a_few_per_building_and_keep_their_allow_lists(
     settings_factory, private_mosquitto
 ) -> None:  # type: ignore[no-untyped-def]
@@ -57,6 +62,9 @@ async def test_doors_update_a_few_per_building_and_keep_their_allow_lists(
             what="every door to get its building's allow-list",
         )
         lists = {d: u.allowlist for d, u in units.items()}  # type: ignore[attr-defined]
+        # Pushed while the fleet came online: more than one where a push timed out on a
+        # busy machine and the hub sent it again. What counts is that none follows.
+        pushed_before = {d: pushes(u) for d, u in units.items()}
         units[doors[3]].firmware.fault = "cut_download"
         sha = await city.upload(IMAGE, "door", "2.1.0")
         created = await city.create(
@@ -83,8 +91,8 @@ async def test_doors_update_a_few_per_building_and_keep_their_allow_lists(
         for device_id, unit in units.items():
             assert unit.firmware_version == "2.1.0"
             assert unit.allowlist == lists[device_id]  # type: ignore[attr-defined]
-            pushes = [c for c in unit.commands if c.name == "push_allowlist"]
-            assert len(pushes) == 1  # the version it kept is the one the hub wants
+            # The version it kept is the one the hub wants: nothing pushed after the update.
+            assert pushes(unit) == pushed_before[device_id]
         # The cut transfer: the link dropped with half the image there, and it went on.
         cut = units[doors[3]]
         assert cut.firmware.history[0].result == "done"
