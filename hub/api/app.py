@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -55,6 +55,39 @@ TAGS = [
 ]
 
 
+def api_routers() -> tuple[APIRouter, ...]:
+    """Every router of the API, in the order the application matches them."""
+    return (
+        *(
+            module.router
+            for module in (
+                service,
+                fleet,
+                places,
+                devices,
+                device_views,
+                dex,
+                registry_devices,
+                residents,
+                history,
+                commands,
+                audit,
+                stream,
+                me,
+                doors,
+                parcels,
+                alarm_routes,
+                reports,
+                firmware,
+                campaigns,
+                maintenance_windows,
+            )
+        ),
+        firmware.downloads,  # devices fetch images with a download token
+        web.router,  # the operator page at /
+    )
+
+
 def create_app(
     runtime: HubRuntime, *, limits: ApiLimits | None = None, alarms: AlarmView | None = None
 ) -> FastAPI:
@@ -67,31 +100,8 @@ def create_app(
     app.state.runtime = runtime
     app.state.api = ApiContext.create(runtime, limits or ApiLimits(), alarms)
     app.state.firmware = FirmwareParts.create(runtime)
-    for module in (
-        service,
-        fleet,
-        places,
-        devices,
-        device_views,
-        dex,
-        registry_devices,
-        residents,
-        history,
-        commands,
-        audit,
-        stream,
-        me,
-        doors,
-        parcels,
-        alarm_routes,
-        reports,
-        firmware,
-        campaigns,
-        maintenance_windows,
-    ):
-        app.include_router(module.router)
-    app.include_router(firmware.downloads)  # devices fetch images with a download token
-    app.include_router(web.router)  # the operator page at /
+    for router in api_routers():
+        app.include_router(router)
     app.add_middleware(FiniteJsonMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error)
 

@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 
 from hub.api.app import create_app
+from hub.api.warm_up import warm_up
 from hub.cli._stopping import until_terminated
 from hub.config import Settings, load_settings
 from hub.front.gil_handoff import hand_over_quickly
@@ -31,8 +32,11 @@ def register(subparsers: Any) -> None:
 
 async def serve_api(runtime: HubRuntime) -> None:
     settings = runtime.settings
+    app = create_app(runtime)
+    await warm_up(app)  # the route table is built now, not during a resident's first unlock
+    freeze_startup_objects()  # and what it built joins the other start-up objects
     config = uvicorn.Config(
-        create_app(runtime),
+        app,
         host=settings.api_host,
         port=settings.api_port,
         log_level="warning",
