@@ -24,7 +24,7 @@ from hub.commands.repository import CommandRepository
 from hub.commands.service import CommandService
 from hub.config import Settings, worker_count
 from hub.connection_watch import BrokerMetrics, ConnectionObservers
-from hub.db.engine import make_engine
+from hub.db.engine import FRONT_CHECKPOINT_PAGES, make_engine
 from hub.db.migrate import upgrade
 from hub.domain.sparkplug_host import SparkplugHost
 from hub.firmware.wiring import campaign_driver
@@ -62,7 +62,9 @@ def build_runtime(
     """Wire a hub's front. ``broker_url`` stands in for HUB_MQTT_URL (the embedded
     broker's); ``in_process_worker`` builds the worker when ``HUB_INGEST_WORKERS`` is 0
     (tests pass one with their own clock); ``alarm_clock_ms`` stamps acknowledgements."""
-    engine = make_engine(settings.database_url)
+    # Ingest workers (in their processes, or in this one with their own engine) commit
+    # often and checkpoint SQLite's log; the front's commits leave that to them.
+    engine = make_engine(settings.database_url, checkpoint_pages=FRONT_CHECKPOINT_PAGES)
     upgrade(engine)
     metrics = HubMetrics.create(metrics_registry)
     codecs = all_codecs()

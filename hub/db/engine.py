@@ -39,8 +39,21 @@ def connect_per_statement(engine: Engine) -> Connection:
     return conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` with the per-dialect settings the hub relies on."""
+# SQLite checkpoints the write-ahead log into the database file at the first commit that
+# finds the log over this many pages (4 KiB each). Rarer checkpoints: measured 27,000 >
+# 44,700 rows/s for bulk telemetry inserts (each costs an fsync).
+CHECKPOINT_PAGES = 10_000
+# The front's own commits (a resident's idempotency claim, an audit row) leave that work
+# to the ingest workers, which commit far more often: a checkpoint of a 40 MB log took
+# tens of milliseconds, and the unlock whose commit happened to cross the line waited
+# for it (claims of 50-75 ms while two workers drained a backlog). Past this many pages
+# (a log that nobody else checkpoints: no ingest traffic for a long time) the front does.
+FRONT_CHECKPOINT_PAGES = 100_000
+
+
+def make_engine(url: str, *, checkpoint_pages: int = CHECKPOINT_PAGES, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with the per-dialect settings the hub relies on;
+    ``checkpoint_pages`` is SQLite's ``wal_autocheckpoint`` (ignored elsewhere)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -54,13 +67,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
-            # A larger page cache and rarer checkpoints: measured 27,000 > 44,700 rows/s
-            # for bulk telemetry inserts (each checkpoint costs an fsync). 16 MB, not 64:
-            # every connection of every hub process may fill its cache, and with ingest
-            # workers there are several processes (no difference measured on the bench's
-            # burst; the operating system caches the file besides).
+            # A larger page cache. 16 MB, not 64: every connection of every hub process
+            # may fill its cache, and with ingest workers there are several processes (no
+            # difference measured on the bench's burst; the operating system caches the
+            # file besides).
             cursor.execute("PRAGMA cache_size=-16384")
-            cursor.execute("PRAGMA wal_autocheckpoint=10000")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint_pages)}")
             cursor.close()
 
         return engine
