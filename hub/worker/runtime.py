@@ -23,7 +23,7 @@ from firmware_protocols.clock import wall_ms
 from firmware_protocols.codecs import Codecs, all_codecs
 from hub.alarms.config import AlarmRules
 from hub.alarms.engine import QUEUE_SIGNALS, AlarmEngine
-from hub.config import Settings, ingest_batch_size
+from hub.config import Settings
 from hub.connection_watch import BrokerMetrics, ConnectionObservers
 from hub.db.engine import make_engine
 from hub.domain.services import QUEUE_BATCHES, DomainServices, build_domain
@@ -164,7 +164,7 @@ def build_worker(
         StoreWriter(engine),
         metrics,
         settings.instance_id,
-        batch_size=ingest_batch_size(settings),
+        batch_size=settings.ingest_batch_size,
         flush_interval_s=settings.ingest_flush_interval_ms / 1000,
         # SQLite: one writer at a time, and the front waits for the write lock on behalf
         # of a resident. Written on the worker's own loop, a batch holds the lock for the
