@@ -22,14 +22,20 @@ UNMATCHED_PATH = "/.warm-up/no-such-route"
 
 async def warm_up(app: ASGIApp) -> int:
     """Send ``app`` a GET for a path that matches no route; returns the status it answered."""
+    return await request_in_process(app, "GET", UNMATCHED_PATH)
+
+
+async def request_in_process(app: ASGIApp, method: str, path: str) -> int:
+    """Call ``app`` with a bodiless request, as a server would; the status it answered
+    (0 if it answered nothing)."""
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
-        "path": UNMATCHED_PATH,
-        "raw_path": UNMATCHED_PATH.encode(),
+        "path": path,
+        "raw_path": path.encode(),
         "root_path": "",
         "query_string": b"",
         "headers": [(b"host", b"localhost")],

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from types import FrameType
-from typing import Any
 
 from fastapi import FastAPI
 
 from hub.api.app import api_routers
-from hub.api.warm_up import warm_up
+from hub.api.warm_up import request_in_process, warm_up
 
 # A path the last routers hold, with a method none of its routes takes: the request is
 # matched against the whole table and answered 405 without reaching a handler (which
@@ -29,34 +28,6 @@ def routes_only() -> FastAPI:
     return app
 
 
-async def request(app: FastAPI, method: str, path: str) -> int:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"test")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    statuses: list[int] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-
-    await app(scope, receive, send)
-    return statuses[0]
-
-
 def calls_made(app: FastAPI) -> tuple[int, int]:
     """(status, Python calls) of one PROBE request."""
     calls = 0
@@ -69,7 +40,7 @@ def calls_made(app: FastAPI) -> tuple[int, int]:
     async def probe() -> int:
         sys.setprofile(count)
         try:
-            return await request(app, *PROBE)
+            return await request_in_process(app, *PROBE)
         finally:
             sys.setprofile(None)
 
