@@ -10,7 +10,6 @@ raised what.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
@@ -27,6 +26,7 @@ from hub.alarms.listing import (
     get_alarm,
 )
 from hub.domain.db_lane import DbLane
+from hub.event_wait import set_within
 from hub.live import LiveSink
 from hub.metrics import HubMetrics
 
@@ -95,7 +95,6 @@ class AlarmDesk:
                     await self.refresh_gauge()
                 except Exception:  # the loop's edge: a database hiccup must not stop it
                     log.exception("alarm gauge refresh failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), self._gauge_interval_s)
+                await set_within(self._changed, self._gauge_interval_s)
         finally:
             self._lane.close()

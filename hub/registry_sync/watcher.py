@@ -14,7 +14,6 @@ than that revision); from then on, only what changed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.event_wait import set_within
 from hub.registry.change_feed import Change, changes_since, latest_revision, summary
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,7 @@ class RegistryWatcher:
     async def _pause(self) -> None:
         """Until the next interval, or a poke (but at least :data:`MIN_GAP_S`)."""
         await asyncio.sleep(min(MIN_GAP_S, self._interval_s))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self._interval_s)
+        await set_within(self._wake, self._interval_s)
         self._wake.clear()
 
     async def step(self) -> int:

@@ -4,13 +4,13 @@ link to the front, in one TaskGroup, until the front says stop or goes away."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import Callable
 
 from firmware_protocols.base import Subscription
 from firmware_protocols.clock import wall_ms
+from hub.event_wait import set_within
 from hub.ipc.channel import ChannelClosed
 from hub.ipc.metrics import samples_of
 from hub.ipc.signals import (
@@ -122,8 +122,7 @@ async def _report(worker: WorkerRuntime, now: ReportNow) -> None:
                 )
             )
         count += 1
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(now.due.wait(), REPORT_INTERVAL_S)
+        await set_within(now.due, REPORT_INTERVAL_S)
         now.due.clear()
 
 
