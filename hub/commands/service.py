@@ -252,8 +252,9 @@ class CommandService:
                 remaining_s += CONFIRMATION_GRACE_S
             if remaining_s <= 0:
                 break
-            try:
-                return await asyncio.wait_for(asyncio.shield(waiter.done), remaining_s)
+            try:  # asyncio.timeout, not wait_for: see hub/event_wait.py
+                async with asyncio.timeout(remaining_s):
+                    return await asyncio.shield(waiter.done)
             except TimeoutError:
                 pass  # the grace may have begun meanwhile: look again
         if waiter.done.done():  # a reply arrived at the last moment
