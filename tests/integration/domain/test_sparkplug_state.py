@@ -26,6 +26,12 @@ async def test_state_online_retained_will_offline_and_online_again_after_reconne
     )
     async with running_hub(settings, mosquitto_session.url, shared=False) as runtime:
         assert isinstance(runtime.transport, PahoTransport)
+        # The broker may deliver the STATE to a subscriber before it acknowledges it to
+        # the hub, which counts a publish only on its PUBACK. Subscribing while the STATE
+        # is still on its way can bring it twice (the retained copy on subscribing, then
+        # the live one: a CI run saw four messages where three were due), so the observer
+        # subscribes once the broker has taken it: then it gets exactly the retained copy.
+        await async_wait_until(lambda: runtime.host.published == 1, what="first STATE PUBACK")
         observer = ScriptedClient(mosquitto_session.url, f"observer-{host_id}").connect()
         observer.subscribe(topic)
         await async_wait_until(lambda: len(observer.received) == 1, what="the retained STATE")
@@ -33,10 +39,6 @@ async def test_state_online_retained_will_offline_and_online_again_after_reconne
         assert birth.online and retained  # retained, so a node connecting later sees it
         assert observer.received[0].qos == 1
 
-        # The broker may deliver the STATE to the observer before it acknowledges it to
-        # the hub, which counts a publish only on its PUBACK: dropping the connection
-        # before that PUBACK would lose it. Wait for it.
-        await async_wait_until(lambda: runtime.host.published == 1, what="first STATE PUBACK")
         runtime.transport.drop_connection()  # no DISCONNECT: the broker sends the will
         await async_wait_until(lambda: len(observer.received) == 3, what="will, then birth")
         (will, _), (again, _) = states(observer)[1:]
