@@ -3,8 +3,9 @@
 FastAPI builds a route's dependency tree and parameter models (pydantic type adapters)
 the first time a request is matched against it, and a request is matched against every
 route before its own. So the first resident's unlock after a start paid for the whole
-route table: 80 ms on an idle hub in ``hub bench --quick`` (about 170,000 Python calls,
-against about 5,000 for the next one), and the unlock right behind it waited as long.
+route table: 80 ms on an idle hub in ``hub bench --quick``, 93-176 ms in full runs (a
+probe request made 130,000 Python calls where the next made 645), and the unlock right
+behind it waited as long.
 
 :func:`warm_up` sends the application one request for a path no route has, in-process
 and before the server listens: it is matched against every route, which builds them

@@ -34,7 +34,7 @@ async def serve_api(runtime: HubRuntime) -> None:
     settings = runtime.settings
     app = create_app(runtime)
     await warm_up(app)  # the route table is built now, not during a resident's first unlock
-    freeze_startup_objects()  # and what it built joins the other start-up objects
+    freeze_startup_objects()  # then the runtime, the app and its routes leave the GC's walks
     config = uvicorn.Config(
         app,
         host=settings.api_host,
@@ -54,7 +54,6 @@ async def serve(settings: Settings, broker_url: str | None, shared: bool) -> Non
         settings.api_host,
         settings.api_port,
     )
-    freeze_startup_objects()
     hand_over_quickly()
     await run_hub(runtime, {"api": serve_api})
 
