@@ -44,8 +44,15 @@ class Identity:
     password: str | None = None
 
 
+# Links serviced before the loop gets a turn. One pass over 2000 links took 7-27 ms, and
+# a door whose unlock command arrived meanwhile answered that much later (commands from
+# the hub waited 40 ms at the simulated door); a slice of 100 takes about a millisecond.
+TICK_SLICE = 100
+
+
 class Ticker:
-    """Services paho's keepalive (``loop_misc``) for many links from one task."""
+    """Services paho's keepalive (``loop_misc``) for many links from one task, a slice of
+    :data:`TICK_SLICE` links at a time so that their messages are not held up."""
 
     def __init__(self, interval_s: float = 1.0) -> None:
         self.interval_s = interval_s
@@ -69,8 +76,17 @@ class Ticker:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval_s)
-            for link in list(self._links):
-                link.service()
+            await self.service_all()
+
+    async def service_all(self) -> None:
+        """One keepalive pass over every link, giving the loop a turn between slices."""
+        links = list(self._links)
+        for start in range(0, len(links), TICK_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            for link in links[start : start + TICK_SLICE]:
+                if link in self._links:  # not closed during an earlier slice
+                    link.service()
 
     async def close(self) -> None:
         if self._task is not None:
