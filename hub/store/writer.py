@@ -38,6 +38,7 @@ from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql, sqlite
 
 from firmware_protocols.clock import wall_ms
+from hub.db.write_lock import let_front_write_first
 from hub.store.event_sql import EVENT_ROWS_PER_STATEMENT, EventInsertSql
 from hub.store.rows import (
     DeadLetterRow,
@@ -182,6 +183,7 @@ class StoreWriter:
             received_ms,
         )
         names = self._new_metric_names(batch.telemetry) if rows.telemetry else []
+        let_front_write_first(self._engine)  # a resident's claim or audit row goes first
         with self._engine.begin() as conn:
             telemetry_new = self._write_telemetry(conn, rows.telemetry)
             if names:
