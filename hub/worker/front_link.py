@@ -117,14 +117,16 @@ class FrontLink:
             raise FrontGone("the front process is gone")
         self._next_request += 1
         request_id = self._next_request
+        request = CommandRequest(
+            request_id, device_id, name, dict(params), issued_by, timeout_s, expires_at_ms
+        )
         result: asyncio.Future[CommandOutcome] = asyncio.get_running_loop().create_future()
         self._results[request_id] = result
         try:
-            await self._channel.send(
-                CommandRequest(
-                    request_id, device_id, name, dict(params), issued_by, timeout_s, expires_at_ms
-                )
-            )
+            try:
+                await self._channel.send(request)
+            except ChannelClosed as exc:  # the front went away before run() noticed
+                raise FrontGone("the front process is gone") from exc
             return await result
         finally:
             self._results.pop(request_id, None)
