@@ -362,16 +362,19 @@ def count_by_reason(bind: Bind, device_ids: Collection[str] | None = None) -> di
 
 
 # ---------------------------------------------------------------- twins
+_TWIN_COLUMNS = (  # in the order of TwinRow's fields
+    twin.c.device_id,
+    twin.c.reported,
+    twin.c.reported_version,
+    twin.c.desired,
+    twin.c.desired_version,
+    twin.c.updated_ms,
+)
+
+
 def load_twin(bind: Bind, device_id: str) -> TwinRow | None:
     """One stored twin (what the device's worker last wrote)."""
-    query = select(
-        twin.c.device_id,
-        twin.c.reported,
-        twin.c.reported_version,
-        twin.c.desired,
-        twin.c.desired_version,
-        twin.c.updated_ms,
-    ).where(twin.c.device_id == device_id)
+    query = select(*_TWIN_COLUMNS).where(twin.c.device_id == device_id)
     with _connection(bind) as conn:
         row = conn.execute(query).first()
     return None if row is None else TwinRow(*row)
@@ -379,14 +382,7 @@ def load_twin(bind: Bind, device_id: str) -> TwinRow | None:
 
 def load_twins(bind: Bind) -> dict[str, TwinRow]:
     """Every stored twin, for loading into memory when the hub starts."""
-    query = select(
-        twin.c.device_id,
-        twin.c.reported,
-        twin.c.reported_version,
-        twin.c.desired,
-        twin.c.desired_version,
-        twin.c.updated_ms,
-    )
+    query = select(*_TWIN_COLUMNS)
     with _connection(bind) as conn:
         return {row.device_id: TwinRow(*row) for row in conn.execute(query)}
 
