@@ -25,10 +25,12 @@ from hub.api.routes.devices import not_found, public_device
 from hub.api.schemas.common import DeviceIdPath, errors
 from hub.api.schemas.devices import CompartmentPublic, DevicePublic, SlotPublic
 from hub.api.schemas.registry import (
+    CompartmentIn,
     CompartmentsPut,
     DeviceCreate,
     DeviceRegisteredPublic,
     DeviceUpdate,
+    SlotIn,
     SlotsPut,
 )
 from hub.registry.change_feed import ChangeDraft
@@ -65,8 +67,8 @@ async def add_device(
         name=body.name,
         location=body.location,
         enabled=body.enabled,
-        compartments=tuple(CompartmentSpec(c.number, c.size) for c in body.compartments),
-        slots=tuple(SlotSpec(s.number, s.product, s.price, s.capacity) for s in body.slots),
+        compartments=_compartment_specs(body.compartments),
+        slots=_slot_specs(body.slots),
     )
 
     def work(session: Session) -> Done[tuple[Device, str]]:
@@ -133,7 +135,7 @@ async def set_compartments(
 ) -> list[CompartmentPublic]:
     """A locker's compartments become exactly these; an empty list hands them back to
     what the locker reports."""
-    specs = [CompartmentSpec(c.number, c.size) for c in body.compartments]
+    specs = _compartment_specs(body.compartments)
     layout = await _set_layout(
         context,
         operator,
@@ -153,7 +155,7 @@ async def set_slots(
 ) -> list[SlotPublic]:
     """A vending machine's slots become exactly these; an empty list hands them back to
     what the machine reports."""
-    specs = [SlotSpec(s.number, s.product, s.price, s.capacity) for s in body.slots]
+    specs = _slot_specs(body.slots)
     layout = await _set_layout(
         context,
         operator,
@@ -189,3 +191,11 @@ def _in_scope(session: Session, device_id: str, scope_path: str) -> Device:
     if device is None:
         raise not_found(device_id)
     return device
+
+
+def _compartment_specs(compartments: list[CompartmentIn]) -> tuple[CompartmentSpec, ...]:
+    return tuple(CompartmentSpec(c.number, c.size) for c in compartments)
+
+
+def _slot_specs(slots: list[SlotIn]) -> tuple[SlotSpec, ...]:
+    return tuple(SlotSpec(s.number, s.product, s.price, s.capacity) for s in slots)
