@@ -4,7 +4,11 @@
 - Door units: ``push_allowlist`` with the building's card allow-list
   (:mod:`hub.domain.building_allowlist`), unless the unit reported holding that very
   version; the version the hub wants is written to the twin's desired
-  ``allowlist_version``.
+  ``allowlist_version``. A unit confirms a push only once it has stored the whole list,
+  so its confirmation is its report of the version it holds: the twin's reported
+  ``allowlist_version`` takes it. A unit reports the version in its status only when it
+  connects; without this, one that came back from a silence (online again by its traffic,
+  no status) would be sent the list it holds once more.
 - Lockers have no configuration to resend.
 
 While a door unit is online, a change to its building's cards (added, revoked, a
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from hub.commands.models import CommandState
 from hub.domain.allowlist_cache import AllowListCache
 from hub.domain.background import BackgroundTasks
 from hub.domain.building_allowlist import BuildingAllowList, building_allowlist
@@ -106,7 +111,7 @@ class ConfigPush:
         twin = self._twins.get(device_id)
         if twin is not None and twin.reported.get(ALLOWLIST_VERSION) == allowlist.version:
             return []
-        return [self._send(device_id, "push_allowlist", allowlist.params())]
+        return [self._push(device_id, allowlist)]
 
     async def allowlist_changed(self, device: DeviceInfo) -> bool:
         """Push the door's allow-list if its building's list is no longer the one the hub
@@ -122,5 +127,21 @@ class ConfigPush:
         if changed is None:
             return False
         await self._store.persist_twin(changed)
-        self._send(device_id, "push_allowlist", allowlist.params())
+        self._push(device_id, allowlist)
         return True
+
+    def _push(self, device_id: str, allowlist: BuildingAllowList) -> str:
+        self._tasks.spawn(self._push_and_note(device_id, allowlist), f"push_allowlist-{device_id}")
+        return "push_allowlist"
+
+    async def _push_and_note(self, device_id: str, allowlist: BuildingAllowList) -> None:
+        """Push the list; once the unit confirms, its twin reports that version."""
+        outcome = await issue_logged(
+            self._commands, device_id, "push_allowlist", allowlist.params(), issued_by=ISSUED_BY
+        )
+        if outcome is None or outcome.state is not CommandState.CONFIRMED:
+            return
+        held = {ALLOWLIST_VERSION: allowlist.version}
+        changed = self._twins.report(device_id, held, self._clock_ms())
+        if changed is not None:
+            await self._store.persist_twin(changed)

@@ -2,7 +2,8 @@
 the worker and sent by the front's command lane, its outcome back in the worker; and the
 grants that keep an authorised opening from being taken for a forced one, whether the
 worker decided the grant (a card) or the front sent it (an app unlock: ``GrantOpened``
-across the channel); the allow-list pushed again only to a unit that lacks it; one
+across the channel); the allow-list pushed again only to a unit that lacks it, and not
+to a unit that confirmed it and came back without a status; one
 rebirth request for a Sparkplug sequence gap."""
 
 from __future__ import annotations
@@ -118,6 +119,28 @@ async def test_the_allowlist_goes_again_only_to_a_unit_that_lacks_it(hub: Contra
     await hub.settled()
     assert len(door.commands()) == 2  # nothing for the unit that held the version
     assert door.commands()[1].allowlist == push.allowlist
+
+
+async def test_a_confirmed_allowlist_is_not_pushed_again_after_a_silence(
+    hub: ContractHub,
+) -> None:
+    door = DoorUnit(hub.wire, hub.fleet.doors[0])
+    door.online()  # a unit with no list yet: its status names no version
+    [push] = await door.wait_commands(1)
+    assert push.allowlist is not None
+    door.answer_all()
+    twins = hub.worker.twins
+    await hub.wait(
+        lambda: twins.get(door.device_id).reported.get("allowlist_version")  # type: ignore[union-attr]
+        == push.allowlist.version,  # type: ignore[union-attr]
+        "the confirmed version in the twin",
+    )
+    door.offline()
+    await hub.wait(lambda: not hub.front.presence.is_online(door.device_id), "offline")
+    door.contact(False)  # back by its traffic alone, as after a silence: no status
+    await hub.wait(lambda: hub.front.presence.is_online(door.device_id), "online")
+    await hub.settled()
+    assert len(door.commands()) == 1
 
 
 async def test_a_sequence_gap_brings_one_rebirth_request(hub: ContractHub) -> None:
