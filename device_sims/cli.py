@@ -159,7 +159,8 @@ async def _run_fleet(args: argparse.Namespace) -> int:
         if deadline is not None:
             timeout = min(timeout, max(0.0, deadline - time.monotonic()))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout)
+            async with asyncio.timeout(timeout):  # wait_for could lose a cancellation
+                await stop.wait()
         now_cpu, now = _cpu_s(), time.monotonic()
         busy = 100 * (now_cpu - cpu) / max(1e-9, now - wall)
         cpu, wall = now_cpu, now

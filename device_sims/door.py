@@ -163,9 +163,11 @@ class Door(SimDevice):
 
     async def _fallback_unless_answered(self, card: Card) -> None:
         """Online, the unit waits for the hub's grant or deny; after 2 s it decides
-        itself (PROTOCOL.md section 9)."""
+        itself (PROTOCOL.md section 9). ``asyncio.timeout``, not ``wait_for``: on Python
+        3.11 ``wait_for`` loses a cancellation that comes as the event is set."""
         try:
-            await asyncio.wait_for(self._decided.wait(), DECISION_WAIT_S)
+            async with asyncio.timeout(DECISION_WAIT_S):
+                await self._decided.wait()
         except TimeoutError:
             self._fallback(card)
 
