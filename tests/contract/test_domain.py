@@ -128,13 +128,14 @@ async def test_a_confirmed_allowlist_is_not_pushed_again_after_a_silence(
     door.online()  # a unit with no list yet: its status names no version
     [push] = await door.wait_commands(1)
     assert push.allowlist is not None
+    version = push.allowlist.version
     door.answer_all()
-    twins = hub.worker.twins
-    await hub.wait(
-        lambda: twins.get(door.device_id).reported.get("allowlist_version")  # type: ignore[union-attr]
-        == push.allowlist.version,  # type: ignore[union-attr]
-        "the confirmed version in the twin",
-    )
+
+    def twin_holds_it() -> bool:
+        twin = hub.worker.twins.get(door.device_id)
+        return twin is not None and twin.reported.get("allowlist_version") == version
+
+    await hub.wait(twin_holds_it, "the confirmed version in the twin")
     door.offline()
     await hub.wait(lambda: not hub.front.presence.is_online(door.device_id), "offline")
     door.contact(False)  # back by its traffic alone, as after a silence: no status
