@@ -19,6 +19,7 @@ from hub.alarms.desk import AlarmDesk
 from hub.commands.service import CommandService
 from hub.config import Settings
 from hub.connection_watch import ConnectionObservers
+from hub.db.loop_calls import LoopCalls
 from hub.domain.sparkplug_host import SparkplugHost
 from hub.front.command_lane import CommandLane
 from hub.front.signals import FrontSignals
@@ -34,6 +35,7 @@ from hub.transport.paho_transport import PahoTransport
 class HubRuntime:
     settings: Settings
     engine: Engine
+    loop_calls: LoopCalls  # the calls a person waits for (token, claim, audit row)
     metrics: HubMetrics
     codecs: Codecs
     directory: DeviceDirectory

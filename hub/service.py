@@ -25,6 +25,7 @@ from hub.commands.service import CommandService
 from hub.config import Settings, worker_count
 from hub.connection_watch import BrokerMetrics, ConnectionObservers
 from hub.db.engine import FRONT_CHECKPOINT_PAGES, make_engine
+from hub.db.loop_calls import LoopCalls
 from hub.db.migrate import upgrade
 from hub.domain.sparkplug_host import SparkplugHost
 from hub.firmware.wiring import campaign_driver
@@ -125,6 +126,7 @@ def build_runtime(
     return HubRuntime(
         settings=settings,
         engine=engine,
+        loop_calls=LoopCalls(engine),
         metrics=metrics,
         codecs=codecs,
         directory=directory,
@@ -147,6 +149,13 @@ async def _host_offline_on_stop(host: SparkplugHost) -> None:
     finally:
         host.go_offline()
         await host.close()
+
+
+async def _close_on_stop(calls: LoopCalls) -> None:
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await calls.dispose()
 
 
 async def run_hub(
@@ -172,3 +181,4 @@ async def run_hub(
         group.create_task(housekeeping_loop(runtime), name="housekeeping")
         for name, task in (extra_tasks or {}).items():
             group.create_task(task(runtime), name=name)
+        group.create_task(_close_on_stop(runtime.loop_calls), name="loop-calls")

@@ -39,7 +39,6 @@ from hub.api.limits import ApiLimits
 from hub.api.rate_limit import SlidingWindowLimiter
 from hub.commands.models import CommandState
 from hub.commands.service import CommandOutcome, UnknownDevice, UnsupportedCommand
-from hub.db.engine import connect_per_statement
 from hub.live import LiveEvent
 from hub.registry.models import Node
 from hub.registry.vocabulary import DeviceKind
@@ -161,24 +160,21 @@ class Actuator:
         request = fingerprint(attempt.request)
         keys, key = self._keys, attempt.idempotency_key
 
-        engine = self._runtime.engine
+        def claim_and_check(conn: Connection) -> tuple[Claim, Target | Refusal | None]:
+            """One call and one connection for both (each costs a hand-off, and on
+            PostgreSQL a pool check-out); on PostgreSQL each statement commits on its own:
+            the claim is one round trip, the check one."""
+            claim = keys.claim_on(conn, subject, key, request, now_ms)
+            if not isinstance(claim, Claimed):
+                return claim, None
+            try:
+                return claim, check(conn)
+            except BaseException:
+                conn.rollback()
+                keys.release_on(conn, subject, key)  # nothing was sent: the key may be reused
+                raise
 
-        def claim_and_check() -> tuple[Claim, Target | Refusal | None]:
-            """One trip to a worker thread and one connection for both (each costs on a
-            busy host: a hop, and on PostgreSQL a pool check-out); on PostgreSQL each
-            statement commits on its own: the claim is one round trip, the check one."""
-            with connect_per_statement(engine) as conn:
-                claim = keys.claim_on(conn, subject, key, request, now_ms)
-                if not isinstance(claim, Claimed):
-                    return claim, None
-                try:
-                    return claim, check(conn)
-                except BaseException:
-                    conn.rollback()
-                    keys.release(subject, key)  # nothing was sent: the key may be used again
-                    raise
-
-        claim, target = await run_in_threadpool(claim_and_check)
+        claim, target = await self._runtime.loop_calls.write(claim_and_check)
         if not isinstance(claim, Claimed):
             return await self._finish(
                 attempt, await self._repeat(attempt, claim), started, now_ms, store=False
@@ -374,7 +370,7 @@ class Actuator:
             if store
             else None
         )
-        await run_in_threadpool(self._audit.append, draft, answer)
+        await self._audit.append_from_loop(self._runtime.loop_calls, draft, answer)
         metrics = self._runtime.metrics
         metrics.unlocks.labels(attempt.kind, row.result).inc()
         if row.result == "confirmed":

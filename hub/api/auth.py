@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
 
-from hub.db.quick_read import quick_read
+from hub.db.loop_calls import LoopCalls
 from hub.registry.tokens import TokenIdentity, authenticate_token
 
 bearer_scheme = HTTPBearer(
@@ -51,14 +50,14 @@ def unauthorized(detail: str) -> HTTPException:
 
 
 async def identify(
-    engine: Engine, credentials: HTTPAuthorizationCredentials | None
+    calls: LoopCalls, credentials: HTTPAuthorizationCredentials | None
 ) -> TokenIdentity:
-    """The identity behind the request's bearer token, or a 401. One indexed read, which
-    :func:`~hub.db.quick_read.quick_read` runs on the loop on SQLite."""
+    """The identity behind the request's bearer token, or a 401. One indexed read, made
+    from the loop (:mod:`hub.db.loop_calls`)."""
     if credentials is None:
         raise unauthorized("a bearer token is required")
     raw_token = credentials.credentials
-    identity = await quick_read(engine, lambda conn: authenticate_token(conn, raw_token))
+    identity = await calls.read(lambda conn: authenticate_token(conn, raw_token))
     if identity is None:
         raise unauthorized("the token is unknown, revoked or expired")
     return identity

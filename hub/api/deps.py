@@ -4,7 +4,7 @@
 registry session for the request; ``OperatorDep`` and ``ResidentDep`` authenticate the
 bearer token and require its role (401 without a valid token, 403 for the other role).
 Cheap dependencies are ``async`` so they run on the loop (the token lookup too: see
-:mod:`hub.db.quick_read`); the registry session is a plain function, which FastAPI runs in
+:mod:`hub.db.loop_calls`); the registry session is a plain function, which FastAPI runs in
 its thread pool.
 """
 
@@ -55,7 +55,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_sche
 
 
 async def get_identity(runtime: RuntimeDep, credentials: Credentials) -> TokenIdentity:
-    return await identify(runtime.engine, credentials)
+    return await identify(runtime.loop_calls, credentials)
 
 
 IdentityDep = Annotated[TokenIdentity, Depends(get_identity)]

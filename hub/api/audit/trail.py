@@ -1,4 +1,5 @@
-"""Append to, read and verify the audit trail. Synchronous: callers run it in a thread.
+"""Append to, read and verify the audit trail. Synchronous (callers run it in a thread),
+but for :meth:`AuditTrail.append_from_loop`, the API's append at the end of an unlock.
 
 Appends are serialised so the chain stays linear: in this process by a lock; across
 processes on PostgreSQL by a transaction-level advisory lock (other replicas wait for the
@@ -21,6 +22,7 @@ end and inserts after it.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -28,6 +30,7 @@ from typing import Any, Final
 
 from sqlalchemy import BigInteger, Connection, Engine, Insert, Update, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.concurrency import run_in_threadpool
 
 from hub.api.audit.chain import (
     GENESIS,
@@ -39,6 +42,7 @@ from hub.api.audit.chain import (
 )
 from hub.api.audit.tables import audit_entry
 from hub.db.engine import connect_per_statement, is_sqlite
+from hub.db.loop_calls import LoopCalls
 from hub.db.write_lock import begin_write
 from hub.registry.queries import scope_filter
 
@@ -80,6 +84,7 @@ class AuditTrail:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._lock = threading.Lock()
+        self._loop_lock = asyncio.Lock()  # appends from the event loop, one at a time
         self._one_statement = not is_sqlite(engine)
         self._end: tuple[int, str] | None = None  # (seq, hash) last written or read here
 
@@ -104,6 +109,24 @@ class AuditTrail:
                     return record
         raise AssertionError("unreachable")
 
+    async def append_from_loop(
+        self, calls: LoopCalls, draft: AuditDraft, companion: Companion | None = None
+    ) -> AuditRecord:
+        """:meth:`append`, for a caller on the event loop. Where ``calls`` run on the loop
+        (PostgreSQL), the usual single statement does too; the first append of this trail
+        and the retry after another writer's run in a thread, as :meth:`append`."""
+        if calls.on_loop and self._one_statement:
+            async with self._loop_lock:
+                end = self._end
+                if end is not None:
+                    try:
+                        return await calls.write(
+                            lambda conn: self._one_statement_on(conn, draft, companion, end)
+                        )
+                    except IntegrityError:
+                        self._end = None  # another writer appended: take the lock and look
+        return await run_in_threadpool(self.append, draft, companion)
+
     def _append_once(self, draft: AuditDraft, companion: Companion | None) -> AuditRecord:
         with self._engine.connect() as conn:
             record = self.append_within(conn, draft)
@@ -115,13 +138,22 @@ class AuditTrail:
     def _append_in_one_statement(
         self, draft: AuditDraft, companion: Companion | None, end: tuple[int, str]
     ) -> AuditRecord:
+        with connect_per_statement(self._engine) as conn:  # autocommit: one round trip
+            return self._one_statement_on(conn, draft, companion, end)
+
+    def _one_statement_on(
+        self,
+        conn: Connection,
+        draft: AuditDraft,
+        companion: Companion | None,
+        end: tuple[int, str],
+    ) -> AuditRecord:
         seq, prev_hash = end
         record = seal(draft, seq + 1, prev_hash)
         params = asdict(record)
         if companion is not None:
             params.update(companion.params)
-        with connect_per_statement(self._engine) as conn:  # autocommit: one round trip
-            conn.execute(_locked_append(companion), params)
+        conn.execute(_locked_append(companion), params)
         self._end = (record.seq, record.hash)
         return record
 

@@ -3,6 +3,7 @@ appends, and ``hub audit verify`` against edited and deleted rows."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from hub.api.audit.trail import AuditTrail, Companion
 from hub.api.idempotency import Claimed, IdempotencyKeys, StoredAnswer, fingerprint
 from hub.cli import main
 from hub.db.engine import make_engine
+from hub.db.loop_calls import LoopCalls
 from hub.db.migrate import upgrade
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.databases import migrated_database
@@ -221,3 +223,24 @@ def test_verify_fails_on_a_deleted_row(
     code, output = verify(audit_url, monkeypatch, capsys)
     assert code == 1
     assert "broken at row 6" in output and "5..5 missing" in output
+
+
+async def test_appends_from_the_loop_keep_one_linear_chain_beside_another_writer(
+    engine: Engine,
+) -> None:
+    # The API appends from the event loop (on PostgreSQL on the loop itself); another
+    # replica, here a second trail appending in a thread, moves the chain's end between.
+    calls = LoopCalls(engine)
+    front, other = AuditTrail(engine), AuditTrail(engine)
+    try:
+        first = await asyncio.gather(*(front.append_from_loop(calls, draft(i)) for i in range(5)))
+        other.append(draft(10))
+        later = await asyncio.gather(
+            *(front.append_from_loop(calls, draft(i)) for i in range(20, 25))
+        )
+    finally:
+        await calls.dispose()
+    assert sorted(r.seq for r in first) == [1, 2, 3, 4, 5]
+    assert sorted(r.seq for r in later) == [7, 8, 9, 10, 11]
+    report = front.verify()
+    assert report.ok and report.rows == 11

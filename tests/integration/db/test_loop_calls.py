@@ -1,0 +1,94 @@
+"""The calls a person waits for (a token, a claim, an audit row): on PostgreSQL made from
+the event loop itself, with no thread hand-off, each statement committed on its own; on
+SQLite a read inline and a write in a thread. On both, the statements are the hub's
+ordinary synchronous ones."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+
+from hub.db.engine import make_engine
+from hub.db.loop_calls import LoopCalls
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE visit (n INTEGER PRIMARY KEY, thread BIGINT)"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+async def calls(engine: Engine) -> AsyncIterator[LoopCalls]:
+    made = LoopCalls(engine)
+    yield made
+    await made.dispose()
+
+
+def _record_visit(n: int) -> Callable[[Connection], int]:
+    def write(conn: Connection) -> int:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.execute(
+            text("INSERT INTO visit (n, thread) VALUES (:n, :thread)"),
+            {"n": n, "thread": threading.get_ident()},
+        )
+        conn.commit()  # a no-op where each statement commits on its own
+        return threading.get_ident()
+
+    return write
+
+
+def _visits(conn: Connection) -> list[int]:
+    return [int(n) for n in conn.execute(text("SELECT n FROM visit ORDER BY n")).scalars()]
+
+
+async def test_calls_run_on_the_loop_on_postgresql_and_writes_in_a_thread_on_sqlite(
+    engine: Engine, calls: LoopCalls
+) -> None:
+    loop_thread = threading.get_ident()
+    writer = await calls.write(_record_visit(1))
+    reader = await calls.read(lambda conn: threading.get_ident())
+    if engine.dialect.name == "postgresql":
+        assert calls.on_loop
+        assert writer == reader == loop_thread
+    else:
+        assert not calls.on_loop
+        assert reader == loop_thread  # an indexed read of a WAL file waits for no writer
+        assert writer != loop_thread  # a write may wait for the write lock
+    with engine.connect() as other:  # committed: another connection sees it
+        assert _visits(other) == [1]
+
+
+async def test_a_failed_write_leaves_nothing_and_the_next_call_goes_on(
+    engine: Engine, calls: LoopCalls
+) -> None:
+    await calls.write(_record_visit(1))
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        await calls.write(_record_visit(1))
+    await calls.write(_record_visit(2))
+    assert await calls.read(_visits) == [1, 2]
+
+
+async def test_an_idle_loop_connection_whose_session_died_is_replaced_before_use(
+    postgres_url: str,
+) -> None:
+    engine = make_engine(postgres_url)
+    calls = LoopCalls(engine, idle_ping_s=0.0)
+    try:
+        pid_of = "SELECT pg_backend_pid()"
+        dead = await calls.read(lambda conn: int(conn.execute(text(pid_of)).scalar_one()))
+        with engine.connect() as admin:
+            ended = admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dead})
+            assert ended.scalar()
+        alive = await calls.read(lambda conn: int(conn.execute(text(pid_of)).scalar_one()))
+        assert alive != dead
+    finally:
+        await calls.dispose()
+        engine.dispose()
