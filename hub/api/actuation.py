@@ -160,21 +160,25 @@ class Actuator:
         request = fingerprint(attempt.request)
         keys, key = self._keys, attempt.idempotency_key
 
+        claimed = False
+
         def claim_and_check(conn: Connection) -> tuple[Claim, Target | Refusal | None]:
-            """One call and one connection for both (each costs a hand-off, and on
-            PostgreSQL a pool check-out); on PostgreSQL each statement commits on its own:
-            the claim is one round trip, the check one."""
+            """One call and one connection for both (each costs a pool check-out); on
+            PostgreSQL each statement commits on its own: the claim is one round trip,
+            the check one."""
+            nonlocal claimed
             claim = keys.claim_on(conn, subject, key, request, now_ms)
             if not isinstance(claim, Claimed):
                 return claim, None
-            try:
-                return claim, check(conn)
-            except BaseException:
-                conn.rollback()
-                keys.release_on(conn, subject, key)  # nothing was sent: the key may be reused
-                raise
+            claimed = True
+            return claim, check(conn)
 
-        claim, target = await self._runtime.loop_calls.write(claim_and_check)
+        try:
+            claim, target = await self._runtime.loop_calls.write(claim_and_check)
+        except BaseException:
+            if claimed:  # the check failed and nothing was sent: the key may be used again
+                await run_in_threadpool(keys.release, subject, key)
+            raise
         if not isinstance(claim, Claimed):
             return await self._finish(
                 attempt, await self._repeat(attempt, claim), started, now_ms, store=False

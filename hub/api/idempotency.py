@@ -139,14 +139,9 @@ class IdempotencyKeys:
     def release(self, subject: str, key: str) -> None:
         """Forget an unfinished claim whose request sent nothing."""
         with self._engine.connect() as conn:
-            self.release_on(conn, subject, key)
-
-    @staticmethod
-    def release_on(conn: Connection, subject: str, key: str) -> None:
-        """:meth:`release` on the caller's connection, outside a transaction."""
-        begin_write(conn)
-        conn.execute(_RELEASE, {"b_subject": subject, "b_key": key})
-        conn.commit()
+            begin_write(conn)
+            conn.execute(_RELEASE, {"b_subject": subject, "b_key": key})
+            conn.commit()
 
     def prune(self, older_than_ms: int, batch_size: int = 5000) -> int:
         """Forget keys claimed before ``older_than_ms`` (answered or not); how many. In

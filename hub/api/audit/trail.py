@@ -112,27 +112,34 @@ class AuditTrail:
     async def append_from_loop(
         self, calls: LoopCalls, draft: AuditDraft, companion: Companion | None = None
     ) -> AuditRecord:
-        """:meth:`append`, for a caller on the event loop. Where ``calls`` run on the loop
-        (PostgreSQL), the usual single statement does too; the first append of this trail
-        and the retry after another writer's run in a thread, as :meth:`append`."""
-        if calls.on_loop and self._one_statement:
-            async with self._loop_lock:
-                end = self._end
-                if end is not None:
-                    try:
-                        return await calls.write(
-                            lambda conn: self._one_statement_on(conn, draft, companion, end)
-                        )
-                    except IntegrityError:
-                        self._end = None  # another writer appended: take the lock and look
+        """:meth:`append`, made from the event loop (:mod:`hub.db.loop_calls`). On SQLite
+        in one transaction holding the write lock; on PostgreSQL the usual single
+        statement, while the first append of this trail and the retry after another
+        writer's run in a thread, as :meth:`append`."""
+        if not self._one_statement:
+            return await calls.write(lambda conn: self._append_on(conn, draft, companion))
+        async with self._loop_lock:
+            end = self._end
+            if end is not None:
+                try:
+                    return await calls.write(
+                        lambda conn: self._one_statement_on(conn, draft, companion, end)
+                    )
+                except IntegrityError:
+                    self._end = None  # another writer appended: take the lock and look
         return await run_in_threadpool(self.append, draft, companion)
 
     def _append_once(self, draft: AuditDraft, companion: Companion | None) -> AuditRecord:
         with self._engine.connect() as conn:
-            record = self.append_within(conn, draft)
-            if companion is not None:
-                conn.execute(companion.statement, companion.params)
-            conn.commit()
+            return self._append_on(conn, draft, companion)
+
+    def _append_on(
+        self, conn: Connection, draft: AuditDraft, companion: Companion | None
+    ) -> AuditRecord:
+        record = self.append_within(conn, draft)
+        if companion is not None:
+            conn.execute(companion.statement, companion.params)
+        conn.commit()
         return record
 
     def _append_in_one_statement(

@@ -1,7 +1,7 @@
-"""The calls a person waits for (a token, a claim, an audit row): on PostgreSQL made from
-the event loop itself, with no thread hand-off, each statement committed on its own; on
-SQLite a read inline and a write in a thread. On both, the statements are the hub's
-ordinary synchronous ones."""
+"""The calls a person waits for (a token, a claim, an audit row) are made from the event
+loop itself, with no thread hand-off: on PostgreSQL over an asyncio connection, each
+statement committed on its own; on SQLite inline, a write holding the write lock. On
+both, the statements are the hub's ordinary synchronous ones."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, text
 
 from hub.db.engine import make_engine
 from hub.db.loop_calls import LoopCalls
+from hub.db.write_lock import begin_write
 
 
 @pytest.fixture
@@ -33,8 +34,7 @@ async def calls(engine: Engine) -> AsyncIterator[LoopCalls]:
 
 def _record_visit(n: int) -> Callable[[Connection], int]:
     def write(conn: Connection) -> int:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_write(conn)  # held already: nothing to do
         conn.execute(
             text("INSERT INTO visit (n, thread) VALUES (:n, :thread)"),
             {"n": n, "thread": threading.get_ident()},
@@ -49,19 +49,13 @@ def _visits(conn: Connection) -> list[int]:
     return [int(n) for n in conn.execute(text("SELECT n FROM visit ORDER BY n")).scalars()]
 
 
-async def test_calls_run_on_the_loop_on_postgresql_and_writes_in_a_thread_on_sqlite(
+async def test_calls_run_on_the_loops_own_thread_and_writes_are_committed(
     engine: Engine, calls: LoopCalls
 ) -> None:
     loop_thread = threading.get_ident()
     writer = await calls.write(_record_visit(1))
     reader = await calls.read(lambda conn: threading.get_ident())
-    if engine.dialect.name == "postgresql":
-        assert calls.on_loop
-        assert writer == reader == loop_thread
-    else:
-        assert not calls.on_loop
-        assert reader == loop_thread  # an indexed read of a WAL file waits for no writer
-        assert writer != loop_thread  # a write may wait for the write lock
+    assert writer == reader == loop_thread
     with engine.connect() as other:  # committed: another connection sees it
         assert _visits(other) == [1]
 

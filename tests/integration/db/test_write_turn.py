@@ -5,10 +5,12 @@ files, two engines standing for the front and a worker."""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from hub.db.engine import make_engine
-from hub.db.write_lock import begin_write, let_front_write_first, turn_path
+from hub.db.write_lock import (
+    begin_write,
+    let_front_write_first,
+    turn_path,
+    write_lock_from_loop,
+)
 
 WAIT_S = 10.0  # a bound for the test's own waits, never reached when all is well
 
@@ -117,3 +124,52 @@ def test_nothing_to_tell_for_a_database_in_memory() -> None:
     with engine.connect() as conn:
         begin_write(conn)  # the lock alone, no file
         conn.rollback()
+
+
+async def test_a_write_from_the_loop_waits_its_turn_without_blocking_the_loop(
+    engines: tuple[Path, Engine, Engine],
+) -> None:
+    # The front's unlock writes run on its event loop: while a batch holds the lock, the
+    # loop goes on serving (here a ticking task) and the front says it waits.
+    database, worker, front = engines
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    async def until(condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never happened: {what}")
+            await asyncio.sleep(0.001)
+
+    async def resident_claim() -> None:
+        with front.connect() as conn:
+            async with write_lock_from_loop(conn):
+                begin_write(conn)  # held already: nothing to do
+                conn.execute(text("INSERT INTO written (who) VALUES ('front')"))
+                conn.commit()
+
+    with worker.connect() as batch:
+        batch.exec_driver_sql("BEGIN IMMEDIATE")  # a batch in progress holds the lock
+        ticking = asyncio.create_task(ticker())
+        claim = asyncio.create_task(resident_claim())
+        try:
+            await until(lambda: _front_is_waiting(database), "the front says it waits")
+            before = ticks
+            await until(lambda: ticks > before + 100, "the loop goes on meanwhile")
+            assert not claim.done()
+            batch.execute(text("INSERT INTO written (who) VALUES ('batch 1')"))
+            batch.commit()
+            await asyncio.wait_for(claim, WAIT_S)
+        finally:
+            ticking.cancel()
+            claim.cancel()
+    assert not _front_is_waiting(database)
+    with worker.connect() as conn:
+        order = conn.execute(text("SELECT who FROM written ORDER BY id")).scalars().all()
+    assert order == ["batch 1", "front"]
