@@ -11,7 +11,7 @@ from typing import Any
 import uvicorn
 
 from hub.api.app import create_app
-from hub.api.warm_up import warm_up
+from hub.api.warm_up import open_unlock_path, warm_up
 from hub.cli._stopping import until_terminated
 from hub.config import Settings, load_settings
 from hub.front.gil_handoff import hand_over_quickly
@@ -34,6 +34,7 @@ async def serve_api(runtime: HubRuntime) -> None:
     settings = runtime.settings
     app = create_app(runtime)
     await warm_up(app)  # the route table is built now, not during a resident's first unlock
+    await open_unlock_path(app.state.api)  # and on PostgreSQL, the first sessions
     freeze_startup_objects()  # then the runtime, the app and its routes leave the GC's walks
     config = uvicorn.Config(
         app,

@@ -109,6 +109,17 @@ class AuditTrail:
                     return record
         raise AssertionError("unreachable")
 
+    def find_end(self) -> None:
+        """Read where the chain ends now (PostgreSQL), so that the next append is the
+        single statement instead of the first append's transaction. If another writer
+        appends meanwhile, that append finds out and looks again, as any other does."""
+        if not self._one_statement:
+            return
+        with self._engine.connect() as conn:
+            last = conn.execute(_CHAIN_END).first()
+        with self._lock:
+            self._end = (0, GENESIS) if last is None else (last.seq, last.hash)
+
     async def append_from_loop(
         self, calls: LoopCalls, draft: AuditDraft, companion: Companion | None = None
     ) -> AuditRecord:

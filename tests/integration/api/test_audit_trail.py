@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, bindparam, delete, select, text, update
+from sqlalchemy import Engine, bindparam, delete, event, select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from hub.api.audit.chain import AuditDraft
@@ -244,3 +244,33 @@ async def test_appends_from_the_loop_keep_one_linear_chain_beside_another_writer
     assert sorted(r.seq for r in later) == [7, 8, 9, 10, 11]
     report = front.verify()
     assert report.ok and report.rows == 11
+
+
+def test_a_trail_that_found_the_chain_end_appends_in_one_statement(engine: Engine) -> None:
+    # What the front does before it listens: its first unlock's audit row is then the one
+    # statement of every other (PostgreSQL), after the rows others wrote.
+    AuditTrail(engine).append(draft(1))
+    AuditTrail(engine).append(draft(2))
+    trail = AuditTrail(engine)
+    trail.find_end()
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert trail.append(draft(3)).seq == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    if engine.dialect.name == "postgresql":
+        assert len(statements) == 1
+    assert trail.verify().ok and trail.verify().rows == 3
+
+
+def test_a_found_end_that_another_writer_moved_on_is_looked_up_again(engine: Engine) -> None:
+    trail = AuditTrail(engine)
+    trail.find_end()  # an empty chain
+    AuditTrail(engine).append(draft(1))  # another replica appends first
+    assert trail.append(draft(2)).seq == 2
+    assert trail.verify().ok

@@ -5,6 +5,7 @@ both, the statements are the hub's ordinary synchronous ones."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -83,6 +84,40 @@ async def test_an_idle_loop_connection_whose_session_died_is_replaced_before_use
             assert ended.scalar()
         alive = await calls.read(lambda conn: int(conn.execute(text(pid_of)).scalar_one()))
         assert alive != dead
+    finally:
+        await calls.dispose()
+        engine.dispose()
+
+
+async def test_opened_sessions_are_there_before_the_first_call(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    calls = LoopCalls(engine)
+    sessions = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    try:
+        # Autocommit: within a transaction pg_stat_activity would not change.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as observer:
+            assert observer.execute(sessions).scalar_one() == 0
+            await calls.open(2)
+            assert observer.execute(sessions).scalar_one() == 2
+            # The calls that follow take a session already open; none is added.
+            await asyncio.gather(
+                *(calls.read(lambda conn: conn.execute(text("SELECT 1"))) for _ in range(2))
+            )
+            assert observer.execute(sessions).scalar_one() == 2
+    finally:
+        await calls.dispose()
+        engine.dispose()
+
+
+async def test_opening_sessions_on_sqlite_does_nothing(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    calls = LoopCalls(engine)
+    try:
+        await calls.open(2)
+        assert await calls.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one()) == 1
     finally:
         await calls.dispose()
         engine.dispose()
