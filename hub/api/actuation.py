@@ -162,28 +162,36 @@ class Actuator:
 
         claimed = False
 
-        def claim_and_check(conn: Connection) -> tuple[Claim, Target | Refusal | None]:
-            """One call and one connection for both (each costs a pool check-out); on
-            PostgreSQL each statement commits on its own: the claim is one round trip,
-            the check one."""
+        def claim_key(conn: Connection) -> Claim:
             nonlocal claimed
             claim = keys.claim_on(conn, subject, key, request, now_ms)
-            if not isinstance(claim, Claimed):
-                return claim, None
-            claimed = True
-            return claim, check(conn)
+            claimed = isinstance(claim, Claimed)
+            return claim
 
+        def check_or_failure(conn: Connection) -> Target | Refusal | Exception:
+            try:
+                return check(conn)
+            except Exception as exc:  # raised below, if the key was ours
+                return exc
+
+        # The claim and the check need nothing of each other: on PostgreSQL they go to the
+        # server at once (the check's answer is used only if the key was ours).
         try:
-            claim, target = await self._runtime.loop_calls.write(claim_and_check)
+            claim, target = await self._runtime.loop_calls.write_and_read(
+                claim_key, check_or_failure
+            )
         except BaseException:
-            if claimed:  # the check failed and nothing was sent: the key may be used again
+            if claimed:  # cancelled with the key ours and nothing sent: it may be used again
                 await run_in_threadpool(keys.release, subject, key)
             raise
         if not isinstance(claim, Claimed):
             return await self._finish(
                 attempt, await self._repeat(attempt, claim), started, now_ms, store=False
             )
-        assert target is not None
+        if isinstance(target, Exception):
+            # The check failed and nothing was sent: the key may be used again.
+            await run_in_threadpool(keys.release, subject, key)
+            raise target
         sent = False
         finished = False
         try:

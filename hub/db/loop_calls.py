@@ -27,6 +27,7 @@ whatever the database.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from typing import TypeVar
@@ -39,6 +40,7 @@ from hub.db.idle_ping import IDLE_PING_S, ping_when_idle
 from hub.db.write_lock import write_lock_from_loop
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Enough for the unlocks in flight at once; more wait for a connection, as with any pool.
 LOOP_POOL_SIZE = 5
@@ -91,6 +93,27 @@ class LoopCalls:
                 async with write_lock_from_loop(conn):
                     return write(conn)
         return await self._on_loop(write)
+
+    async def write_and_read(
+        self, write: Callable[[Connection], T], read: Callable[[Connection], R]
+    ) -> tuple[T, R]:
+        """:meth:`write` and a read that does not need its result (a claim and a check):
+        on PostgreSQL at the same time on two sessions, two round trips in the time of
+        one; on SQLite the read after the write on the same connection. Returns once both
+        are done; raises what the write raised, else what the read raised."""
+        if self._async is None:
+            with connect_per_statement(self._engine) as conn:
+                async with write_lock_from_loop(conn):
+                    written = write(conn)
+                return written, read(conn)
+        wrote, got = await asyncio.gather(
+            self._on_loop(write), self._on_loop(read), return_exceptions=True
+        )
+        if isinstance(wrote, BaseException):
+            raise wrote
+        if isinstance(got, BaseException):
+            raise got
+        return wrote, got
 
     async def _on_loop(self, call: Callable[[Connection], T]) -> T:
         assert self._async is not None

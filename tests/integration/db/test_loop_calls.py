@@ -16,6 +16,8 @@ from hub.db.engine import make_engine
 from hub.db.loop_calls import LoopCalls
 from hub.db.write_lock import begin_write
 
+WAIT_S = 10.0  # a bound for the test's own waits, never reached when all is well
+
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
@@ -121,3 +123,53 @@ async def test_opening_sessions_on_sqlite_does_nothing(sqlite_url: str) -> None:
     finally:
         await calls.dispose()
         engine.dispose()
+
+
+async def test_a_write_and_a_read_go_to_postgresql_at_once(postgres_url: str) -> None:
+    # The write waits for a lock that the test holds; the read runs meanwhile, on another
+    # session. One after the other, the read would wait for the write.
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE visit (n INTEGER PRIMARY KEY, thread BIGINT)"))
+    calls = LoopCalls(engine)
+    read_ran = asyncio.Event()
+
+    def blocked_write(conn: Connection) -> int:
+        conn.execute(text("SELECT pg_advisory_lock(7)"))
+        conn.execute(text("SELECT pg_advisory_unlock(7)"))
+        return _record_visit(1)(conn)
+
+    def read(conn: Connection) -> int:
+        read_ran.set()
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as holder:
+            holder.execute(text("SELECT pg_advisory_lock(7)"))
+            both = asyncio.create_task(calls.write_and_read(blocked_write, read))
+            await asyncio.wait_for(read_ran.wait(), WAIT_S)
+            assert not both.done()
+            holder.execute(text("SELECT pg_advisory_unlock(7)"))
+            wrote, reader_pid = await asyncio.wait_for(both, WAIT_S)
+        assert wrote == threading.get_ident()
+        assert reader_pid > 0
+        assert await calls.read(_visits) == [1]
+    finally:
+        await calls.dispose()
+        engine.dispose()
+
+
+async def test_a_write_and_a_read_raise_what_failed_once_both_are_done(
+    engine: Engine, calls: LoopCalls
+) -> None:
+    def failing_read(conn: Connection) -> int:
+        raise LookupError("the check failed")
+
+    with pytest.raises(LookupError):
+        await calls.write_and_read(_record_visit(1), failing_read)
+    assert await calls.read(_visits) == [1]  # the write was done, and committed
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        await calls.write_and_read(_record_visit(1), _visits)
+    wrote, visits = await calls.write_and_read(_record_visit(2), _visits)
+    assert wrote == threading.get_ident()
+    assert visits in ([1], [1, 2])  # on PostgreSQL the read may come first
