@@ -6,6 +6,7 @@ both, the statements are the hub's ordinary synchronous ones."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -33,6 +34,18 @@ async def calls(engine: Engine) -> AsyncIterator[LoopCalls]:
     made = LoopCalls(engine)
     yield made
     await made.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _calls_on(url: str, idle_ping_s: float = 1.0) -> AsyncIterator[tuple[Engine, LoopCalls]]:
+    """An engine of its own and its loop calls, both closed afterwards."""
+    engine = make_engine(url)
+    calls = LoopCalls(engine, idle_ping_s=idle_ping_s)
+    try:
+        yield engine, calls
+    finally:
+        await calls.dispose()
+        engine.dispose()
 
 
 def _record_visit(n: int) -> Callable[[Connection], int]:
@@ -76,9 +89,7 @@ async def test_a_failed_write_leaves_nothing_and_the_next_call_goes_on(
 async def test_an_idle_loop_connection_whose_session_died_is_replaced_before_use(
     postgres_url: str,
 ) -> None:
-    engine = make_engine(postgres_url)
-    calls = LoopCalls(engine, idle_ping_s=0.0)
-    try:
+    async with _calls_on(postgres_url, idle_ping_s=0.0) as (engine, calls):
         pid_of = "SELECT pg_backend_pid()"
         dead = await calls.read(lambda conn: int(conn.execute(text(pid_of)).scalar_one()))
         with engine.connect() as admin:
@@ -86,19 +97,14 @@ async def test_an_idle_loop_connection_whose_session_died_is_replaced_before_use
             assert ended.scalar()
         alive = await calls.read(lambda conn: int(conn.execute(text(pid_of)).scalar_one()))
         assert alive != dead
-    finally:
-        await calls.dispose()
-        engine.dispose()
 
 
 async def test_opened_sessions_are_there_before_the_first_call(postgres_url: str) -> None:
-    engine = make_engine(postgres_url)
-    calls = LoopCalls(engine)
     sessions = text(
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE datname = current_database() AND pid <> pg_backend_pid()"
     )
-    try:
+    async with _calls_on(postgres_url) as (engine, calls):
         # Autocommit: within a transaction pg_stat_activity would not change.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as observer:
             assert observer.execute(sessions).scalar_one() == 0
@@ -109,29 +115,17 @@ async def test_opened_sessions_are_there_before_the_first_call(postgres_url: str
                 *(calls.read(lambda conn: conn.execute(text("SELECT 1"))) for _ in range(2))
             )
             assert observer.execute(sessions).scalar_one() == 2
-    finally:
-        await calls.dispose()
-        engine.dispose()
 
 
 async def test_opening_sessions_on_sqlite_does_nothing(sqlite_url: str) -> None:
-    engine = make_engine(sqlite_url)
-    calls = LoopCalls(engine)
-    try:
+    async with _calls_on(sqlite_url) as (_engine, calls):
         await calls.open(2)
         assert await calls.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one()) == 1
-    finally:
-        await calls.dispose()
-        engine.dispose()
 
 
 async def test_a_write_and_a_read_go_to_postgresql_at_once(postgres_url: str) -> None:
     # The write waits for a lock that the test holds; the read runs meanwhile, on another
     # session. One after the other, the read would wait for the write.
-    engine = make_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE visit (n INTEGER PRIMARY KEY, thread BIGINT)"))
-    calls = LoopCalls(engine)
     read_ran = asyncio.Event()
 
     def blocked_write(conn: Connection) -> int:
@@ -143,7 +137,9 @@ async def test_a_write_and_a_read_go_to_postgresql_at_once(postgres_url: str) ->
         read_ran.set()
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
-    try:
+    async with _calls_on(postgres_url) as (engine, calls):
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE visit (n INTEGER PRIMARY KEY, thread BIGINT)"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as holder:
             holder.execute(text("SELECT pg_advisory_lock(7)"))
             both = asyncio.create_task(calls.write_and_read(blocked_write, read))
@@ -154,9 +150,6 @@ async def test_a_write_and_a_read_go_to_postgresql_at_once(postgres_url: str) ->
         assert wrote == threading.get_ident()
         assert reader_pid > 0
         assert await calls.read(_visits) == [1]
-    finally:
-        await calls.dispose()
-        engine.dispose()
 
 
 async def test_a_write_and_a_read_raise_what_failed_once_both_are_done(
