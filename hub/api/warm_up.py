@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message
 from hub.api.context import ApiContext
 
 UNMATCHED_PATH = "/.warm-up/no-such-route"
-OPEN_SESSIONS = 2  # an unlock holds one at a time; two cover unlocks that overlap
+OPEN_SESSIONS = 2  # an unlock's claim and check hold two at once (PostgreSQL)
 
 
 async def warm_up(app: ASGIApp) -> int:

@@ -13,7 +13,9 @@ than the statements themselves:
   connection under SQLAlchemy's ``AsyncEngine``): the loop sends the statement and waits
   for the server's answer like any other socket. The synchronous call is run as it is,
   through ``AsyncConnection.run_sync``, so the statements are the ones the rest of the hub
-  uses, autocommitted one by one (no BEGIN and COMMIT round trips).
+  uses, autocommitted one by one (no BEGIN and COMMIT round trips). The claim and the
+  check, which need nothing of each other, go at once on two sessions
+  (:meth:`LoopCalls.write_and_read`).
 - **SQLite**: the calls run inline on the loop, with no thread hand-off either. An indexed
   read takes about 20 us and a WAL reader never waits for a writer. A write first takes
   the write lock without blocking the loop (:func:`hub.db.write_lock.write_lock_from_loop`:
