@@ -31,6 +31,7 @@ import fcntl
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -75,13 +76,7 @@ def begin_write(conn: Connection, timeout_s: float = TIMEOUT_S) -> None:
     try:
         deadline = time.monotonic() + timeout_s
         with _front_waiting(conn.engine.url.database):
-            while True:
-                try:
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                    return
-                except OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
+            while not _try_begin(conn, last_try=time.monotonic() > deadline):
                 time.sleep(POLL_S)
     finally:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -89,14 +84,17 @@ def begin_write(conn: Connection, timeout_s: float = TIMEOUT_S) -> None:
 
 def _held(conn: Connection) -> bool:
     """``conn`` is inside :func:`write_lock_from_loop`, in the transaction it began."""
-    return bool(conn.info.get(_HELD)) and conn.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    dbapi_connection: Any = conn.connection.dbapi_connection
+    return bool(conn.info.get(_HELD)) and bool(dbapi_connection.in_transaction)
 
 
-def _try_begin(conn: Connection) -> bool:
+def _try_begin(conn: Connection, *, last_try: bool) -> bool:
+    """``BEGIN IMMEDIATE``: True if ``conn`` now holds the write lock, False if another
+    writer does (the ``OperationalError`` itself on the ``last_try``)."""
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except OperationalError as exc:
-        if "locked" not in str(exc):
+        if "locked" not in str(exc) or last_try:
             raise
         return False
     return True
@@ -140,17 +138,15 @@ async def write_lock_from_loop(
         return
     conn.exec_driver_sql("PRAGMA busy_timeout=0")
     try:
-        if not _try_begin(conn):
+        if not _try_begin(conn, last_try=False):
             turn = _Turn(conn.engine.url.database)
             try:
                 deadline = time.monotonic() + timeout_s
                 while True:
                     turn.try_take()
                     await asyncio.sleep(POLL_S)
-                    if _try_begin(conn):
+                    if _try_begin(conn, last_try=time.monotonic() > deadline):
                         break
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"SQLite's write lock not free within {timeout_s:g} s")
             finally:
                 turn.close()
     finally:
