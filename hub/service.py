@@ -143,19 +143,17 @@ def build_runtime(
     )
 
 
-async def _host_offline_on_stop(host: SparkplugHost) -> None:
+async def _close_on_stop(host: SparkplugHost, calls: LoopCalls) -> None:
+    """When the hub stops: the Sparkplug host goes offline, then the loop's database
+    sessions are closed (on the loop that opened them)."""
     try:
         await asyncio.Event().wait()
     finally:
-        host.go_offline()
-        await host.close()
-
-
-async def _close_on_stop(calls: LoopCalls) -> None:
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await calls.dispose()
+        try:
+            host.go_offline()
+            await host.close()
+        finally:
+            await calls.dispose()
 
 
 async def run_hub(
@@ -164,7 +162,7 @@ async def run_hub(
 ) -> None:
     """Run every loop of the front, and the ingest workers, until cancelled."""
     async with asyncio.TaskGroup() as group:
-        group.create_task(_host_offline_on_stop(runtime.host), name="sparkplug-host")
+        group.create_task(_close_on_stop(runtime.host, runtime.loop_calls), name="on-stop")
         group.create_task(runtime.transport.run(), name="command-lane-mqtt")
         group.create_task(runtime.lane.run(), name="command-lane")
         group.create_task(runtime.commands.run(), name="command-persistence")
@@ -181,4 +179,3 @@ async def run_hub(
         group.create_task(housekeeping_loop(runtime), name="housekeeping")
         for name, task in (extra_tasks or {}).items():
             group.create_task(task(runtime), name=name)
-        group.create_task(_close_on_stop(runtime.loop_calls), name="loop-calls")
